@@ -1,0 +1,426 @@
+// Package config reads newsbot's YAML file.
+//
+// Loading runs in this order: parse the YAML (keeping every node's line and
+// column), expand ${VAR} from the environment in string values, decode
+// strictly (an unknown key is a problem, not a silent no-op), apply defaults,
+// then Validate, which returns every problem at once with its position and
+// field path, such as
+//
+//	config.yaml:12:15: watchers[nahost].schedule: expected exactly 5 fields, found 4
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults for keys the file leaves out.
+const (
+	DefaultStorage     = "newsbot.db"
+	DefaultSlackAPIURL = "https://slack.com/api/"
+	DefaultTimeout     = 20 * time.Second
+	DefaultMaxBody     = 5 << 20
+	DefaultParallel    = 4
+)
+
+// First-run policies.
+const (
+	FirstRunSkip  = "skip"
+	FirstRunAlert = "alert"
+)
+
+// Source types.
+const (
+	TypeAuto = ""
+	TypeFeed = "feed"
+	TypePage = "page"
+)
+
+// Config is the whole file.
+type Config struct {
+	// Storage is the SQLite file that keeps what was seen and alerted.
+	Storage string `yaml:"storage"`
+	// FirstRun says what the first check of a source does: record what is
+	// there without alerting (skip), or alert on it (alert).
+	FirstRun string `yaml:"first_run"`
+	// MaxAge, when set, keeps articles published longer ago than this from
+	// alerting (an article without a date always may).
+	MaxAge Duration `yaml:"max_age"`
+	// Timezone is the zone schedules run in, unless one starts with CRON_TZ=.
+	Timezone string `yaml:"timezone"`
+	Slack    Slack  `yaml:"slack"`
+	HTTP     HTTP   `yaml:"http"`
+	Sources  []Source  `yaml:"sources"`
+	Watchers []Watcher `yaml:"watchers"`
+
+	// Location is Timezone loaded.
+	Location *time.Location `yaml:"-"`
+
+	path string
+	pos  map[string]Position
+}
+
+// Slack is how alerts reach Slack.
+type Slack struct {
+	// Token is the bot token (xoxb-...). Empty: alerts go to stdout.
+	Token   string `yaml:"token"`
+	APIURL  string `yaml:"api_url"`
+	Channel string `yaml:"channel"`
+	// Timeout bounds one call to Slack.
+	Timeout Duration `yaml:"timeout"`
+}
+
+// HTTP is how newsbot fetches sources and articles.
+type HTTP struct {
+	Timeout   Duration `yaml:"timeout"`
+	UserAgent string   `yaml:"user_agent"`
+	// MaxBody caps a response body, in bytes, after decompression.
+	MaxBody int `yaml:"max_body"`
+	// Parallel is how many articles one tick fetches at a time.
+	Parallel int `yaml:"parallel"`
+}
+
+// Source is a feed or an HTML page that lists articles.
+type Source struct {
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
+	// Type forces feed or page; empty means found from the content.
+	Type string `yaml:"type"`
+	// Links is a CSS selector: on a page, the links that are articles.
+	// A page without it is one article.
+	Links string `yaml:"links"`
+}
+
+// Watcher checks its sources on a schedule for its keywords.
+type Watcher struct {
+	Name     string   `yaml:"name"`
+	Schedule string   `yaml:"schedule"`
+	Sources  []string `yaml:"sources"`
+	Keywords []string `yaml:"keywords"`
+	Exclude  []string `yaml:"exclude"`
+	Channel  string   `yaml:"channel"`
+
+	// Cron is Schedule parsed, in the config's timezone.
+	Cron cron.Schedule `yaml:"-"`
+}
+
+// Duration is a time.Duration written as "90s", "15m", "24h" or "2d".
+type Duration time.Duration
+
+// ParseDuration reads a Duration; "d" stands for 24 hours.
+func ParseDuration(s string) (Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := time.ParseDuration(n + "h")
+		if err != nil {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return Duration(d * 24), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use 90s, 15m, 24h or 2d)", s)
+	}
+	return Duration(d), nil
+}
+
+// Position is a place in the YAML file.
+type Position struct{ Line, Col int }
+
+// Problem is one thing wrong with the file.
+type Problem struct {
+	File  string
+	Pos   Position
+	Field string
+	Msg   string
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Pos.Line, p.Pos.Col, p.Field, p.Msg)
+}
+
+// Problems is every problem found in a file; it is the error Load returns
+// when the file is invalid.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Load reads, decodes and validates the file at path. When the file is
+// invalid the error is a Problems listing each problem.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load on bytes already read; path is used in problem reports.
+func Parse(path string, data []byte) (*Config, error) {
+	c := &Config{path: path, pos: map[string]Position{"": {1, 1}}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Problems{yamlProblem(path, err)}
+	}
+	d := decoder{file: path, pos: c.pos}
+	if len(doc.Content) > 0 {
+		d.decode(doc.Content[0], c, "")
+	}
+	ps := append(d.problems, c.validate()...)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return c, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func yamlProblem(path string, err error) Problem {
+	p := Problem{File: path, Pos: Position{1, 1}, Field: "yaml", Msg: err.Error()}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		fmt.Sscan(m[1], &p.Pos.Line)
+		p.Msg = m[2]
+	}
+	return p
+}
+
+// Path is the file the config was read from.
+func (c *Config) Path() string { return c.path }
+
+// Pos is where the field at path (such as "watchers[nahost].keywords[2]")
+// stands in the file, or the nearest enclosing field that does.
+func (c *Config) Pos(path string) Position {
+	for {
+		if p, ok := c.pos[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return c.pos[""]
+		}
+		path = path[:i]
+	}
+}
+
+// Problem makes a Problem at the field path, for checks done outside this
+// package (such as compiling keywords).
+func (c *Config) Problem(path, format string, args ...any) Problem {
+	return Problem{File: c.path, Pos: c.Pos(path), Field: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Source returns the source named name.
+func (c *Config) Source(name string) (Source, bool) {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// WatcherPath is the field path of the i-th watcher, by name where it has one.
+func (c *Config) WatcherPath(i int) string {
+	return elemPath("watchers", i, c.Watchers[i].Name)
+}
+
+func elemPath(list string, i int, name string) string {
+	if name != "" {
+		return fmt.Sprintf("%s[%s]", list, name)
+	}
+	return fmt.Sprintf("%s[%d]", list, i)
+}
+
+// CronParser is the parser for watcher schedules: five fields, or a
+// descriptor such as @hourly or @every 2m, optionally after CRON_TZ=.
+var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func (c *Config) validate() Problems {
+	var ps Problems
+	bad := func(path, format string, args ...any) {
+		ps = append(ps, c.Problem(path, format, args...))
+	}
+
+	if c.Storage == "" {
+		c.Storage = DefaultStorage
+	}
+	if strings.HasPrefix(c.Storage, "postgres://") || strings.HasPrefix(c.Storage, "postgresql://") {
+		bad("storage", "PostgreSQL is not supported yet; use a SQLite file name")
+	}
+	switch c.FirstRun {
+	case "":
+		c.FirstRun = FirstRunSkip
+	case FirstRunSkip, FirstRunAlert:
+	default:
+		bad("first_run", "must be %q or %q, not %q", FirstRunSkip, FirstRunAlert, c.FirstRun)
+	}
+	if c.MaxAge < 0 {
+		bad("max_age", "must not be negative")
+	}
+	c.Location = time.Local
+	if c.Timezone != "" {
+		loc, err := time.LoadLocation(c.Timezone)
+		if err != nil {
+			bad("timezone", "unknown time zone %q", c.Timezone)
+		} else {
+			c.Location = loc
+		}
+	}
+
+	if c.Slack.APIURL == "" {
+		c.Slack.APIURL = DefaultSlackAPIURL
+	} else if u, err := url.Parse(c.Slack.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("slack.api_url", "must be an http(s) URL, not %q", c.Slack.APIURL)
+	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
+		c.Slack.APIURL += "/"
+	}
+	if c.Slack.Timeout == 0 {
+		c.Slack.Timeout = Duration(DefaultTimeout)
+	}
+	if c.HTTP.Timeout == 0 {
+		c.HTTP.Timeout = Duration(DefaultTimeout)
+	}
+	if c.HTTP.MaxBody == 0 {
+		c.HTTP.MaxBody = DefaultMaxBody
+	} else if c.HTTP.MaxBody < 0 {
+		bad("http.max_body", "must be positive")
+	}
+	if c.HTTP.Parallel == 0 {
+		c.HTTP.Parallel = DefaultParallel
+	} else if c.HTTP.Parallel < 0 {
+		bad("http.parallel", "must be positive")
+	}
+
+	if len(c.Sources) == 0 {
+		bad("sources", "no sources: name at least one feed or page")
+	}
+	sources := map[string]bool{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		p := elemPath("sources", i, s.Name)
+		switch {
+		case s.Name == "":
+			bad(p+".name", "missing: every source needs a name")
+		case sources[s.Name]:
+			bad(p+".name", "duplicate source name %q", s.Name)
+		}
+		sources[s.Name] = true
+		if s.URL == "" {
+			bad(p+".url", "missing")
+		} else if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(p+".url", "must be an absolute http(s) URL, not %q", s.URL)
+		}
+		switch s.Type {
+		case TypeAuto, TypeFeed, TypePage:
+		default:
+			bad(p+".type", "must be %q or %q, not %q", TypeFeed, TypePage, s.Type)
+		}
+		if s.Links != "" {
+			if s.Type == TypeFeed {
+				bad(p+".links", "a feed lists its articles itself; links applies to pages")
+			}
+			if _, err := cascadia.Compile(s.Links); err != nil {
+				bad(p+".links", "invalid CSS selector %q: %v", s.Links, err)
+			}
+		}
+	}
+
+	if len(c.Watchers) == 0 {
+		bad("watchers", "no watchers: add at least one")
+	}
+	watchers := map[string]bool{}
+	for i := range c.Watchers {
+		w := &c.Watchers[i]
+		p := c.WatcherPath(i)
+		switch {
+		case w.Name == "":
+			bad(p+".name", "missing: every watcher needs a name")
+		case watchers[w.Name]:
+			bad(p+".name", "duplicate watcher name %q", w.Name)
+		}
+		watchers[w.Name] = true
+		if w.Schedule == "" {
+			bad(p+".schedule", "missing: give a cron spec such as \"*/5 * * * *\" or \"@every 10m\"")
+		} else if sched, err := CronParser.Parse(scheduleInZone(w.Schedule, c.Timezone)); err != nil {
+			bad(p+".schedule", "invalid schedule %q: %v", w.Schedule, err)
+		} else {
+			w.Cron = sched
+		}
+		if len(w.Sources) == 0 {
+			bad(p+".sources", "empty: name at least one source")
+		}
+		seen := map[string]bool{}
+		for j, name := range w.Sources {
+			sp := fmt.Sprintf("%s.sources[%d]", p, j)
+			switch {
+			case !sources[name]:
+				bad(sp, "unknown source %q", name)
+			case seen[name]:
+				bad(sp, "source %q named twice", name)
+			}
+			seen[name] = true
+		}
+		if len(w.Keywords) == 0 {
+			bad(p+".keywords", "empty: give at least one keyword")
+		}
+		for j, k := range w.Keywords {
+			if strings.TrimSpace(k) == "" {
+				bad(fmt.Sprintf("%s.keywords[%d]", p, j), "empty keyword")
+			}
+		}
+		for j, k := range w.Exclude {
+			if strings.TrimSpace(k) == "" {
+				bad(fmt.Sprintf("%s.exclude[%d]", p, j), "empty keyword")
+			}
+		}
+		if w.Channel == "" {
+			if c.Slack.Channel == "" {
+				bad(p+".channel", "missing, and slack.channel gives no default")
+			}
+			w.Channel = c.Slack.Channel
+		}
+	}
+	return ps
+}
+
+// scheduleInZone puts a schedule in the config's timezone unless it names its own.
+func scheduleInZone(spec, tz string) string {
+	spec = strings.TrimSpace(spec)
+	if tz == "" || strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		return spec
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return spec
+	}
+	return "CRON_TZ=" + tz + " " + spec
+}
+
+// ErrNoWatcher is returned for a watcher name the config does not have.
+var ErrNoWatcher = errors.New("no such watcher")
+
+// Watcher returns the watcher named name.
+func (c *Config) Watcher(name string) (*Watcher, error) {
+	for i := range c.Watchers {
+		if c.Watchers[i].Name == name {
+			return &c.Watchers[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrNoWatcher, name)
+}

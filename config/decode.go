@@ -1,0 +1,177 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decoder fills a struct from a YAML node tree, recording where each field
+// stands and every problem on the way, instead of stopping at the first.
+type decoder struct {
+	file     string
+	pos      map[string]Position
+	problems Problems
+}
+
+func (d *decoder) bad(n *yaml.Node, path, format string, args ...any) {
+	d.problems = append(d.problems, Problem{
+		File: d.file, Pos: Position{n.Line, n.Column}, Field: path, Msg: fmt.Sprintf(format, args...),
+	})
+}
+
+var durationType = reflect.TypeOf(Duration(0))
+
+func (d *decoder) decode(n *yaml.Node, out any, path string) {
+	d.value(n, reflect.ValueOf(out).Elem(), path)
+}
+
+func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.pos[path] = Position{n.Line, n.Column}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return
+	}
+	switch {
+	case v.Type() == durationType:
+		if !d.scalar(n, path, "a duration such as 24h") {
+			return
+		}
+		dur, err := ParseDuration(expandEnv(n.Value))
+		if err != nil {
+			d.bad(n, path, "%v", err)
+			return
+		}
+		v.Set(reflect.ValueOf(dur))
+	case v.Kind() == reflect.Struct:
+		d.structure(n, v, path)
+	case v.Kind() == reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.bad(n, path, "expected a list, found %s", kindName(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.value(item, s.Index(i), elemPath(path, i, nameOf(item)))
+		}
+		v.Set(s)
+	case v.Kind() == reflect.String:
+		if d.scalar(n, path, "a string") {
+			v.SetString(expandEnv(n.Value))
+		}
+	case v.Kind() == reflect.Int:
+		if !d.scalar(n, path, "a number") {
+			return
+		}
+		i, err := strconv.Atoi(expandEnv(n.Value))
+		if err != nil {
+			d.bad(n, path, "expected a whole number, found %q", n.Value)
+			return
+		}
+		v.SetInt(int64(i))
+	case v.Kind() == reflect.Bool:
+		if !d.scalar(n, path, "true or false") {
+			return
+		}
+		b, err := strconv.ParseBool(expandEnv(n.Value))
+		if err != nil {
+			d.bad(n, path, "expected true or false, found %q", n.Value)
+			return
+		}
+		v.SetBool(b)
+	default:
+		panic(fmt.Sprintf("config: no decoder for %s", v.Type()))
+	}
+}
+
+func (d *decoder) scalar(n *yaml.Node, path, want string) bool {
+	if n.Kind != yaml.ScalarNode {
+		d.bad(n, path, "expected %s, found %s", want, kindName(n))
+		return false
+	}
+	return true
+}
+
+func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.bad(n, path, "expected a mapping of keys, found %s", kindName(n))
+		return
+	}
+	fields := map[string]int{}
+	var known []string
+	for i := 0; i < v.NumField(); i++ {
+		tag := strings.Split(v.Type().Field(i).Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		fields[tag] = i
+		known = append(known, tag)
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		p := k.Value
+		if path != "" {
+			p = path + "." + k.Value
+		}
+		f, ok := fields[k.Value]
+		if !ok {
+			d.bad(k, p, "unknown key %q (known keys: %s)", k.Value, strings.Join(known, ", "))
+			continue
+		}
+		if seen[k.Value] {
+			d.bad(k, p, "key %q given twice", k.Value)
+		}
+		seen[k.Value] = true
+		d.value(val, v.Field(f), p)
+		// Point problems about a field at its value, but keep the key's
+		// position for fields with no value.
+		if _, ok := d.pos[p]; !ok {
+			d.pos[p] = Position{k.Line, k.Column}
+		}
+	}
+}
+
+// nameOf is the "name" of a list element, to name it in field paths.
+func nameOf(n *yaml.Node) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "name" && n.Content[i+1].Kind == yaml.ScalarNode {
+			return n.Content[i+1].Value
+		}
+	}
+	return ""
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	default:
+		return fmt.Sprintf("%q", n.Value)
+	}
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${VAR} with the variable's value. A bare $ is kept, so
+// that keywords such as "$100" mean what they say.
+func expandEnv(s string) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	return envRef.ReplaceAllStringFunc(s, func(ref string) string {
+		return os.Getenv(ref[2 : len(ref)-1])
+	})
+}

@@ -1,0 +1,244 @@
+// Package match finds a watchlist's keywords in text.
+//
+// A keyword matches whole words only, with Unicode word boundaries: a word
+// is a run of letters, digits and combining marks, so a hyphen, an
+// apostrophe, a quote or a parenthesis ends it ("Syrien" matches
+// "Syrien-Krise", "IS" matches "IS-Miliz" and "(IS)"). A keyword is
+// case-insensitive unless it is written all in capitals (IS, USA, NATO), in
+// which case it matches only in capitals. A keyword with several words is a
+// phrase; a trailing * matches any word ending. Text and keywords are
+// compared in Unicode NFC, so composed and decomposed umlauts are the same.
+//
+// Matching costs one pass over the text's words, whatever the number of
+// keywords: each word is looked up in a map of the words keywords start
+// with (and, for wildcard keywords, each of the word's prefixes).
+package match
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Hit is one occurrence of a keyword in a text.
+type Hit struct {
+	Keyword    int // index into the keywords given to Compile
+	Start, End int // byte offsets of the occurrence in the text
+}
+
+// Matcher finds a fixed list of keywords.
+type Matcher struct {
+	keywords []string
+	// Patterns by the key of their first word: exact or prefix, and
+	// case-folded or as written.
+	exact, exactCase   map[string][]*pattern
+	prefix, prefixCase map[string][]*pattern
+	maxPrefix          int // longest prefix key, in bytes
+}
+
+type pattern struct {
+	keyword int
+	words   []string // NFC; lower-case unless caseSensitive
+	// lastPrefix: the last word matches any word it starts.
+	lastPrefix    bool
+	caseSensitive bool
+}
+
+// Compile prepares keywords for matching. It fails on a keyword that has
+// no word in it, or a * anywhere but at its end.
+func Compile(keywords []string) (*Matcher, error) {
+	m := &Matcher{
+		keywords:   keywords,
+		exact:      map[string][]*pattern{},
+		exactCase:  map[string][]*pattern{},
+		prefix:     map[string][]*pattern{},
+		prefixCase: map[string][]*pattern{},
+	}
+	for i, k := range keywords {
+		p, err := parse(k)
+		if err != nil {
+			return nil, fmt.Errorf("keyword %q: %w", k, err)
+		}
+		p.keyword = i
+		idx, isPrefix := m.exact, p.lastPrefix && len(p.words) == 1
+		switch {
+		case isPrefix && p.caseSensitive:
+			idx = m.prefixCase
+		case isPrefix:
+			idx = m.prefix
+		case p.caseSensitive:
+			idx = m.exactCase
+		}
+		first := p.words[0]
+		idx[first] = append(idx[first], p)
+		if isPrefix {
+			m.maxPrefix = max(m.maxPrefix, len(first))
+		}
+	}
+	return m, nil
+}
+
+func parse(k string) (*pattern, error) {
+	k = strings.TrimSpace(norm.NFC.String(k))
+	p := &pattern{}
+	if rest, ok := strings.CutSuffix(k, "*"); ok {
+		p.lastPrefix = true
+		k = rest
+		if strings.HasSuffix(k, " ") || strings.HasSuffix(k, "*") {
+			return nil, fmt.Errorf("* must follow a word, as in Syri*")
+		}
+	}
+	if strings.Contains(k, "*") {
+		return nil, fmt.Errorf("* may only end a keyword, as in Syri*")
+	}
+	p.caseSensitive = allCapitals(k)
+	for _, t := range tokenize(k) {
+		w := k[t.start:t.end]
+		if !p.caseSensitive {
+			w = strings.ToLower(w)
+		}
+		p.words = append(p.words, w)
+	}
+	if len(p.words) == 0 {
+		return nil, fmt.Errorf("no letters or digits in it")
+	}
+	return p, nil
+}
+
+// allCapitals reports whether s has letters and all of them are upper case.
+func allCapitals(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			letters++
+		}
+	}
+	return letters > 0
+}
+
+// Keywords returns the keywords the matcher was compiled from.
+func (m *Matcher) Keywords() []string { return m.keywords }
+
+// Normalize puts text in the form FindAll expects (NFC).
+func Normalize(s string) string { return norm.NFC.String(s) }
+
+type token struct{ start, end int }
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// tokenize splits s into words.
+func tokenize(s string) []token {
+	var toks []token
+	start := -1
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			toks = append(toks, token{start, i})
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		toks = append(toks, token{start, len(s)})
+	}
+	return toks
+}
+
+// FindAll returns every occurrence of every keyword in text, in text order.
+// text should be NFC (see Normalize); offsets refer to it as given.
+func (m *Matcher) FindAll(text string) []Hit {
+	toks := tokenize(text)
+	words := make([]string, len(toks))
+	lower := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = text[t.start:t.end]
+		lower[i] = toLower(words[i])
+	}
+	var hits []Hit
+	try := func(ps []*pattern, i int) {
+		for _, p := range ps {
+			if end, ok := p.matchAt(words, lower, i); ok {
+				hits = append(hits, Hit{Keyword: p.keyword, Start: toks[i].start, End: toks[end].end})
+			}
+		}
+	}
+	for i := range toks {
+		try(m.exact[lower[i]], i)
+		try(m.exactCase[words[i]], i)
+		if m.maxPrefix == 0 {
+			continue
+		}
+		// Every prefix of the word, up to the longest wildcard keyword.
+		forPrefixes(lower[i], m.maxPrefix, func(pre string) { try(m.prefix[pre], i) })
+		forPrefixes(words[i], m.maxPrefix, func(pre string) { try(m.prefixCase[pre], i) })
+	}
+	return hits
+}
+
+// forPrefixes calls f with each prefix of w that ends on a rune boundary
+// and is at most limit bytes long.
+func forPrefixes(w string, limit int, f func(string)) {
+	for j := 1; j <= len(w) && j <= limit; j++ {
+		if j == len(w) || utf8.RuneStart(w[j]) {
+			f(w[:j])
+		}
+	}
+}
+
+// matchAt reports whether p matches the words from i on, and the index of
+// the last word it covers.
+func (p *pattern) matchAt(words, lower []string, i int) (int, bool) {
+	if i+len(p.words) > len(words) {
+		return 0, false
+	}
+	for j, w := range p.words {
+		got := lower[i+j]
+		if p.caseSensitive {
+			got = words[i+j]
+		}
+		if p.lastPrefix && j == len(p.words)-1 {
+			if !strings.HasPrefix(got, w) {
+				return 0, false
+			}
+		} else if got != w {
+			return 0, false
+		}
+	}
+	return i + len(p.words) - 1, true
+}
+
+func toLower(w string) string {
+	for _, r := range w {
+		if unicode.IsUpper(r) || r >= utf8.RuneSelf {
+			return strings.ToLower(w)
+		}
+	}
+	return w
+}
+
+// Terms returns the distinct keywords hit, in the order they were compiled.
+func (m *Matcher) Terms(hits []Hit) []string {
+	found := make([]bool, len(m.keywords))
+	for _, h := range hits {
+		found[h.Keyword] = true
+	}
+	var terms []string
+	for i, ok := range found {
+		if ok {
+			terms = append(terms, m.keywords[i])
+		}
+	}
+	return terms
+}

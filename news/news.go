@@ -1,0 +1,76 @@
+// Package news holds the domain types that flow through newsbot's pipeline:
+// the items a source lists, the articles extracted from them, and the alerts
+// sent about them. It has no behaviour and imports nothing of the project,
+// so every other package may use it.
+package news
+
+import "time"
+
+// Item is one entry a source lists: a feed item, or a link on a section page.
+type Item struct {
+	// URL is the canonical article URL (tracking parameters and fragment removed).
+	URL string
+	// GUID is the feed's identifier for the item, if any.
+	GUID        string
+	Title       string
+	Description string
+	Published   time.Time // zero when the source gives no date
+	Lang        string    // the feed's language, if it declares one
+	Source      string    // the name of the source in the config
+}
+
+// Article is the main text of a page, without navigation, sidebars,
+// teasers of other articles, comments or footers.
+type Article struct {
+	URL       string
+	Title     string
+	Teaser    string   // the standfirst, or the feed's description
+	Body      []string // the paragraphs after the teaser
+	Lang      string   // ISO 639-1, "" when unknown
+	Published time.Time
+	// FromFeed is true when the page could not be had and the article is
+	// made of the feed's title and description alone.
+	FromFeed bool
+}
+
+// Text returns the whole main text: title, teaser and body, one paragraph a line.
+func (a *Article) Text() string {
+	n := len(a.Title) + len(a.Teaser) + 2
+	for _, p := range a.Body {
+		n += len(p) + 1
+	}
+	b := make([]byte, 0, n)
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		if len(b) > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, s...)
+	}
+	add(a.Title)
+	add(a.Teaser)
+	for _, p := range a.Body {
+		add(p)
+	}
+	return string(b)
+}
+
+// Alert is what newsbot tells a channel about one matching article.
+type Alert struct {
+	ID        int64
+	Watcher   string
+	Channel   string
+	Source    string
+	URL       string
+	Title     string
+	Summary   string
+	Terms     []string // the watcher's keywords found, in the order of the config
+	Published time.Time
+	Found     time.Time
+	// Highlights are the matched words as they stand in the summary, so that
+	// a notifier can emphasise them.
+	Highlights []string
+	FromFeed   bool
+}

@@ -1,0 +1,160 @@
+package summary
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// Defaults for Summarize.
+const (
+	MaxChars     = 600
+	MaxSentences = 4
+	MinSentences = 2
+)
+
+// Finder returns the byte ranges of the matched words in s.
+type Finder func(s string) [][2]int
+
+// Summary is an extractive summary.
+type Summary struct {
+	// Text is the chosen sentences, in article order.
+	Text string
+	// Marks are the byte ranges of matched words in Text, in order.
+	Marks [][2]int
+}
+
+type sentence struct {
+	text  string
+	lead  bool // from the teaser, or the first paragraph when there is none
+	marks [][2]int
+}
+
+// Summarize chooses from 2 to 4 whole sentences of the article, at most
+// about MaxChars long: the first sentence of the teaser or lead, then the
+// sentences that carry matched words (each new word first), filled up from
+// the lead when too few carry any; they are given in article order. The
+// title is not repeated.
+func Summarize(a *news.Article, find Finder) Summary {
+	var all []sentence
+	add := func(p string, lead bool) {
+		for _, s := range Sentences(p) {
+			all = append(all, sentence{text: s, lead: lead})
+		}
+	}
+	lead := a.Teaser
+	body := a.Body
+	if lead == "" && len(body) > 0 {
+		lead, body = body[0], body[1:]
+	}
+	add(lead, true)
+	for _, p := range body {
+		add(p, false)
+	}
+	if len(all) == 0 {
+		return Summary{}
+	}
+	for i := range all {
+		if find != nil {
+			all[i].marks = find(all[i].text)
+		}
+	}
+
+	chosen := map[int]bool{}
+	size := 0
+	take := func(i int) bool {
+		if chosen[i] || len(chosen) >= MaxSentences {
+			return false
+		}
+		n := utf8.RuneCountInString(all[i].text) + 1
+		if len(chosen) > 0 && size+n > MaxChars {
+			return false
+		}
+		chosen[i] = true
+		size += n
+		return true
+	}
+
+	take(0)
+	// Sentences that bring a matched word not yet shown, then any other
+	// sentence with a match, in article order.
+	shown := map[string]bool{}
+	words := func(s sentence) []string {
+		var ws []string
+		for _, m := range s.marks {
+			ws = append(ws, strings.ToLower(s.text[m[0]:m[1]]))
+		}
+		return ws
+	}
+	for _, w := range words(all[0]) {
+		shown[w] = true
+	}
+	for i, s := range all {
+		fresh := false
+		for _, w := range words(s) {
+			if !shown[w] {
+				fresh = true
+			}
+		}
+		if fresh && take(i) {
+			for _, w := range words(s) {
+				shown[w] = true
+			}
+		}
+	}
+	for i, s := range all {
+		if len(s.marks) > 0 && len(chosen) < MinSentences+1 {
+			take(i)
+		}
+	}
+	// Too short: go on with the lead, then the sentences after it.
+	for i := 1; i < len(all) && len(chosen) < MinSentences; i++ {
+		take(i)
+	}
+
+	idx := make([]int, 0, len(chosen))
+	for i := range chosen {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	var b strings.Builder
+	var marks [][2]int
+	for _, i := range idx {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		off := b.Len()
+		text := all[i].text
+		if utf8.RuneCountInString(text) > MaxChars {
+			text = Truncate(text, MaxChars)
+		}
+		b.WriteString(text)
+		for _, m := range all[i].marks {
+			if m[1] <= len(text) {
+				marks = append(marks, [2]int{off + m[0], off + m[1]})
+			}
+		}
+	}
+	return Summary{Text: b.String(), Marks: marks}
+}
+
+// Truncate cuts s to at most n runes at a word boundary, ending in "…".
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut, runes := 0, 0
+	for i := range s {
+		if runes == n-1 {
+			cut = i
+			break
+		}
+		runes++
+	}
+	if sp := strings.LastIndexAny(s[:cut], " \n\t"); sp > 0 {
+		cut = sp
+	}
+	return strings.TrimRight(s[:cut], " ,;:-–") + "…"
+}

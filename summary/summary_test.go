@@ -1,0 +1,105 @@
+package summary
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+func TestSentences(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Das ist z. B. so. Dann kam Dr. Vogt.", []string{"Das ist z. B. so.", "Dann kam Dr. Vogt."}},
+		{"Am 29. September kam es. Am 3. Oktober nicht.", []string{"Am 29. September kam es.", "Am 3. Oktober nicht."}},
+		{"Er wurde im Jahr 2015. Danach ging er.", []string{"Er wurde im Jahr 2015.", "Danach ging er."}},
+		{"Sie sagte: „Wir gehen.“ Dann ging sie.", []string{"Sie sagte: „Wir gehen.“", "Dann ging sie."}},
+		{`"It is survival," he said. The U.S. Army and John F. Kennedy came. Why? Because.`,
+			[]string{`"It is survival," he said.`, "The U.S. Army and John F. Kennedy came.", "Why?", "Because."}},
+		{"Mr. Smith went to Washington. He left.", []string{"Mr. Smith went to Washington.", "He left."}},
+		{"Version 2.5 ist da. Gut so", []string{"Version 2.5 ist da.", "Gut so"}},
+		{"Die Zahl stieg um 5 Prozent. 2016 sank sie.", []string{"Die Zahl stieg um 5 Prozent.", "2016 sank sie."}},
+		{"Der 3. Platz ging an sie.", []string{"Der 3. Platz ging an sie."}},
+		{"Wirklich?! Ja… Nein.", []string{"Wirklich?!", "Ja…", "Nein."}},
+		{"Das gilt u. a. für die Bundeswehr bzw. die Polizei.", []string{"Das gilt u. a. für die Bundeswehr bzw. die Polizei."}},
+	}
+	for _, tt := range tests {
+		if got := Sentences(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Sentences(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func finder(words ...string) Finder {
+	return func(s string) [][2]int {
+		var out [][2]int
+		for _, w := range words {
+			for off := 0; ; {
+				i := strings.Index(s[off:], w)
+				if i < 0 {
+					break
+				}
+				out = append(out, [2]int{off + i, off + i + len(w)})
+				off += i + len(w)
+			}
+		}
+		return out
+	}
+}
+
+func TestSummarizeLeadAndMatches(t *testing.T) {
+	a := &news.Article{
+		Title:  "Kreml lehnt ab",
+		Teaser: "Putin und Obama einigten sich. Washington will nicht mitarbeiten.",
+		Body: []string{
+			"Die Regierung sprach am Dienstag. Das Wetter war gut.",
+			"Es gehe darum, Aktionen gegen den IS zu koordinieren. Niemand widersprach.",
+			"Ein Satz ohne Treffer. Noch einer.",
+			"In Syrien blieb alles offen. Ende.",
+		},
+	}
+	s := Summarize(a, finder("IS", "Syrien"))
+	want := "Putin und Obama einigten sich. Es gehe darum, Aktionen gegen den IS zu koordinieren. In Syrien blieb alles offen."
+	if s.Text != want {
+		t.Errorf("Text =\n %q\nwant\n %q", s.Text, want)
+	}
+	var marked []string
+	for _, m := range s.Marks {
+		marked = append(marked, s.Text[m[0]:m[1]])
+	}
+	if !reflect.DeepEqual(marked, []string{"IS", "Syrien"}) {
+		t.Errorf("Marks cover %q, want [IS Syrien]", marked)
+	}
+}
+
+func TestSummarizeFillsFromLead(t *testing.T) {
+	a := &news.Article{Body: []string{"Erster Satz. Zweiter Satz. Dritter Satz."}}
+	if got, want := Summarize(a, finder("Titelwort")).Text, "Erster Satz. Zweiter Satz."; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+}
+
+func TestSummarizeBudget(t *testing.T) {
+	long := strings.Repeat("Syrien wort ", 40) + "Ende."
+	a := &news.Article{Teaser: "Kurz.", Body: []string{long + " " + long + " " + long}}
+	s := Summarize(a, finder("Syrien"))
+	if n := utf8.RuneCountInString(s.Text); n > MaxChars+50 {
+		t.Errorf("summary has %d characters, want at most about %d: %q", n, MaxChars, s.Text)
+	}
+	if !strings.HasSuffix(s.Text, ".") {
+		t.Errorf("summary does not end a sentence: %q", s.Text)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	if got := Truncate("Ein langer Satz mit Wörtern", 12); got != "Ein langer…" {
+		t.Errorf("Truncate = %q", got)
+	}
+	if got := Truncate("kurz", 12); got != "kurz" {
+		t.Errorf("Truncate = %q", got)
+	}
+}
