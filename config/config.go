@@ -65,8 +65,9 @@ type Config struct {
 	// Location is Timezone loaded.
 	Location *time.Location `yaml:"-"`
 
-	path string
-	pos  map[string]Position
+	path  string
+	pos   map[string]Position
+	lists map[string][]string
 }
 
 // Slack is how alerts reach Slack.
@@ -174,19 +175,22 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse is Load on bytes already read; path is used in problem reports.
+// When the file is invalid it returns the Config as far as it could be
+// read along with the Problems, so that callers can check further and
+// report everything at once; such a Config must not be run.
 func Parse(path string, data []byte) (*Config, error) {
-	c := &Config{path: path, pos: map[string]Position{"": {1, 1}}}
+	c := &Config{path: path, pos: map[string]Position{"": {1, 1}}, lists: map[string][]string{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, Problems{yamlProblem(path, err)}
 	}
-	d := decoder{file: path, pos: c.pos}
+	d := decoder{file: path, pos: c.pos, lists: c.lists}
 	if len(doc.Content) > 0 {
 		d.decode(doc.Content[0], c, "")
 	}
 	ps := append(d.problems, c.validate()...)
 	if len(ps) > 0 {
-		return nil, ps
+		return c, ps
 	}
 	return c, nil
 }
@@ -237,8 +241,13 @@ func (c *Config) Source(name string) (Source, bool) {
 }
 
 // WatcherPath is the field path of the i-th watcher, by name where it has one.
-func (c *Config) WatcherPath(i int) string {
-	return elemPath("watchers", i, c.Watchers[i].Name)
+func (c *Config) WatcherPath(i int) string { return c.elemPath("watchers", i) }
+
+func (c *Config) elemPath(list string, i int) string {
+	if ps := c.lists[list]; i < len(ps) {
+		return ps[i]
+	}
+	return fmt.Sprintf("%s[%d]", list, i)
 }
 
 func elemPath(list string, i int, name string) string {
@@ -314,7 +323,7 @@ func (c *Config) validate() Problems {
 	sources := map[string]bool{}
 	for i := range c.Sources {
 		s := &c.Sources[i]
-		p := elemPath("sources", i, s.Name)
+		p := c.elemPath("sources", i)
 		switch {
 		case s.Name == "":
 			bad(p+".name", "missing: every source needs a name")

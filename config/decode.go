@@ -16,6 +16,7 @@ import (
 type decoder struct {
 	file     string
 	pos      map[string]Position
+	lists    map[string][]string // a list's path → its elements' paths
 	problems Problems
 }
 
@@ -58,9 +59,20 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		names := map[string]bool{}
+		paths := make([]string, len(n.Content))
 		for i, item := range n.Content {
-			d.value(item, s.Index(i), elemPath(path, i, nameOf(item)))
+			// Elements are named by their name, unless an earlier one
+			// took it: then by their index, so that each has its own path.
+			name := nameOf(item)
+			if names[name] {
+				name = ""
+			}
+			names[name] = true
+			paths[i] = elemPath(path, i, name)
+			d.value(item, s.Index(i), paths[i])
 		}
+		d.lists[path] = paths
 		v.Set(s)
 	case v.Kind() == reflect.String:
 		if d.scalar(n, path, "a string") {

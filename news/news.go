@@ -69,8 +69,32 @@ type Alert struct {
 	Terms     []string // the watcher's keywords found, in the order of the config
 	Published time.Time
 	Found     time.Time
-	// Highlights are the matched words as they stand in the summary, so that
-	// a notifier can emphasise them.
-	Highlights []string
-	FromFeed   bool
+	// Marks are the byte ranges of matched words in Summary, so that a
+	// notifier can emphasise them.
+	Marks [][2]int
+	// Snippets show matches that the summary's sentences do not carry,
+	// with a few words around each; their Marks work the same way.
+	Snippets []Snippet
+	Lang     string
+	// FromFeed is true when the page could not be had and the alert rests
+	// on the feed's title and description.
+	FromFeed bool
+}
+
+// Snippet is a few words of the article around a match.
+type Snippet struct {
+	Text  string
+	Marks [][2]int
+}
+
+// Key identifies the item's article: its canonical URL, or its GUID when it
+// has no link.
+func (it Item) Key() string {
+	if it.URL != "" {
+		return it.URL
+	}
+	if it.GUID != "" {
+		return "guid:" + it.GUID
+	}
+	return ""
 }

@@ -24,7 +24,13 @@ type Summary struct {
 	Text string
 	// Marks are the byte ranges of matched words in Text, in order.
 	Marks [][2]int
+	// Snippets show, a few words either side, each matched word that no
+	// chosen sentence carries.
+	Snippets []news.Snippet
 }
+
+// SnippetWords is how many words a snippet keeps on each side of a match.
+const SnippetWords = 8
 
 type sentence struct {
 	text  string
@@ -137,7 +143,55 @@ func Summarize(a *news.Article, find Finder) Summary {
 			}
 		}
 	}
-	return Summary{Text: b.String(), Marks: marks}
+	sum := Summary{Text: b.String(), Marks: marks}
+	for i, s := range all {
+		if chosen[i] {
+			continue
+		}
+		for _, m := range s.marks {
+			w := strings.ToLower(s.text[m[0]:m[1]])
+			if shown[w] {
+				continue
+			}
+			shown[w] = true
+			sum.Snippets = append(sum.Snippets, snippet(s.text, m))
+		}
+	}
+	return sum
+}
+
+// snippet cuts the words around the match m out of sentence s.
+func snippet(s string, m [2]int) news.Snippet {
+	start, end := m[0], m[1]
+	for n := 0; start > 0 && n <= SnippetWords; {
+		start--
+		if s[start] == ' ' {
+			n++
+		}
+	}
+	if start > 0 {
+		start++ // after the space
+	}
+	for n := 0; end < len(s) && n <= SnippetWords; end++ {
+		if s[end] == ' ' {
+			n++
+		}
+	}
+	if end < len(s) {
+		end-- // before the space
+	}
+	text := strings.TrimSpace(s[start:end])
+	lead := strings.Index(s[start:], text) + start
+	prefix := ""
+	if start > 0 {
+		prefix = "…"
+	}
+	suffix := ""
+	if end < len(s) {
+		suffix = "…"
+	}
+	off := len(prefix) - lead
+	return news.Snippet{Text: prefix + text + suffix, Marks: [][2]int{{m[0] + off, m[1] + off}}}
 }
 
 // Truncate cuts s to at most n runes at a word boundary, ending in "…".

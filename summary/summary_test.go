@@ -103,3 +103,25 @@ func TestTruncate(t *testing.T) {
 		t.Errorf("Truncate = %q", got)
 	}
 }
+
+func TestSnippetForMatchOutsideSummary(t *testing.T) {
+	body := []string{
+		"Alpha kam zuerst. Beta folgte bald.",
+		"Dann sprach Gamma lange.",
+		"Ganz am Ende des langen Textes steht auch etwas über den IS und seine Kämpfer in der Wüste im Osten des Landes.",
+	}
+	s := Summarize(&news.Article{Teaser: "Der Anfang.", Body: body}, finder("Alpha", "Beta", "Gamma", "IS"))
+	if len(s.Snippets) != 1 {
+		t.Fatalf("snippets = %+v, want one for IS", s.Snippets)
+	}
+	sn := s.Snippets[0]
+	if got := sn.Text[sn.Marks[0][0]:sn.Marks[0][1]]; got != "IS" {
+		t.Errorf("snippet mark covers %q, want IS (snippet %q)", got, sn.Text)
+	}
+	if !strings.HasPrefix(sn.Text, "…") || !strings.HasSuffix(sn.Text, "…") {
+		t.Errorf("snippet %q should be cut on both sides", sn.Text)
+	}
+	if strings.Contains(s.Text, "Wüste") {
+		t.Errorf("summary should not carry the last sentence: %q", s.Text)
+	}
+}

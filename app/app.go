@@ -1,0 +1,187 @@
+// Package app wires newsbot together: it loads the config, compiles the
+// watchers, opens the store and the notifier, and runs the pipeline
+// (pipeline.go) once or on the watchers' schedules. It is the only package
+// that sees all the others.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/match"
+	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/sqlite"
+	"github.com/newsbot/newsbot/watchers"
+)
+
+// Version is newsbot's version, set at build time.
+var Version = "0.1.0-dev"
+
+// Store keeps what each watcher has seen and the outbox of alerts.
+type Store interface {
+	// Seen returns which of keys the watcher has seen before.
+	Seen(ctx context.Context, watcher string, keys []string) (map[string]bool, error)
+	// Primed reports whether the watcher has checked the source before.
+	Primed(ctx context.Context, watcher, source string) (bool, error)
+	// MarkSeen records keys as seen and the source as checked.
+	MarkSeen(ctx context.Context, watcher, source string, keys []string) error
+	// RecordAlert adds a pending alert and marks keys seen, atomically.
+	RecordAlert(ctx context.Context, a *news.Alert, keys []string) error
+	// Pending returns the alerts to send, oldest first.
+	Pending(ctx context.Context) ([]*news.Alert, error)
+	MarkSent(ctx context.Context, id int64, ts string) error
+	// MarkFailed records a failed attempt; permanent parks the alert.
+	MarkFailed(ctx context.Context, id int64, reason string, permanent bool) error
+	Close() error
+}
+
+var _ Store = (*sqlite.Store)(nil)
+
+// Watcher is a configured watcher, compiled.
+type Watcher struct {
+	config.Watcher
+	keywords *match.Matcher
+	exclude  *match.Matcher // nil when the watcher excludes nothing
+	sources  []watchers.Source
+	// mu keeps two ticks of one watcher (the start-up one and a scheduled
+	// one) from running at once and alerting twice.
+	mu sync.Mutex
+}
+
+// Load reads and validates the config and compiles its watchers. When
+// anything is wrong, the error is a config.Problems with every problem.
+func Load(path string) (*config.Config, []*Watcher, error) {
+	cfg, err := config.Load(path)
+	var problems config.Problems
+	if err != nil && !errors.As(err, &problems) || cfg == nil {
+		return nil, nil, err
+	}
+	ws, err := compile(cfg)
+	if err != nil {
+		problems = append(problems, err.(config.Problems)...)
+	}
+	if len(problems) > 0 {
+		return nil, nil, problems
+	}
+	return cfg, ws, nil
+}
+
+func compile(cfg *config.Config) ([]*Watcher, error) {
+	var problems config.Problems
+	var ws []*Watcher
+	for i, cw := range cfg.Watchers {
+		p := cfg.WatcherPath(i)
+		w := &Watcher{Watcher: cw}
+		for j, k := range cw.Keywords {
+			if _, err := match.Compile([]string{k}); err != nil {
+				problems = append(problems, cfg.Problem(fmt.Sprintf("%s.keywords[%d]", p, j), "%v", err))
+			}
+		}
+		for j, k := range cw.Exclude {
+			if _, err := match.Compile([]string{k}); err != nil {
+				problems = append(problems, cfg.Problem(fmt.Sprintf("%s.exclude[%d]", p, j), "%v", err))
+			}
+		}
+		if len(problems) > 0 {
+			continue
+		}
+		w.keywords, _ = match.Compile(cw.Keywords)
+		if len(cw.Exclude) > 0 {
+			w.exclude, _ = match.Compile(cw.Exclude)
+		}
+		for _, name := range cw.Sources {
+			s, _ := cfg.Source(name)
+			w.sources = append(w.sources, watchers.Source{Name: s.Name, URL: s.URL, Type: s.Type, Links: s.Links})
+		}
+		ws = append(ws, w)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return ws, nil
+}
+
+// Options are what main passes besides the config.
+type Options struct {
+	Logger *slog.Logger
+	// Stdout receives alerts when no Slack token is set.
+	Stdout io.Writer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// App is a loaded newsbot.
+type App struct {
+	cfg      *config.Config
+	watchers []*Watcher
+	log      *slog.Logger
+	store    Store
+	notifier bot.Notifier
+	fetcher  *watchers.Fetcher
+	now      func() time.Time
+	// deliverMu makes one delivery at a time, so that no alert is sent twice.
+	deliverMu sync.Mutex
+	// stopSending is set on an error that stops all sending (a bad token).
+	stopSending string
+}
+
+// New opens the store and the notifier for a loaded config.
+func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (*App, error) {
+	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now}
+	if a.log == nil {
+		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	store, err := sqlite.Open(ctx, cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	a.store = store
+	if cfg.Slack.Token != "" {
+		a.notifier = bot.NewSlack(cfg.Slack.Token, cfg.Slack.APIURL, time.Duration(cfg.Slack.Timeout))
+	} else {
+		out := opts.Stdout
+		if out == nil {
+			out = os.Stdout
+		}
+		a.notifier = &bot.Stdout{W: out, Loc: cfg.Location}
+		a.log.Info("no Slack token set (slack.token): printing alerts to stdout")
+	}
+	a.fetcher = NewFetcher(cfg)
+	return a, nil
+}
+
+// NewFetcher returns the fetcher the config asks for.
+func NewFetcher(cfg *config.Config) *watchers.Fetcher {
+	ua := cfg.HTTP.UserAgent
+	if ua == "" {
+		ua = "newsbot/" + Version + " (media monitoring bot; +https://github.com/newsbot/newsbot)"
+	}
+	return watchers.NewFetcher(time.Duration(cfg.HTTP.Timeout), ua, int64(cfg.HTTP.MaxBody))
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.store.Close() }
+
+// Watchers returns the compiled watchers, or the one named name.
+func (a *App) selectWatchers(name string) ([]*Watcher, error) {
+	if name == "" {
+		return a.watchers, nil
+	}
+	for _, w := range a.watchers {
+		if w.Name == name {
+			return []*Watcher{w}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", config.ErrNoWatcher, name)
+}

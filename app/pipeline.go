@@ -1,0 +1,255 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/summary"
+	"github.com/newsbot/newsbot/watchers"
+)
+
+// Stats count what a run did.
+type Stats struct {
+	Sources    atomic.Int64 // sources checked
+	SourceErrs atomic.Int64 // sources that failed
+	New        atomic.Int64 // items not seen before
+	Primed     atomic.Int64 // items recorded without alerting on a first check
+	Matches    atomic.Int64
+	Sent       atomic.Int64
+	SendErrs   atomic.Int64
+	Pending    atomic.Int64 // alerts left for a later attempt
+}
+
+// String is the one line a run ends with.
+func (s *Stats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d sources checked", s.Sources.Load())
+	if n := s.SourceErrs.Load(); n > 0 {
+		fmt.Fprintf(&b, " (%d failed)", n)
+	}
+	fmt.Fprintf(&b, ", %d new items", s.New.Load())
+	if n := s.Primed.Load(); n > 0 {
+		fmt.Fprintf(&b, " (%d recorded without alerts on a first check, first_run: skip)", n)
+	}
+	fmt.Fprintf(&b, ", %d matches, %d alerts sent", s.Matches.Load(), s.Sent.Load())
+	if n := s.Pending.Load(); n > 0 {
+		fmt.Fprintf(&b, ", %d pending", n)
+	}
+	fmt.Fprintf(&b, ", %d errors", s.SourceErrs.Load()+s.SendErrs.Load())
+	return b.String()
+}
+
+// Tick checks every given watcher once, sharing one fetch of each source
+// and article among them, and records alerts in the outbox. A failing
+// source or watcher is logged and does not stop the others.
+func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
+	run := a.fetcher.NewRun()
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.checkWatcher(ctx, run, w, st)
+		}()
+	}
+	wg.Wait()
+}
+
+// checkWatcher is one watcher's tick: for each source, its new items are
+// fetched, extracted, matched and summarized, and each match recorded.
+func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, st *Stats) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	alerted := map[string]bool{} // article URLs alerted in this tick
+	for _, src := range w.sources {
+		if ctx.Err() != nil {
+			return
+		}
+		log := a.log.With("watcher", w.Name, "source", src.Name)
+		items, err := run.List(ctx, src)
+		if err != nil {
+			st.SourceErrs.Add(1)
+			log.Error("source failed", "url", src.URL, "error", err)
+			continue
+		}
+		st.Sources.Add(1)
+		fresh, err := a.unseen(ctx, w, items)
+		if err != nil {
+			log.Error("store failed", "error", err)
+			continue
+		}
+		st.New.Add(int64(len(fresh)))
+		primed, err := a.store.Primed(ctx, w.Name, src.Name)
+		if err != nil {
+			log.Error("store failed", "error", err)
+			continue
+		}
+		if !primed && a.cfg.FirstRun == config.FirstRunSkip {
+			if err := a.store.MarkSeen(ctx, w.Name, src.Name, keys(fresh)); err != nil {
+				log.Error("store failed", "error", err)
+				continue
+			}
+			st.Primed.Add(int64(len(fresh)))
+			log.Info("first check of source: recorded its items without alerting (first_run: skip)", "items", len(fresh))
+			continue
+		}
+
+		// Fetch and match concurrently, then record in the source's order,
+		// so that alerts go out in the order their articles were found.
+		results := a.examine(ctx, run, w, fresh)
+		var quiet []string
+		for i, r := range results {
+			if ctx.Err() != nil {
+				return
+			}
+			if r.alert == nil || alerted[r.alert.URL] {
+				quiet = append(quiet, r.keys...)
+				continue
+			}
+			alerted[r.alert.URL] = true
+			st.Matches.Add(1)
+			if err := a.store.RecordAlert(ctx, r.alert, r.keys); err != nil {
+				log.Error("recording alert failed", "url", fresh[i].URL, "error", err)
+				continue
+			}
+			log.Info("match", "url", r.alert.URL, "terms", strings.Join(r.alert.Terms, ", "))
+		}
+		// Only a source checked to the end counts as primed.
+		if ctx.Err() == nil {
+			if err := a.store.MarkSeen(ctx, w.Name, src.Name, quiet); err != nil {
+				log.Error("store failed", "error", err)
+			}
+		}
+	}
+}
+
+// unseen returns the items the watcher has not seen.
+func (a *App) unseen(ctx context.Context, w *Watcher, items []news.Item) ([]news.Item, error) {
+	seen, err := a.store.Seen(ctx, w.Name, keys(items))
+	if err != nil {
+		return nil, err
+	}
+	var fresh []news.Item
+	for _, it := range items {
+		if !seen[it.Key()] {
+			fresh = append(fresh, it)
+		}
+	}
+	return fresh, nil
+}
+
+func keys(items []news.Item) []string {
+	ks := make([]string, 0, len(items))
+	for _, it := range items {
+		ks = append(ks, it.Key())
+	}
+	return ks
+}
+
+type result struct {
+	alert *news.Alert // nil: no alert
+	keys  []string    // to mark seen
+}
+
+// examine fetches, extracts, matches and summarizes items, a few at a time.
+func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item) []result {
+	results := make([]result, len(items))
+	sem := make(chan struct{}, a.cfg.HTTP.Parallel)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			results[i] = a.examineItem(ctx, run, w, it)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it news.Item) result {
+	r := result{keys: []string{it.Key()}}
+	art, err := run.Article(ctx, it)
+	if err != nil {
+		if ctx.Err() != nil {
+			return result{} // cut short: leave the item unseen
+		}
+		a.log.Warn("article unavailable, matching the feed's title and description",
+			"watcher", w.Name, "source", it.Source, "url", it.URL, "error", err)
+	}
+	if art.URL != "" && art.URL != it.Key() {
+		r.keys = append(r.keys, art.URL)
+	}
+	if max := time.Duration(a.cfg.MaxAge); max > 0 && !art.Published.IsZero() && a.now().Sub(art.Published) > max {
+		return r
+	}
+	m := w.Match(art)
+	if m == nil {
+		return r
+	}
+	r.alert = &news.Alert{
+		Watcher:   w.Name,
+		Channel:   w.Channel,
+		Source:    it.Source,
+		URL:       firstNonEmpty(art.URL, it.URL),
+		Title:     firstNonEmpty(art.Title, it.Title),
+		Summary:   m.Summary.Text,
+		Marks:     m.Summary.Marks,
+		Snippets:  m.Summary.Snippets,
+		Terms:     m.Terms,
+		Published: art.Published,
+		Found:     a.now(),
+		Lang:      art.Lang,
+		FromFeed:  art.FromFeed,
+	}
+	return r
+}
+
+// Match is a watcher's verdict on an article.
+type Match struct {
+	Terms   []string
+	Summary summary.Summary
+}
+
+// Match matches the article (in NFC, as watchers gives it) against the
+// watcher's keywords and, when it
+// matches and no exclusion does, summarizes it. It returns nil for no match.
+func (w *Watcher) Match(art *news.Article) *Match {
+	text := art.Text()
+	hits := w.keywords.FindAll(text)
+	if len(hits) == 0 {
+		return nil
+	}
+	if w.exclude != nil && len(w.exclude.FindAll(text)) > 0 {
+		return nil
+	}
+	find := func(s string) [][2]int {
+		var out [][2]int
+		for _, h := range w.keywords.FindAll(s) {
+			out = append(out, [2]int{h.Start, h.End})
+		}
+		return out
+	}
+	return &Match{Terms: w.keywords.Terms(hits), Summary: summary.Summarize(art, find)}
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// ShutdownGrace is how long Run lets in-flight work finish after a signal
+// before it cancels it.
+const ShutdownGrace = 5 * time.Second
+
+// Once checks every watcher (or the one named) now, delivers what matched,
+// and returns what it did.
+func (a *App) Once(ctx context.Context, watcher string) (*Stats, error) {
+	ws, err := a.selectWatchers(watcher)
+	if err != nil {
+		return nil, err
+	}
+	st := &Stats{}
+	a.Tick(ctx, ws, st)
+	a.Deliver(ctx, st)
+	return st, nil
+}
+
+// Run checks every watcher once at start, then on its schedule, until ctx
+// ends; it then lets running checks finish (for up to ShutdownGrace) and
+// returns. Watchers with the same schedule share one tick, so a source
+// they share is fetched once.
+func (a *App) Run(ctx context.Context) error {
+	// Work gets its own context, so that a signal stops new ticks at once
+	// but lets the tick in flight finish.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+
+	logger := cronLogger{a.log}
+	c := cron.New(
+		cron.WithLocation(a.cfg.Location),
+		cron.WithParser(cronParser{a}),
+		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
+		cron.WithLogger(logger),
+	)
+	groups := map[string][]*Watcher{}
+	for _, w := range a.watchers {
+		groups[w.Schedule] = append(groups[w.Schedule], w)
+	}
+	specs := make([]string, 0, len(groups))
+	for spec := range groups {
+		specs = append(specs, spec)
+	}
+	sort.Strings(specs)
+	for _, spec := range specs {
+		ws := groups[spec]
+		job := func() { a.tick(work, ws) }
+		if _, err := c.AddJob(spec, cron.FuncJob(job)); err != nil {
+			return fmt.Errorf("schedule %q: %w", spec, err)
+		}
+	}
+
+	// Retry what is still pending now and then, in case Slack was down.
+	c.AddFunc("@every 1m", func() {
+		st := &Stats{}
+		a.Deliver(work, st)
+		if st.Sent.Load() > 0 || st.SendErrs.Load() > 0 {
+			a.log.Info("retried pending alerts", "sent", st.Sent.Load(), "errors", st.SendErrs.Load())
+		}
+	})
+
+	a.log.Info("newsbot running", "watchers", len(a.watchers), "schedules", len(groups), "timezone", a.cfg.Location.String())
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		a.tick(work, a.watchers)
+	}()
+	c.Start()
+
+	<-ctx.Done()
+	a.log.Info("shutting down: finishing the work in flight")
+	stopped := c.Stop()
+	timer := time.NewTimer(ShutdownGrace)
+	defer timer.Stop()
+	for _, done := range []<-chan struct{}{first, stopped.Done()} {
+		select {
+		case <-done:
+		case <-timer.C:
+			a.log.Warn("work in flight did not finish in time; cancelling it", "grace", ShutdownGrace)
+			cancelWork()
+			<-done
+		}
+	}
+	return nil
+}
+
+func (a *App) tick(ctx context.Context, ws []*Watcher) {
+	st := &Stats{}
+	start := time.Now()
+	a.Tick(ctx, ws, st)
+	a.Deliver(ctx, st)
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.Name
+	}
+	a.log.Info("tick done: "+st.String(), "watchers", strings.Join(names, ","), "took", time.Since(start).Round(time.Millisecond))
+}
+
+// cronParser parses schedules in the config's time zone.
+type cronParser struct{ a *App }
+
+func (p cronParser) Parse(spec string) (cron.Schedule, error) {
+	for _, w := range p.a.watchers {
+		if w.Schedule == spec && w.Cron != nil {
+			return w.Cron, nil
+		}
+	}
+	return cron.ParseStandard(spec)
+}
+
+// cronLogger sends cron's own messages to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "error", err)...)
+}

@@ -1,0 +1,292 @@
+// Package bot owns everything Slack: how an alert reads as a Block Kit
+// message, sending it with slack-go, telling a failure worth retrying from
+// one that is not, and the stdout form used when no token is set.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// Slack's limits on a message.
+const (
+	MaxSectionText = 3000
+	MaxTitle       = 250
+	MaxFallback    = 3000
+)
+
+// Notifier sends alerts.
+type Notifier interface {
+	// Send delivers the alert and returns an identifier of the message
+	// (Slack's ts). A failure that a retry cannot mend is a *PermanentError.
+	Send(ctx context.Context, a *news.Alert) (string, error)
+}
+
+// PermanentError is a failure that sending again will not mend, such as an
+// unknown channel or a revoked token.
+type PermanentError struct {
+	Reason string
+	Err    error
+}
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is a PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// permanentErrors are Slack API errors that no retry mends.
+var permanentErrors = map[string]bool{
+	"channel_not_found": true, "not_in_channel": true, "is_archived": true, "invalid_auth": true,
+	"not_authed": true, "account_inactive": true, "token_revoked": true, "token_expired": true,
+	"no_permission": true, "missing_scope": true, "msg_too_long": true, "invalid_blocks": true,
+	"invalid_blocks_format": true, "no_text": true, "restricted_action": true, "ekm_access_denied": true,
+	"team_access_not_granted": true, "invalid_arguments": true, "invalid_metadata_format": true,
+	"invalid_metadata_schema": true, "metadata_too_large": true, "too_many_attachments": true,
+	"channel_is_archived": true, "restricted_action_read_only_channel": true,
+}
+
+// Slack sends alerts with the Slack Web API.
+type Slack struct {
+	client *slack.Client
+}
+
+// NewSlack returns a Slack notifier for the token, talking to apiURL
+// (Slack's, or a compatible server) with the given timeout per call.
+func NewSlack(token, apiURL string, timeout time.Duration) *Slack {
+	return &Slack{client: slack.New(token,
+		slack.OptionAPIURL(apiURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: timeout}),
+	)}
+}
+
+// Send posts the alert to its channel.
+func (s *Slack) Send(ctx context.Context, a *news.Alert) (string, error) {
+	_, ts, err := s.client.PostMessageContext(ctx, a.Channel,
+		slack.MsgOptionBlocks(Blocks(a)...),
+		slack.MsgOptionText(Fallback(a), false),
+		slack.MsgOptionDisableLinkUnfurl(),
+		slack.MsgOptionDisableMediaUnfurl(),
+		slack.MsgOptionMetadata(slack.SlackMetadata{
+			EventType:    "newsbot_alert",
+			EventPayload: map[string]any{"alert_id": a.ID, "watcher": a.Watcher},
+		}),
+	)
+	if err != nil {
+		return "", classify(fmt.Errorf("post to %s: %w", a.Channel, err))
+	}
+	return ts, nil
+}
+
+func classify(err error) error {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && permanentErrors[se.Err] {
+		return &PermanentError{Reason: se.Err, Err: err}
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusTooManyRequests && sc.Code != http.StatusRequestTimeout {
+		return &PermanentError{Reason: sc.Status, Err: err}
+	}
+	return err
+}
+
+// RetryAfter returns how long Slack asked to wait, when it did.
+func RetryAfter(err error) (time.Duration, bool) {
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return rl.RetryAfter, true
+	}
+	return 0, false
+}
+
+// IsNetwork reports whether err is a network failure.
+func IsNetwork(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+// Blocks is the alert as a Block Kit message: the title linked to the
+// article, the summary with the matched words in bold, any snippets, and a
+// context line with the source, the publication time, the watcher and the
+// matched words.
+func Blocks(a *news.Alert) []slack.Block {
+	title := truncate(a.Title, MaxTitle)
+	if title == "" {
+		title = a.URL
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*<%s|%s>*", escapeURL(a.URL), Escape(title))), nil, nil),
+	}
+	if a.Summary != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(bold(a.Summary, a.Marks, MaxSectionText)), nil, nil))
+	}
+	if len(a.Snippets) > 0 {
+		lines := make([]string, 0, len(a.Snippets))
+		for _, s := range a.Snippets {
+			lines = append(lines, "> "+bold(s.Text, s.Marks, 500))
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), MaxSectionText)), nil, nil))
+	}
+	var ctx []string
+	ctx = append(ctx, Escape(a.Source))
+	if !a.Published.IsZero() {
+		ctx = append(ctx, fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>",
+			a.Published.Unix(), a.Published.UTC().Format("2006-01-02 15:04 UTC")))
+	}
+	ctx = append(ctx, "watcher "+Escape(a.Watcher))
+	if len(a.Terms) > 0 {
+		ctx = append(ctx, "matched: "+Escape(strings.Join(a.Terms, ", ")))
+	}
+	if a.FromFeed {
+		ctx = append(ctx, "page unavailable: from the feed's text")
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(ctx, " · "))))
+	return blocks
+}
+
+// Fallback is the alert's plain text, for notifications and clients that
+// show no blocks.
+func Fallback(a *news.Alert) string {
+	s := fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL)
+	return Escape(truncate(s, MaxFallback))
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+// Escape makes text from a page safe in a Slack message: &, < and > are
+// the only characters Slack's formatting gives meaning to, and escaping
+// them means no article can post <!channel> or a disguised link.
+func Escape(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	return r.Replace(s)
+}
+
+// escapeURL makes a URL safe inside <url|text>.
+func escapeURL(u string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C", " ", "%20").Replace(u)
+}
+
+// bold escapes s and puts the marked ranges in bold, keeping the result
+// within limit characters (cut at a word, never inside an escape).
+func bold(s string, marks [][2]int, limit int) string {
+	out := emphasize(s, marks, Escape)
+	if utf8.RuneCountInString(out) <= limit {
+		return out
+	}
+	return truncateEscaped(out, limit)
+}
+
+// emphasize puts the marked ranges of s between stars, passing the text
+// through esc.
+func emphasize(s string, marks [][2]int, esc func(string) string) string {
+	var b strings.Builder
+	pos := 0
+	for _, m := range marks {
+		if m[0] < pos || m[1] > len(s) || m[0] >= m[1] {
+			continue
+		}
+		b.WriteString(esc(s[pos:m[0]]))
+		b.WriteString("*" + esc(s[m[0]:m[1]]) + "*")
+		pos = m[1]
+	}
+	b.WriteString(esc(s[pos:]))
+	return b.String()
+}
+
+// truncate cuts s to at most n runes at a word boundary, ending in "…".
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut, runes := 0, 0
+	for i := range s {
+		if runes == n-1 {
+			cut = i
+			break
+		}
+		runes++
+	}
+	if sp := strings.LastIndexByte(s[:cut], ' '); sp > cut/2 {
+		cut = sp
+	}
+	return strings.TrimRight(s[:cut], " ") + "…"
+}
+
+// truncateEscaped is truncate for text already escaped: it never cuts an
+// entity such as &amp; in two, nor leaves a bold mark open.
+func truncateEscaped(s string, n int) string {
+	t := strings.TrimSuffix(truncate(s, n), "…")
+	if amp := strings.LastIndexByte(t, '&'); amp >= 0 && !strings.Contains(t[amp:], ";") {
+		t = t[:amp]
+	}
+	if strings.Count(t, "*")%2 == 1 {
+		t = t[:strings.LastIndexByte(t, '*')]
+	}
+	return strings.TrimRight(t, " ") + "…"
+}
+
+// Stdout prints alerts to a writer, for trying newsbot without Slack.
+type Stdout struct {
+	mu  sync.Mutex
+	W   io.Writer
+	Loc *time.Location
+}
+
+// Send prints the alert.
+func (s *Stdout) Send(_ context.Context, a *news.Alert) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprint(s.W, Text(a, s.Loc))
+	return fmt.Sprintf("stdout-%d", a.ID), nil
+}
+
+// Text is the alert as plain text for a terminal, matched words in *stars*.
+func Text(a *news.Alert, loc *time.Location) string {
+	var b strings.Builder
+	head := fmt.Sprintf("── %s → %s ", a.Watcher, a.Channel)
+	b.WriteString(head + strings.Repeat("─", max(3, 72-utf8.RuneCountInString(head))) + "\n")
+	b.WriteString(a.Title + "\n" + a.URL + "\n")
+	if a.Summary != "" {
+		b.WriteString("\n" + plainBold(a.Summary, a.Marks) + "\n")
+	}
+	for _, s := range a.Snippets {
+		b.WriteString("  » " + plainBold(s.Text, s.Marks) + "\n")
+	}
+	meta := []string{a.Source}
+	if !a.Published.IsZero() {
+		if loc == nil {
+			loc = time.Local
+		}
+		meta = append(meta, a.Published.In(loc).Format("2006-01-02 15:04 MST"))
+	}
+	meta = append(meta, "matched: "+strings.Join(a.Terms, ", "))
+	if a.FromFeed {
+		meta = append(meta, "page unavailable: from the feed's text")
+	}
+	b.WriteString("\n" + strings.Join(meta, " · ") + "\n\n")
+	return b.String()
+}
+
+func plainBold(s string, marks [][2]int) string {
+	return emphasize(s, marks, func(s string) string { return s })
+}

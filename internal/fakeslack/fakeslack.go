@@ -1,0 +1,129 @@
+// Package fakeslack is a Slack Web API server for tests: it answers
+// chat.postMessage as Slack does, records every message, and can be told to
+// refuse a channel or to fail for a while.
+package fakeslack
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Message is one chat.postMessage call as Slack received it.
+type Message struct {
+	Channel     string
+	Text        string
+	Blocks      []map[string]any
+	Metadata    map[string]any
+	UnfurlLinks string
+	UnfurlMedia string
+	Token       string
+	TS          string
+}
+
+// BlockText is every text of the message's blocks, one per line.
+func (m Message) BlockText() string {
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if t, ok := v["text"].(string); ok {
+				b.WriteString(t + "\n")
+			}
+			for k, x := range v {
+				if k != "text" || !isString(x) {
+					walk(x)
+				}
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	for _, bl := range m.Blocks {
+		walk(bl)
+	}
+	return b.String()
+}
+
+func isString(v any) bool { _, ok := v.(string); return ok }
+
+// Server is a fake Slack.
+type Server struct {
+	*httptest.Server
+	mu       sync.Mutex
+	messages []Message
+	// Refuse maps a channel to the Slack error it answers with (such as
+	// "channel_not_found").
+	Refuse map[string]string
+	// FailNext makes the next n calls answer 500.
+	FailNext int
+}
+
+// New starts a fake Slack; it stops with the test.
+func New(t testing.TB) *Server {
+	s := &Server{Refuse: map[string]string{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL is the API URL to give slack-go (ends in "/").
+func (s *Server) APIURL() string { return s.Server.URL + "/api/" }
+
+// Messages returns the messages posted so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Path != "/api/chat.postMessage" {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "unknown_method"})
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.FailNext > 0 {
+		s.FailNext--
+		http.Error(w, "upstream trouble", http.StatusInternalServerError)
+		return
+	}
+	token := r.Form.Get("token")
+	if token == "" {
+		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	channel := r.Form.Get("channel")
+	if e, ok := s.Refuse[channel]; ok {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": e})
+		return
+	}
+	m := Message{
+		Channel: channel, Text: r.Form.Get("text"), Token: token,
+		UnfurlLinks: r.Form.Get("unfurl_links"), UnfurlMedia: r.Form.Get("unfurl_media"),
+		TS: fmt.Sprintf("1700000000.%06d", len(s.messages)+1),
+	}
+	if b := r.Form.Get("blocks"); b != "" {
+		if err := json.Unmarshal([]byte(b), &m.Blocks); err != nil {
+			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_blocks"})
+			return
+		}
+	}
+	if md := r.Form.Get("metadata"); md != "" {
+		json.Unmarshal([]byte(md), &m.Metadata)
+	}
+	s.messages = append(s.messages, m)
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": channel, "ts": m.TS})
+}

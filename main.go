@@ -1,0 +1,225 @@
+// Command newsbot watches news sources for keywords and posts summarized
+// alerts to Slack. See README.md.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // schedules in any time zone, even where the system has no zoneinfo
+
+	"github.com/newsbot/newsbot/app"
+	"github.com/newsbot/newsbot/config"
+)
+
+const usage = `newsbot watches news sources for keywords and posts summarized alerts to Slack.
+
+Usage:
+  newsbot run      [--config FILE]                    run the watchers on their schedules
+  newsbot once     [--config FILE] [--watcher NAME]   check every watcher (or one) now, deliver, exit
+  newsbot validate [--config FILE]                    check the config file
+  newsbot check    [--config FILE] [--json] URL|FILE  show what newsbot sees in one article
+  newsbot version
+
+--config defaults to config.yaml. --verbose logs debug messages.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("newsbot "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	cfgPath := fs.String("config", "config.yaml", "the config file")
+	verbose := fs.Bool("verbose", false, "log debug messages")
+	var watcher *string
+	var asJSON *bool
+	switch cmd {
+	case "once":
+		watcher = fs.String("watcher", "", "check only this watcher")
+	case "check":
+		asJSON = fs.Bool("json", false, "print one JSON object")
+	case "run", "validate":
+	case "version":
+		fmt.Fprintln(stdout, "newsbot", app.Version)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "newsbot: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if cmd == "check" {
+		if len(pos) != 1 {
+			fmt.Fprintln(stderr, "newsbot check: give one URL or HTML file")
+			return 2
+		}
+		return check(ctx, *cfgPath, fs, pos[0], *asJSON, stdout, stderr)
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "newsbot %s: unexpected argument %q\n", cmd, pos[0])
+		return 2
+	}
+
+	cfg, ws, err := app.Load(*cfgPath)
+	if cmd == "validate" {
+		return validate(*cfgPath, cfg, err, stdout, stderr)
+	}
+	if err != nil {
+		printLoadError(stderr, err)
+		return 2
+	}
+	a, err := app.New(ctx, cfg, ws, app.Options{Logger: logger, Stdout: stdout})
+	if err != nil {
+		fmt.Fprintln(stderr, "newsbot:", err)
+		return 1
+	}
+	defer a.Close()
+
+	switch cmd {
+	case "once":
+		st, err := a.Once(ctx, *watcher)
+		if err != nil {
+			fmt.Fprintln(stderr, "newsbot:", err)
+			return 2
+		}
+		fmt.Fprintln(stderr, "newsbot: "+st.String())
+	case "run":
+		if err := a.Run(ctx); err != nil {
+			fmt.Fprintln(stderr, "newsbot:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// parseInterspersed parses flags given before, between or after the
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func printLoadError(w io.Writer, err error) {
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(w, p)
+		}
+		return
+	}
+	fmt.Fprintln(w, "newsbot:", err)
+}
+
+func validate(path string, cfg *config.Config, err error, stdout, stderr io.Writer) int {
+	if err != nil {
+		var ps config.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(stdout, p)
+			}
+			fmt.Fprintf(stderr, "%s: %d problem(s)\n", path, len(ps))
+			return 1
+		}
+		fmt.Fprintln(stderr, "newsbot:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d sources, %d watchers)\n", path, len(cfg.Sources), len(cfg.Watchers))
+	return 0
+}
+
+func check(ctx context.Context, cfgPath string, fs *flag.FlagSet, target string, asJSON bool, stdout, stderr io.Writer) int {
+	cfg, ws, err := app.Load(cfgPath)
+	if err != nil {
+		// Without a config there are no watchers to match, but the
+		// extraction is still worth seeing, unless a config was asked for.
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+		if _, statErr := os.Stat(cfgPath); explicit || statErr == nil {
+			printLoadError(stderr, err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "newsbot: no %s: extracting without watchers\n", cfgPath)
+		cfg, _ = config.Parse("", []byte("sources: [{name: x, url: 'http://x/'}]\nwatchers: [{name: x, schedule: '@hourly', sources: [x], keywords: [x], channel: x}]"))
+		ws = nil
+	}
+	res, err := app.Check(ctx, app.NewFetcher(cfg), ws, target)
+	if err != nil {
+		fmt.Fprintln(stderr, "newsbot check:", err)
+		return 1
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res); err != nil {
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stdout, "URL:    %s\nTitle:  %s\nLang:   %s\n", res.URL, res.Title, res.Lang)
+	if res.Teaser != "" {
+		fmt.Fprintf(stdout, "Teaser: %s\n", res.Teaser)
+	}
+	lines := strings.Split(res.Text, "\n")
+	fmt.Fprintf(stdout, "\nText (%d paragraphs, %d characters):\n", len(lines), len([]rune(res.Text)))
+	for i, l := range lines {
+		if i == 6 {
+			fmt.Fprintf(stdout, "  … %d more paragraphs\n", len(lines)-i)
+			break
+		}
+		fmt.Fprintf(stdout, "  %s\n", l)
+	}
+	if len(res.Matches) == 0 {
+		fmt.Fprintf(stdout, "\nNo watcher matches.\n")
+	}
+	for _, m := range res.Matches {
+		fmt.Fprintf(stdout, "\nWatcher %s matches: %s\n  Summary: %s\n", m.Watcher, strings.Join(m.Terms, ", "), m.Summary)
+		for _, s := range m.Snippets {
+			fmt.Fprintf(stdout, "  » %s\n", s)
+		}
+	}
+	return 0
+}

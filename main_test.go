@@ -1,0 +1,421 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/internal/testsite"
+)
+
+// The end-to-end tests run the newsbot command as a user does, against the
+// project's own news site (testdata/site, see its README) and a fake Slack.
+
+const e2eConfig = `
+storage: {{DB}}
+first_run: {{FIRST_RUN}}
+timezone: Europe/Berlin
+slack:
+  token: {{TOKEN}}
+  api_url: {{SLACK}}
+  channel: "#news"
+sources:
+  - name: rundschau
+    url: {{BASE}}/rss/politik.xml
+  - name: rundschau-politik
+    url: {{BASE}}/politik/
+    links: "a.js-hlp"
+  - name: world
+    url: {{BASE}}/atom/world.xml
+watchers:
+  - name: nahost
+    schedule: "*/5 * * * *"
+    sources: [rundschau, rundschau-politik, world]
+    keywords: [Syrien, IS, "Islamischer Staat"]
+    channel: "#nahost"
+  - name: macron
+    schedule: "@every 10m"
+    sources: [rundschau, rundschau-politik]
+    keywords: [Emmanuel Macron, Macron]
+  - name: liga
+    schedule: "@hourly"
+    sources: [rundschau]
+    keywords: [Bundesliga]
+  - name: duerre
+    schedule: "@hourly"
+    sources: [rundschau, rundschau-politik]
+    keywords: [Dürre]
+    exclude: [Fußball]
+    channel: "#klima"
+`
+
+type env struct {
+	t      *testing.T
+	site   *testsite.Site
+	slack  *fakeslack.Server
+	config string
+}
+
+func newEnv(t *testing.T, firstRun string, token string) *env {
+	t.Helper()
+	e := &env{t: t, site: testsite.Serve(t, "testdata/site"), slack: fakeslack.New(t)}
+	cfg := strings.NewReplacer(
+		"{{DB}}", filepath.Join(t.TempDir(), "newsbot.db"),
+		"{{FIRST_RUN}}", firstRun,
+		"{{TOKEN}}", token,
+		"{{SLACK}}", e.slack.APIURL(),
+		"{{BASE}}", e.site.URL,
+	).Replace(e2eConfig)
+	e.config = filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(e.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// newsbot runs the command and returns its exit code, stdout and stderr.
+func (e *env) newsbot(args ...string) (int, string, string) {
+	e.t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func (e *env) once(args ...string) string {
+	e.t.Helper()
+	code, stdout, stderr := e.newsbot(append([]string{"once", "--config", e.config}, args...)...)
+	if code != 0 {
+		e.t.Fatalf("newsbot once exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	return stdout + stderr
+}
+
+func (e *env) url(p string) string { return e.site.URL + p }
+
+// Phrases of the pages' chrome that must never reach an alert
+// (testdata/site/README.md lists them).
+var chrome = []string{
+	"Weitere Themen", "Topmeldungen", "Newsletter", "Leserkommentare", "Most read",
+	"More from Europe", "Impressum", "Datenschutz", "Rundschau-Morgenbrief", "Ihre E-Mail-Adresse",
+	"Alle Rechte vorbehalten", "Streiktag gegen Macrons Rentenpläne",
+	"Dürre am Rhein", "Bundesliga", "Trainerwechsel", "Hanne K.",
+}
+
+func TestEndToEnd(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	out := e.once()
+
+	byWatcher := map[string][]fakeslack.Message{}
+	for _, m := range e.slack.Messages() {
+		w, _ := m.Metadata["event_payload"].(map[string]any)["watcher"].(string)
+		byWatcher[w] = append(byWatcher[w], m)
+	}
+	links := func(ms []fakeslack.Message) []string {
+		var ls []string
+		for _, m := range ms {
+			link := regexp.MustCompile(`<(http[^|>]+)\|`).FindStringSubmatch(m.BlockText())
+			if link == nil {
+				t.Fatalf("alert without a link to the article: %s", m.BlockText())
+			}
+			ls = append(ls, strings.ReplaceAll(link[1], "&amp;", "&"))
+		}
+		sort.Strings(ls)
+		return ls
+	}
+
+	syria := e.url("/politik/ausland/syrien-waffenruhe-idlib-4711.html")
+	want := []string{
+		e.url("/en/un-report-syria-aid.html"),
+		syria,
+		e.url("/plus/is-kaempfer-prozess-koblenz.html"),
+	}
+	sort.Strings(want)
+	if got := links(byWatcher["nahost"]); !equal(got, want) {
+		t.Errorf("nahost alerted on\n %q\nwant (one alert each, canonical URLs)\n %q\nlog:\n%s", got, want, out)
+	}
+	if got, want := links(byWatcher["macron"]), []string{e.url("/politik/ausland/macron-reform-rente.html")}; !equal(got, want) {
+		t.Errorf("macron alerted on %q, want %q", got, want)
+	}
+	if n := len(byWatcher["liga"]); n != 0 {
+		t.Errorf("liga alerted %d times; Bundesliga stands only in a reader comment", n)
+	}
+	if n := len(byWatcher["duerre"]); n != 0 {
+		t.Errorf("duerre alerted %d times; its only match mentions Fußball, which it excludes", n)
+	}
+
+	for _, m := range e.slack.Messages() {
+		w := m.Metadata["event_payload"].(map[string]any)["watcher"]
+		wantChannel := map[any]string{"nahost": "#nahost", "macron": "#news"}[w]
+		if m.Channel != wantChannel {
+			t.Errorf("alert of %v went to %q, want %q", w, m.Channel, wantChannel)
+		}
+		if m.UnfurlLinks != "false" || m.UnfurlMedia != "false" {
+			t.Errorf("unfurling not turned off: links=%q media=%q", m.UnfurlLinks, m.UnfurlMedia)
+		}
+		if m.Metadata["event_type"] != "newsbot_alert" {
+			t.Errorf("metadata = %v, want event_type newsbot_alert", m.Metadata)
+		}
+		if m.Text == "" {
+			t.Error("alert has no fallback text")
+		}
+		if m.Token != "xoxb-test-token" {
+			t.Errorf("token = %q", m.Token)
+		}
+		others := chrome
+		if w != "macron" { // the Macron article's own headline stands in the other pages' sidebars
+			others = append(others, "Macron will Rentenreform nachbessern")
+		}
+		for _, c := range others {
+			if strings.Contains(m.BlockText(), c) {
+				t.Errorf("alert of %v carries page chrome %q:\n%s", w, c, m.BlockText())
+			}
+		}
+	}
+
+	// The Syria alert: summary from the teaser and the sentences that carry
+	// the match, the matched words in bold, and the context line.
+	for _, m := range byWatcher["nahost"] {
+		text := m.BlockText()
+		if !strings.Contains(text, syria) {
+			continue
+		}
+		for _, s := range []string{
+			"Im Nordwesten von *Syrien* gilt seit Sonntag eine brüchige Waffenruhe.",
+			"„Islamischen Staat“ (*IS*)",
+			"matched: Syrien, IS",
+			"rundschau",
+		} {
+			if !strings.Contains(text, s) {
+				t.Errorf("Syria alert lacks %q:\n%s", s, text)
+			}
+		}
+	}
+	// The paywalled article is matched on the feed's description.
+	for _, m := range byWatcher["nahost"] {
+		if strings.Contains(m.BlockText(), "koblenz") && !strings.Contains(m.BlockText(), "Terrormiliz *IS*") {
+			t.Errorf("paywalled alert should summarize the feed's description:\n%s", m.BlockText())
+		}
+	}
+	if !strings.Contains(out, "4 alerts sent") {
+		t.Errorf("the run's last line should count 4 alerts sent:\n%s", out)
+	}
+
+	// A second run, and a restart (each run opens the store anew), alert
+	// nothing again.
+	before := len(e.slack.Messages())
+	e.once()
+	e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()) - before; n != 0 {
+		t.Errorf("second run sent %d alerts, want none", n)
+	}
+
+	// A new article appears in the feed; only it is alerted, and a hostile
+	// headline cannot ping the channel.
+	feed, err := os.ReadFile("testdata/site/rss/politik.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := `<item><title>&lt;!channel&gt; Syrien &amp; &lt;Co&gt;: Neue Gespräche</title>
+<link>{{BASE}}/politik/ausland/syrien-gespraeche.html</link><guid>rr-9999</guid>
+<description>In Genf beginnen neue Gespräche über Syrien.</description></item>`
+	e.site.Set("/rss/politik.xml", strings.Replace(string(feed), "<item>", item+"<item>", 1))
+	e.site.Fail("/politik/ausland/syrien-gespraeche.html", 404)
+	e.once()
+	fresh := e.slack.Messages()[before:]
+	if len(fresh) != 1 {
+		t.Fatalf("after a new item, %d alerts were sent, want 1", len(fresh))
+	}
+	if got := fresh[0].BlockText() + fresh[0].Text; strings.Contains(got, "<!channel>") || !strings.Contains(got, "&lt;!channel&gt; Syrien &amp; &lt;Co&gt;") {
+		t.Errorf("a page's text must be escaped in an alert:\n%s", got)
+	}
+}
+
+func TestFirstRunSkipRecordsWithoutAlerting(t *testing.T) {
+	e := newEnv(t, "skip", "xoxb-test-token")
+	out := e.once()
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Errorf("first run with first_run: skip sent %d alerts", n)
+	}
+	if !strings.Contains(out, "recorded without alerts") {
+		t.Errorf("the run should say it recorded items without alerting:\n%s", out)
+	}
+	e.once()
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Errorf("second run sent %d alerts for items recorded on the first", n)
+	}
+}
+
+func TestNoTokenPrintsAlerts(t *testing.T) {
+	e := newEnv(t, "alert", "")
+	code, stdout, stderr := e.newsbot("once", "--config", e.config, "--watcher", "macron")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, s := range []string{"macron → #news", "Macron", e.url("/politik/ausland/macron-reform-rente.html"), "matched: "} {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("stdout lacks %q:\n%s", s, stdout)
+		}
+	}
+	if len(e.slack.Messages()) != 0 {
+		t.Error("with no token nothing may reach Slack")
+	}
+	if !strings.Contains(stderr, "1 alerts sent") {
+		t.Errorf("stderr should end with the run's line:\n%s", stderr)
+	}
+}
+
+func TestDeadSourceAndRefusedChannelDoNotStopOthers(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.site.Fail("/atom/world.xml", 500)
+	e.slack.Refuse["#nahost"] = "channel_not_found"
+	out := e.once()
+	var macron int
+	for _, m := range e.slack.Messages() {
+		if m.Channel == "#news" {
+			macron++
+		}
+	}
+	if macron != 1 {
+		t.Errorf("macron alerts = %d, want 1 despite the dead source and the refused channel\n%s", macron, out)
+	}
+	for _, s := range []string{"source=world", "500", "channel_not_found", "channel=#nahost"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("log lacks %q:\n%s", s, out)
+		}
+	}
+	// Parked alerts are not retried on the next run.
+	before := len(e.slack.Messages())
+	delete(e.slack.Refuse, "#nahost")
+	e.once()
+	if n := len(e.slack.Messages()) - before; n != 0 {
+		t.Errorf("parked alerts were sent again (%d)", n)
+	}
+}
+
+func TestSlackOutageKeepsAlertsPending(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.slack.FailNext = 1000
+	out := e.once("--watcher", "macron")
+	if !strings.Contains(out, "1 pending") {
+		t.Errorf("an alert Slack could not take should stay pending:\n%s", out)
+	}
+	e.slack.FailNext = 0
+	e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Errorf("after Slack came back, %d alerts were sent, want the 1 pending", n)
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	e := newEnv(t, "alert", "")
+	code, stdout, stderr := e.newsbot("check", "--config", e.config, e.url("/politik/ausland/syrien-waffenruhe-idlib-4711.html?utm_source=x"), "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		URL, Title, Teaser, Text, Lang string
+		Matches                        []struct {
+			Watcher string
+			Terms   []string
+			Summary string
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, stdout)
+	}
+	if res.URL != e.url("/politik/ausland/syrien-waffenruhe-idlib-4711.html") || res.Lang != "de" ||
+		!strings.Contains(res.Title, "Waffenruhe in Idlib") || !strings.HasPrefix(res.Teaser, "Im Nordwesten von Syrien") {
+		t.Errorf("check gave url=%q lang=%q title=%q teaser=%q", res.URL, res.Lang, res.Title, res.Teaser)
+	}
+	if !strings.Contains(res.Text, "Für die Menschen in Idlib zählt zunächst etwas anderes.") {
+		t.Errorf("text lacks the last paragraph:\n%s", res.Text)
+	}
+	for _, c := range chrome {
+		if strings.Contains(res.Text, c) {
+			t.Errorf("extracted text carries chrome %q", c)
+		}
+	}
+	if len(res.Matches) != 1 || res.Matches[0].Watcher != "nahost" || !equal(res.Matches[0].Terms, []string{"Syrien", "IS"}) {
+		t.Errorf("matches = %+v, want nahost with [Syrien IS]", res.Matches)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		p := filepath.Join(dir, "c.yaml")
+		os.WriteFile(p, []byte(s), 0o644)
+		return p
+	}
+	good := write(`sources: [{name: a, url: "https://example.org/feed"}]
+watchers: [{name: w, schedule: "@hourly", sources: [a], keywords: [x], channel: "#c"}]`)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"validate", "--config", good}, &stdout, &stderr); code != 0 {
+		t.Fatalf("valid config: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+
+	bad := write(`storage: x.db
+sources:
+  - name: a
+    url: https://example.org/feed
+    colour: blue
+  - name: a
+    url: example.org
+watchers:
+  - name: w
+    schedule: "*/5 * * *"
+    sources: [a, b]
+    keywords: []
+  - name: w
+    schedule: "@every 2m"
+    sources: [a]
+    keywords: [Sy*rien]
+`)
+	stdout.Reset()
+	code := run([]string{"validate", "--config", bad}, &stdout, &stderr)
+	if code == 0 {
+		t.Fatal("invalid config: exit 0")
+	}
+	got := stdout.String()
+	for _, want := range []string{
+		bad + `:5:5: sources[a].colour: unknown key "colour"`,
+		bad + `:6:11: sources[1].name: duplicate source name "a"`,
+		bad + `:7:10: sources[1].url: must be an absolute http(s) URL`,
+		bad + `:10:15: watchers[w].schedule: invalid schedule`,
+		bad + `:11:18: watchers[w].sources[1]: unknown source "b"`,
+		bad + `:12:15: watchers[w].keywords: empty`,
+		bad + `:16:16: watchers[1].keywords[0]: keyword "Sy*rien": * may only end a keyword`,
+		bad + `:9:5: watchers[w].channel: missing, and slack.channel gives no default`,
+		bad + `:13:11: watchers[1].name: duplicate watcher name "w"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, got)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
+		if !regexp.MustCompile(`^.+:\d+:\d+: [\w\[\].#-]+: .+$`).MatchString(line) {
+			t.Errorf("line not in the form FILE:LINE:COL: field: message: %q", line)
+		}
+	}
+	if code, _, stderr := (&env{t: t}).newsbot("once", "--config", bad); code == 0 || !strings.Contains(stderr, "unknown key") {
+		t.Errorf("once with an invalid config: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

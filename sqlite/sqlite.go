@@ -1,0 +1,295 @@
+// Package sqlite is newsbot's embedded store: what each watcher has seen,
+// which sources it has checked before, and the outbox of alerts to send.
+// It uses modernc.org/sqlite, so newsbot needs no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// Alert states in the outbox.
+const (
+	StatusPending = "pending"
+	StatusSent    = "sent"
+	StatusFailed  = "failed"
+)
+
+// Store is a SQLite database file.
+type Store struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// migrations are applied in order; user_version counts those applied.
+var migrations = []string{
+	`CREATE TABLE seen (
+		watcher TEXT NOT NULL,
+		key     TEXT NOT NULL,
+		seen_at INTEGER NOT NULL,
+		PRIMARY KEY (watcher, key)
+	) WITHOUT ROWID;
+	CREATE TABLE primed (
+		watcher   TEXT NOT NULL,
+		source    TEXT NOT NULL,
+		primed_at INTEGER NOT NULL,
+		PRIMARY KEY (watcher, source)
+	) WITHOUT ROWID;
+	CREATE TABLE alerts (
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		watcher    TEXT NOT NULL,
+		channel    TEXT NOT NULL,
+		url        TEXT NOT NULL,
+		payload    TEXT NOT NULL,
+		status     TEXT NOT NULL DEFAULT 'pending',
+		attempts   INTEGER NOT NULL DEFAULT 0,
+		error      TEXT NOT NULL DEFAULT '',
+		ts         TEXT NOT NULL DEFAULT '',
+		created_at INTEGER NOT NULL,
+		sent_at    INTEGER
+	);
+	CREATE INDEX alerts_status ON alerts (status, id);`,
+}
+
+// Open opens (creating if need be) the database file at path and brings
+// its schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and this way no
+	// statement ever waits on the busy timeout within the process.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this newsbot knows (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Seen returns which of keys the watcher has seen before.
+func (s *Store) Seen(ctx context.Context, watcher string, keys []string) (map[string]bool, error) {
+	seen := make(map[string]bool, len(keys))
+	// Query in chunks to stay under SQLite's limit on bound parameters.
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		chunk := keys[:n]
+		keys = keys[n:]
+		args := make([]any, 0, n+1)
+		args = append(args, watcher)
+		for _, k := range chunk {
+			args = append(args, k)
+		}
+		rows, err := s.db.QueryContext(ctx,
+			`SELECT key FROM seen WHERE watcher = ? AND key IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("query seen: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("query seen: %w", err)
+			}
+			seen[k] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("query seen: %w", err)
+		}
+	}
+	return seen, nil
+}
+
+// Primed reports whether the watcher has checked the source before.
+func (s *Store) Primed(ctx context.Context, watcher, source string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM primed WHERE watcher = ? AND source = ?`, watcher, source).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("query primed: %w", err)
+	}
+	return true, nil
+}
+
+// MarkSeen records keys as seen by the watcher and, when source is not
+// empty, the source as checked by it.
+func (s *Store) MarkSeen(ctx context.Context, watcher, source string, keys []string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := markSeen(ctx, tx, watcher, keys, s.now()); err != nil {
+			return err
+		}
+		if source == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO primed (watcher, source, primed_at) VALUES (?, ?, ?)`,
+			watcher, source, s.now().Unix())
+		return err
+	})
+}
+
+// RecordAlert adds the alert to the outbox as pending and marks keys (the
+// article's URLs) seen by its watcher, in one transaction: a crash leaves
+// either both or neither. It sets a.ID.
+func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) error {
+	payload, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("record alert: %w", err)
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := markSeen(ctx, tx, a.Watcher, keys, s.now()); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO alerts (watcher, channel, url, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+			a.Watcher, a.Channel, a.URL, string(payload), s.now().Unix())
+		if err != nil {
+			return err
+		}
+		a.ID, err = res.LastInsertId()
+		return err
+	})
+}
+
+func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, now time.Time) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO seen (watcher, key, seen_at) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, k := range keys {
+		if _, err := stmt.ExecContext(ctx, watcher, k, now.Unix()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Pending returns the alerts waiting to be sent, oldest first.
+func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, payload FROM alerts WHERE status = ? ORDER BY id`, StatusPending)
+	if err != nil {
+		return nil, fmt.Errorf("query pending alerts: %w", err)
+	}
+	defer rows.Close()
+	var alerts []*news.Alert
+	for rows.Next() {
+		var id int64
+		var payload string
+		if err := rows.Scan(&id, &payload); err != nil {
+			return nil, fmt.Errorf("query pending alerts: %w", err)
+		}
+		a := &news.Alert{}
+		if err := json.Unmarshal([]byte(payload), a); err != nil {
+			return nil, fmt.Errorf("alert %d: %w", id, err)
+		}
+		a.ID = id
+		alerts = append(alerts, a)
+	}
+	return alerts, rows.Err()
+}
+
+// MarkSent records that the alert went out, with the message's timestamp.
+func (s *Store) MarkSent(ctx context.Context, id int64, ts string) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '' WHERE id = ?`,
+		StatusSent, ts, s.now().Unix(), id)
+	if err != nil {
+		return fmt.Errorf("mark alert %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed attempt. A permanent failure parks the
+// alert as failed; otherwise it stays pending for the next attempt.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, permanent bool) error {
+	status := StatusPending
+	if permanent {
+		status = StatusFailed
+	}
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE alerts SET status = ?, error = ?, attempts = attempts + 1 WHERE id = ?`, status, reason, id)
+	if err != nil {
+		return fmt.Errorf("mark alert %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// Counts returns how many alerts are in each status.
+func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM alerts GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count alerts: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		counts[st] = n
+	}
+	return counts, rows.Err()
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

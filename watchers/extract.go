@@ -1,0 +1,221 @@
+package watchers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"github.com/PuerkitoBio/goquery"
+	trafilatura "github.com/markusmobius/go-trafilatura"
+	"golang.org/x/net/html"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// ErrNoText is returned when a page has no main text to extract.
+var ErrNoText = errors.New("no main text found")
+
+// Extract finds the main text of an article page: its headline, its teaser
+// (standfirst) and its body paragraphs, without navigation, sidebars,
+// teasers of other articles, newsletter boxes, comments or footers. page is
+// the page's URL, for resolving its canonical link; body must be UTF-8.
+//
+// The main text comes from go-trafilatura (with its readability and
+// DOM-distiller fallbacks); the headline, teaser, language and date from the
+// page's metadata.
+func Extract(body []byte, page string) (*news.Article, error) {
+	doc, err := html.Parse(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("parse html: %w", err)
+	}
+	meta := readMeta(goquery.NewDocumentFromNode(doc), page)
+
+	opts := trafilatura.Options{
+		EnableFallback:  true,
+		ExcludeComments: true,
+		HtmlDateMode:    trafilatura.Fast,
+	}
+	if u, err := url.Parse(page); err == nil {
+		opts.OriginalURL = u
+	}
+	res, err := trafilatura.ExtractDocument(doc, opts)
+	if err != nil || res == nil || res.ContentNode == nil {
+		if err == nil {
+			err = ErrNoText
+		}
+		return nil, fmt.Errorf("extract %s: %w", page, err)
+	}
+
+	a := &news.Article{
+		URL:       meta.canonical,
+		Title:     firstNonEmpty(meta.title, clean(res.Metadata.Title)),
+		Lang:      firstNonEmpty(meta.lang, res.Metadata.Language),
+		Published: res.Metadata.Date,
+	}
+	if a.URL == "" {
+		a.URL = Canonical(page, "")
+	}
+	paras := paragraphs(res.ContentNode)
+	// The extractor may keep the headline as the first paragraph.
+	if len(paras) > 0 && a.Title != "" && (paras[0] == a.Title || strings.HasSuffix(a.Title, paras[0])) {
+		paras = paras[1:]
+	}
+	if len(paras) > 0 && a.Title == "" {
+		a.Title, paras = paras[0], paras[1:]
+	}
+	desc := firstNonEmpty(meta.description, clean(res.Metadata.Description))
+	switch {
+	case len(paras) > 0 && sameStart(paras[0], desc):
+		a.Teaser, paras = paras[0], paras[1:]
+	case desc != "" && !containsStart(paras, desc):
+		a.Teaser = desc
+	}
+	a.Body = paras
+	if a.Teaser == "" && len(a.Body) == 0 {
+		return nil, fmt.Errorf("extract %s: %w", page, ErrNoText)
+	}
+	return a, nil
+}
+
+type pageMeta struct {
+	title, description, lang, canonical string
+}
+
+func readMeta(doc *goquery.Document, page string) pageMeta {
+	attr := func(sel, name string) string {
+		v, _ := doc.Find(sel).First().Attr(name)
+		return clean(v)
+	}
+	m := pageMeta{
+		title:       firstNonEmpty(attr(`meta[property="og:title"]`, "content"), attr(`meta[name="twitter:title"]`, "content")),
+		description: firstNonEmpty(attr(`meta[property="og:description"]`, "content"), attr(`meta[name="description"]`, "content")),
+		lang:        langCode(attr("html", "lang")),
+	}
+	if m.title == "" {
+		m.title = clean(doc.Find("h1").First().Text())
+	}
+	if m.title == "" {
+		m.title = clean(doc.Find("title").First().Text())
+	}
+	if m.lang == "" {
+		m.lang = langCode(attr(`meta[http-equiv="content-language" i]`, "content"))
+	}
+	if c := attr(`link[rel="canonical"]`, "href"); c != "" && page != "" {
+		// Honour rel=canonical only on the same site, so a page cannot claim
+		// to be another site's article.
+		if cu := Canonical(c, page); sameHost(cu, page) {
+			m.canonical = cu
+		}
+	}
+	return m
+}
+
+func sameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && strings.EqualFold(ua.Hostname(), ub.Hostname())
+}
+
+// langCode turns "de-DE" or "en_US" into "de" or "en".
+func langCode(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if i := strings.IndexAny(s, "-_,; "); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) != 2 {
+		return ""
+	}
+	return s
+}
+
+var blockTags = map[string]bool{
+	"p": true, "div": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"li": true, "ul": true, "ol": true, "blockquote": true, "pre": true, "table": true, "tr": true,
+	"td": true, "th": true, "dd": true, "dt": true, "dl": true, "section": true, "article": true,
+	"figure": true, "figcaption": true, "br": true, "hr": true, "body": true, "head": true,
+	"quote": true, "list": true, "item": true, "cell": true, "row": true,
+}
+
+// paragraphs flattens extracted HTML into one string per block.
+func paragraphs(n *html.Node) []string {
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if s := clean(cur.String()); s != "" {
+			out = append(out, s)
+		}
+		cur.Reset()
+	}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			cur.WriteString(n.Data)
+			return
+		case html.ElementNode:
+			if n.Data == "script" || n.Data == "style" {
+				return
+			}
+		}
+		block := n.Type == html.ElementNode && blockTags[n.Data]
+		if block {
+			flush()
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		if block {
+			flush()
+		}
+	}
+	walk(n)
+	flush()
+	return out
+}
+
+// clean collapses white space and puts text in Unicode NFC, so that
+// composed and decomposed umlauts read the same to the matcher.
+func clean(s string) string {
+	return norm.NFC.String(strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "))
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// sameStart reports whether two texts begin alike: a teaser and its
+// meta description are often the same words, one cut shorter.
+func sameStart(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	a, b = trimEllipsis(a), trimEllipsis(b)
+	n := min(len(a), len(b), 80)
+	return n >= 20 && a[:n] == b[:n]
+}
+
+func trimEllipsis(s string) string {
+	return strings.TrimSpace(strings.TrimRight(strings.TrimSpace(s), ".…"))
+}
+
+func containsStart(paras []string, desc string) bool {
+	d := trimEllipsis(desc)
+	if len(d) > 80 {
+		d = d[:80]
+	}
+	for _, p := range paras {
+		if strings.Contains(p, d) {
+			return true
+		}
+	}
+	return false
+}

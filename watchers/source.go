@@ -1,0 +1,257 @@
+package watchers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/mmcdole/gofeed"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// Source types.
+const (
+	TypeFeed = "feed"
+	TypePage = "page"
+)
+
+// Source is a feed or a page that lists articles.
+type Source struct {
+	Name string
+	URL  string
+	// Type is TypeFeed, TypePage, or "" to tell from the content.
+	Type string
+	// Links selects the article links on a page; a page without it is
+	// itself the one article.
+	Links string
+}
+
+// Run is one tick's fetching: each source and each article is fetched at
+// most once, however many watchers ask, and concurrent askers wait for the
+// one fetch. A Run is safe for concurrent use.
+type Run struct {
+	f        *Fetcher
+	mu       sync.Mutex
+	sources  map[string]*call[[]news.Item]
+	articles map[string]*call[*news.Article]
+	pages    map[string]*Response // bodies of single-page sources, for Article
+}
+
+type call[T any] struct {
+	done chan struct{}
+	val  T
+	err  error
+}
+
+// NewRun starts a tick.
+func (f *Fetcher) NewRun() *Run {
+	return &Run{
+		f:        f,
+		sources:  map[string]*call[[]news.Item]{},
+		articles: map[string]*call[*news.Article]{},
+		pages:    map[string]*Response{},
+	}
+}
+
+func once[T any](r *Run, m map[string]*call[T], key string, fn func() (T, error)) (T, error) {
+	r.mu.Lock()
+	c, ok := m[key]
+	if !ok {
+		c = &call[T]{done: make(chan struct{})}
+		m[key] = c
+	}
+	r.mu.Unlock()
+	if ok {
+		<-c.done
+		return c.val, c.err
+	}
+	c.val, c.err = fn()
+	close(c.done)
+	return c.val, c.err
+}
+
+// List returns the articles a source lists now, in the source's order.
+func (r *Run) List(ctx context.Context, src Source) ([]news.Item, error) {
+	return once(r, r.sources, src.Name+"\x00"+src.URL, func() ([]news.Item, error) {
+		items, err := r.list(ctx, src)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		return items, nil
+	})
+}
+
+func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
+	resp, err := r.f.Get(ctx, src.URL)
+	if err != nil {
+		return nil, err
+	}
+	typ := src.Type
+	if typ == "" {
+		typ = TypePage
+		if gofeed.DetectFeedType(bytes.NewReader(resp.Body)) != gofeed.FeedTypeUnknown {
+			typ = TypeFeed
+		}
+	}
+	if typ == TypeFeed {
+		return parseFeed(resp, src.Name)
+	}
+	if src.Links == "" {
+		item := news.Item{URL: Canonical(resp.URL, ""), Source: src.Name}
+		r.mu.Lock()
+		r.pages[item.URL] = resp
+		r.mu.Unlock()
+		return []news.Item{item}, nil
+	}
+	return pageLinks(resp, src)
+}
+
+// ErrNotFeed is returned for a body that no feed parser can read.
+var ErrNotFeed = errors.New("not an RSS, Atom or JSON feed")
+
+func parseFeed(resp *Response, source string) ([]news.Item, error) {
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, fmt.Errorf("parse %s: %w", resp.URL, ErrNotFeed)
+		}
+		return nil, fmt.Errorf("parse feed %s: %w", resp.URL, err)
+	}
+	base := resp.URL
+	lang := langCode(feed.Language)
+	seen := map[string]bool{}
+	items := make([]news.Item, 0, len(feed.Items))
+	for _, it := range feed.Items {
+		link := it.Link
+		if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
+			link = it.GUID
+		}
+		item := news.Item{
+			URL:         Canonical(link, base),
+			GUID:        it.GUID,
+			Title:       clean(it.Title), // plain text: "<" in a headline is a character
+			Description: htmlText(it.Description),
+			Lang:        lang,
+			Source:      source,
+		}
+		if item.Description == "" && it.Content != "" {
+			item.Description = htmlText(it.Content)
+		}
+		switch {
+		case it.PublishedParsed != nil:
+			item.Published = *it.PublishedParsed
+		case it.UpdatedParsed != nil:
+			item.Published = *it.UpdatedParsed
+		}
+		key := item.Key()
+		if key == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		items = append(items, item)
+	}
+	return items, nil
+}
+
+func pageLinks(resp *Response, src Source) ([]news.Item, error) {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(UTF8(resp.Body, resp.ContentType)))
+	if err != nil {
+		return nil, fmt.Errorf("parse page %s: %w", resp.URL, err)
+	}
+	base := resp.URL
+	if href, ok := doc.Find("base[href]").First().Attr("href"); ok {
+		if b := Canonical(href, resp.URL); b != "" {
+			base = b
+		}
+	}
+	lang := langCode(doc.Find("html").AttrOr("lang", ""))
+	seen := map[string]bool{}
+	var items []news.Item
+	doc.Find(src.Links).Each(func(_ int, s *goquery.Selection) {
+		a := s
+		if goquery.NodeName(s) != "a" {
+			a = s.Find("a[href]").First()
+		}
+		href, ok := a.Attr("href")
+		if !ok {
+			return
+		}
+		u := Canonical(href, base)
+		if u == "" || seen[u] {
+			return
+		}
+		seen[u] = true
+		items = append(items, news.Item{URL: u, Title: clean(a.Text()), Lang: lang, Source: src.Name})
+	})
+	if len(items) == 0 {
+		return nil, fmt.Errorf("page %s: no links match %q", resp.URL, src.Links)
+	}
+	return items, nil
+}
+
+// htmlText is the text of an HTML fragment, such as a feed's description.
+func htmlText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return clean(s)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(s))
+	if err != nil {
+		return clean(s)
+	}
+	doc.Find("script, style").Remove()
+	return clean(doc.Text())
+}
+
+// Article fetches and extracts an item's article. When the page can't be
+// had (a paywall, a 403, a dead link) or has no main text, the article is
+// made of the item's own title and description, marked FromFeed, and the
+// error says why.
+func (r *Run) Article(ctx context.Context, item news.Item) (*news.Article, error) {
+	key := item.Key()
+	a, err := once(r, r.articles, key, func() (*news.Article, error) {
+		if item.URL == "" {
+			return nil, errors.New("item has no link")
+		}
+		r.mu.Lock()
+		resp := r.pages[item.URL]
+		r.mu.Unlock()
+		if resp == nil {
+			var err error
+			if resp, err = r.f.Get(ctx, item.URL); err != nil {
+				return nil, err
+			}
+		}
+		return Extract(UTF8(resp.Body, resp.ContentType), resp.URL)
+	})
+	if err != nil {
+		return fromFeed(item), err
+	}
+	// Copy, so that callers may fill in from the item without racing.
+	c := *a
+	c.Body = append([]string(nil), a.Body...)
+	if c.Teaser == "" && item.Description != "" && len(c.Body) == 0 {
+		c.Teaser = item.Description
+	}
+	if c.Lang == "" {
+		c.Lang = item.Lang
+	}
+	if c.Published.IsZero() {
+		c.Published = item.Published
+	}
+	if c.Title == "" {
+		c.Title = item.Title
+	}
+	return &c, nil
+}
+
+func fromFeed(item news.Item) *news.Article {
+	return &news.Article{
+		URL: item.URL, Title: item.Title, Teaser: item.Description,
+		Lang: item.Lang, Published: item.Published, FromFeed: true,
+	}
+}
