@@ -56,9 +56,9 @@ type Config struct {
 	// alerting (an article without a date always may).
 	MaxAge Duration `yaml:"max_age"`
 	// Timezone is the zone schedules run in, unless one starts with CRON_TZ=.
-	Timezone string `yaml:"timezone"`
-	Slack    Slack  `yaml:"slack"`
-	HTTP     HTTP   `yaml:"http"`
+	Timezone string    `yaml:"timezone"`
+	Slack    Slack     `yaml:"slack"`
+	HTTP     HTTP      `yaml:"http"`
 	Sources  []Source  `yaml:"sources"`
 	Watchers []Watcher `yaml:"watchers"`
 

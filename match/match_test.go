@@ -95,4 +95,3 @@ func BenchmarkFindAll(b *testing.B) {
 		})
 	}
 }
-
