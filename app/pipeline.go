@@ -16,8 +16,9 @@ import (
 
 // Stats count what a run did.
 type Stats struct {
-	Sources    atomic.Int64 // sources checked
-	SourceErrs atomic.Int64 // sources that failed
+	mu      sync.Mutex
+	sources map[string]bool // source name → checked fine (a failure on any watcher wins)
+
 	New        atomic.Int64 // items not seen before
 	Primed     atomic.Int64 // items recorded without alerting on a first check
 	Matches    atomic.Int64
@@ -26,12 +27,38 @@ type Stats struct {
 	Pending    atomic.Int64 // alerts left for a later attempt
 }
 
+// source records that a source was checked, and whether it answered.
+func (s *Stats) source(name string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sources == nil {
+		s.sources = map[string]bool{}
+	}
+	if prev, seen := s.sources[name]; !seen || prev {
+		s.sources[name] = ok
+	}
+}
+
+// Sources returns how many sources were checked and how many failed.
+func (s *Stats) Sources() (checked, failed int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ok := range s.sources {
+		checked++
+		if !ok {
+			failed++
+		}
+	}
+	return checked, failed
+}
+
 // String is the one line a run ends with.
 func (s *Stats) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d sources checked", s.Sources.Load())
-	if n := s.SourceErrs.Load(); n > 0 {
-		fmt.Fprintf(&b, " (%d failed)", n)
+	checked, failed := s.Sources()
+	fmt.Fprintf(&b, "%d sources checked", checked)
+	if failed > 0 {
+		fmt.Fprintf(&b, " (%d failed)", failed)
 	}
 	fmt.Fprintf(&b, ", %d new items", s.New.Load())
 	if n := s.Primed.Load(); n > 0 {
@@ -41,7 +68,7 @@ func (s *Stats) String() string {
 	if n := s.Pending.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d pending", n)
 	}
-	fmt.Fprintf(&b, ", %d errors", s.SourceErrs.Load()+s.SendErrs.Load())
+	fmt.Fprintf(&b, ", %d errors", int64(failed)+s.SendErrs.Load())
 	return b.String()
 }
 
@@ -73,12 +100,11 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 		}
 		log := a.log.With("watcher", w.Name, "source", src.Name)
 		items, err := run.List(ctx, src)
+		st.source(src.Name, err == nil)
 		if err != nil {
-			st.SourceErrs.Add(1)
 			log.Error("source failed", "url", src.URL, "error", err)
 			continue
 		}
-		st.Sources.Add(1)
 		fresh, err := a.unseen(ctx, w, items)
 		if err != nil {
 			log.Error("store failed", "error", err)
@@ -152,6 +178,13 @@ func keys(items []news.Item) []string {
 	return ks
 }
 
+// tooOld reports whether an article published at t is past max_age. An
+// article without a date is never too old.
+func (a *App) tooOld(t time.Time) bool {
+	max := time.Duration(a.cfg.MaxAge)
+	return max > 0 && !t.IsZero() && a.now().Sub(t) > max
+}
+
 type result struct {
 	alert *news.Alert // nil: no alert
 	keys  []string    // to mark seen
@@ -181,6 +214,9 @@ func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items 
 
 func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it news.Item) result {
 	r := result{keys: []string{it.Key()}}
+	if a.tooOld(it.Published) {
+		return r // not worth fetching
+	}
 	art, err := run.Article(ctx, it)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -192,7 +228,7 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 	if art.URL != "" && art.URL != it.Key() {
 		r.keys = append(r.keys, art.URL)
 	}
-	if max := time.Duration(a.cfg.MaxAge); max > 0 && !art.Published.IsZero() && a.now().Sub(art.Published) > max {
+	if a.tooOld(art.Published) {
 		return r
 	}
 	m := w.Match(art)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
@@ -54,7 +55,10 @@ func Extract(body []byte, page string) (*news.Article, error) {
 		URL:       meta.canonical,
 		Title:     firstNonEmpty(meta.title, clean(res.Metadata.Title)),
 		Lang:      firstNonEmpty(meta.lang, res.Metadata.Language),
-		Published: res.Metadata.Date,
+		Published: meta.published,
+	}
+	if a.Published.IsZero() {
+		a.Published = res.Metadata.Date
 	}
 	if a.URL == "" {
 		a.URL = Canonical(page, "")
@@ -83,6 +87,18 @@ func Extract(body []byte, page string) (*news.Article, error) {
 
 type pageMeta struct {
 	title, description, lang, canonical string
+	published                           time.Time
+}
+
+// publishedMeta are where pages state their publication time, best first.
+var publishedMeta = []struct{ sel, attr string }{
+	{`meta[property="article:published_time"]`, "content"},
+	{`meta[name="article:published_time"]`, "content"},
+	{`meta[itemprop="datePublished"]`, "content"},
+	{`meta[name="date"]`, "content"},
+	{`meta[name="pubdate"]`, "content"},
+	{`meta[name="dc.date"]`, "content"},
+	{`article time[datetime]`, "datetime"},
 }
 
 func readMeta(doc *goquery.Document, page string) pageMeta {
@@ -94,6 +110,12 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 		title:       firstNonEmpty(attr(`meta[property="og:title"]`, "content"), attr(`meta[name="twitter:title"]`, "content")),
 		description: firstNonEmpty(attr(`meta[property="og:description"]`, "content"), attr(`meta[name="description"]`, "content")),
 		lang:        langCode(attr("html", "lang")),
+	}
+	for _, p := range publishedMeta {
+		if t, err := parseTime(attr(p.sel, p.attr)); err == nil {
+			m.published = t
+			break
+		}
 	}
 	if m.title == "" {
 		m.title = clean(doc.Find("h1").First().Text())
@@ -112,6 +134,15 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 		}
 	}
 	return m
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02T15:04Z07:00", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unknown time format %q", s)
 }
 
 func sameHost(a, b string) bool {

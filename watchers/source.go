@@ -240,7 +240,8 @@ func (r *Run) Article(ctx context.Context, item news.Item) (*news.Article, error
 	if c.Lang == "" {
 		c.Lang = item.Lang
 	}
-	if c.Published.IsZero() {
+	// A feed's date carries the time of day; a page's often only the day.
+	if !item.Published.IsZero() {
 		c.Published = item.Published
 	}
 	if c.Title == "" {
