@@ -19,12 +19,12 @@ type Stats struct {
 	mu      sync.Mutex
 	sources map[string]bool // source name → checked fine (a failure on any watcher wins)
 
-	New        atomic.Int64 // items not seen before
-	Primed     atomic.Int64 // items recorded without alerting on a first check
-	Matches    atomic.Int64
-	Sent       atomic.Int64
-	SendErrs   atomic.Int64
-	Pending    atomic.Int64 // alerts left for a later attempt
+	New      atomic.Int64 // items not seen before
+	Primed   atomic.Int64 // items recorded without alerting on a first check
+	Matches  atomic.Int64
+	Sent     atomic.Int64
+	SendErrs atomic.Int64
+	Pending  atomic.Int64 // alerts left for a later attempt
 }
 
 // source records that a source was checked, and whether it answered.

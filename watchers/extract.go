@@ -82,6 +82,9 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	if a.Teaser == "" && len(a.Body) == 0 {
 		return nil, fmt.Errorf("extract %s: %w", page, ErrNoText)
 	}
+	if a.Lang == "" {
+		a.Lang = guessLang(a.Text())
+	}
 	return a, nil
 }
 

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/internal/testsite"
+)
+
+func newTestApp(t *testing.T, schedule string) (*App, *testsite.Site, *fakeslack.Server) {
+	t.Helper()
+	site := testsite.Serve(t, "../testdata/site")
+	slack := fakeslack.New(t)
+	yaml := strings.NewReplacer("{{DB}}", filepath.Join(t.TempDir(), "n.db"), "{{SLACK}}", slack.APIURL(),
+		"{{BASE}}", site.URL, "{{SCHEDULE}}", schedule).Replace(`
+storage: {{DB}}
+first_run: skip
+slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news"}
+sources:
+  - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
+watchers:
+  - {name: nahost, schedule: "{{SCHEDULE}}", sources: [rundschau], keywords: [Syrien]}
+`)
+	cfg, err := config.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(context.Background(), cfg, ws, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a, site, slack
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Run checks at start, then on the schedule, and returns promptly when
+// its context ends.
+func TestRunSchedulesAndStops(t *testing.T) {
+	a, site, slack := newTestApp(t, "@every 1s")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+
+	// The start-up check primes the source (first_run: skip): no alert.
+	waitFor(t, "the first check", func() bool { return site.Hits("/rss/politik.xml") >= 1 })
+
+	// A new article appears; a scheduled tick alerts on it.
+	feed, err := os.ReadFile("../testdata/site/rss/politik.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := `<item><title>Neue Gespräche über Syrien</title><link>{{BASE}}/neu.html</link><guid>neu</guid>
+<description>In Genf beginnen neue Gespräche über Syrien.</description></item>`
+	site.Fail("/neu.html", 404)
+	waitFor(t, "the start-up check to finish", func() bool {
+		ok, _ := a.store.Primed(context.Background(), "nahost", "rundschau")
+		return ok
+	})
+	if n := len(slack.Messages()); n != 0 {
+		t.Fatalf("first check alerted %d times with first_run: skip", n)
+	}
+	site.Set("/rss/politik.xml", strings.Replace(string(feed), "<item>", item+"<item>", 1))
+	waitFor(t, "a scheduled tick to alert on the new article", func() bool { return len(slack.Messages()) == 1 })
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run returned %v", err)
+		}
+	case <-time.After(ShutdownGrace + 5*time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if n := len(slack.Messages()); n != 1 {
+		t.Errorf("%d alerts sent in all, want 1", n)
+	}
+}
