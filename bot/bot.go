@@ -17,6 +17,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/newsbot/newsbot/internal/textutil"
 	"github.com/newsbot/newsbot/news"
 )
 
@@ -125,7 +126,7 @@ func IsNetwork(err error) bool {
 // context line with the source, the publication time, the watcher and the
 // matched words.
 func Blocks(a *news.Alert) []slack.Block {
-	title := truncate(a.Title, MaxTitle)
+	title := textutil.Truncate(a.Title, MaxTitle)
 	if title == "" {
 		title = a.URL
 	}
@@ -140,7 +141,7 @@ func Blocks(a *news.Alert) []slack.Block {
 		for _, s := range a.Snippets {
 			lines = append(lines, "> "+bold(s.Text, s.Marks, 500))
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), MaxSectionText)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncateEscaped(strings.Join(lines, "\n"), MaxSectionText)), nil, nil))
 	}
 	var ctx []string
 	ctx = append(ctx, Escape(a.Source))
@@ -163,7 +164,7 @@ func Blocks(a *news.Alert) []slack.Block {
 // show no blocks.
 func Fallback(a *news.Alert) string {
 	s := fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL)
-	return Escape(truncate(s, MaxFallback))
+	return Escape(textutil.Truncate(s, MaxFallback))
 }
 
 func mrkdwn(s string) *slack.TextBlockObject {
@@ -213,29 +214,13 @@ func emphasize(s string, marks [][2]int, esc func(string) string) string {
 	return b.String()
 }
 
-// truncate cuts s to at most n runes at a word boundary, ending in "…".
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	cut, runes := 0, 0
-	for i := range s {
-		if runes == n-1 {
-			cut = i
-			break
-		}
-		runes++
-	}
-	if sp := strings.LastIndexByte(s[:cut], ' '); sp > cut/2 {
-		cut = sp
-	}
-	return strings.TrimRight(s[:cut], " ") + "…"
-}
-
 // truncateEscaped is truncate for text already escaped: it never cuts an
 // entity such as &amp; in two, nor leaves a bold mark open.
 func truncateEscaped(s string, n int) string {
-	t := strings.TrimSuffix(truncate(s, n), "…")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	t := strings.TrimSuffix(textutil.Truncate(s, n), "…")
 	if amp := strings.LastIndexByte(t, '&'); amp >= 0 && !strings.Contains(t[amp:], ";") {
 		t = t[:amp]
 	}

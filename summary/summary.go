@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/newsbot/newsbot/internal/textutil"
 	"github.com/newsbot/newsbot/news"
 )
 
@@ -134,7 +135,7 @@ func Summarize(a *news.Article, find Finder) Summary {
 		off := b.Len()
 		text := all[i].text
 		if utf8.RuneCountInString(text) > MaxChars {
-			text = Truncate(text, MaxChars)
+			text = textutil.Truncate(text, MaxChars)
 		}
 		b.WriteString(text)
 		for _, m := range all[i].marks {
@@ -192,23 +193,4 @@ func snippet(s string, m [2]int) news.Snippet {
 	}
 	off := len(prefix) - lead
 	return news.Snippet{Text: prefix + text + suffix, Marks: [][2]int{{m[0] + off, m[1] + off}}}
-}
-
-// Truncate cuts s to at most n runes at a word boundary, ending in "…".
-func Truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	cut, runes := 0, 0
-	for i := range s {
-		if runes == n-1 {
-			cut = i
-			break
-		}
-		runes++
-	}
-	if sp := strings.LastIndexAny(s[:cut], " \n\t"); sp > 0 {
-		cut = sp
-	}
-	return strings.TrimRight(s[:cut], " ,;:-–") + "…"
 }

@@ -95,15 +95,6 @@ func TestSummarizeBudget(t *testing.T) {
 	}
 }
 
-func TestTruncate(t *testing.T) {
-	if got := Truncate("Ein langer Satz mit Wörtern", 12); got != "Ein langer…" {
-		t.Errorf("Truncate = %q", got)
-	}
-	if got := Truncate("kurz", 12); got != "kurz" {
-		t.Errorf("Truncate = %q", got)
-	}
-}
-
 func TestSnippetForMatchOutsideSummary(t *testing.T) {
 	body := []string{
 		"Alpha kam zuerst. Beta folgte bald.",
