@@ -13,10 +13,12 @@ package watchers
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,18 +33,19 @@ import (
 	"github.com/newsbot/newsbot/news"
 )
 
-// Floors: the figures measured on the corpus when these tests were written,
-// less 0.02 and rounded down to two decimals, so that a regression of the
-// extractor fails the tests while run-to-run noise does not.
+// Floors: the figures measured on the corpus when these tests were written
+// (go-trafilatura v1.12.2, Go 1.26), less 0.02 and rounded down to two
+// decimals, so that a regression of the extractor fails the tests while
+// small changes do not. Raise them when the extractor improves.
 const (
-	// zyte: pages=181 precision=0.933 recall=0.959 f1=0.946 (measured);
-	// 0.946-0.02 = 0.926, rounded down.
+	// zyte: pages=181 precision=0.913 recall=0.982 f1=0.946 (measured;
+	// 0.958 without the title); 0.946-0.02 = 0.926, rounded down.
 	zyteF1Floor = 0.92
-	// pages: n=730 pass=413 (0.566) with-recall=0.901 without-clean=0.796
+	// pages: n=730 pass=524 (0.718) with-recall=0.967 without-clean=0.903
 	// (measured); each less 0.02, rounded down.
-	pagesPassFloor         = 0.54
-	pagesWithRecallFloor   = 0.88
-	pagesWithoutCleanFloor = 0.77
+	pagesPassFloor         = 0.69
+	pagesWithRecallFloor   = 0.94
+	pagesWithoutCleanFloor = 0.88
 )
 
 // corpusDir finds shared/corpus: $NEWSBOT_CORPUS, or a shared/corpus
@@ -119,8 +122,8 @@ func readZyteHTML(dir, id string) ([]byte, error) {
 	return UTF8(body, ""), nil
 }
 
-// parallel runs f(i) for i in [0,n) on GOMAXPROCS goroutines.
-func parallel(n int, f func(i int)) {
+// evalParallel runs f(i) for i in [0,n) on GOMAXPROCS goroutines.
+func evalParallel(n int, f func(i int)) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -145,21 +148,21 @@ func parallel(n int, f func(i int)) {
 // recall over the pages with a non-empty truth, and F1 comes from the two
 // averages.
 
-const shingleSize = 4
+const zyteShingleSize = 4
 
 type tpFpFn struct{ tp, fp, fn float64 }
 
-func isWordRune(r rune) bool {
+func zyteWordRune(r rune) bool {
 	// Python's re \w on str: str.isalnum() or '_'.
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_'
 }
 
-func shingles(text string) map[string]int {
-	tokens := strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) })
+func zyteShingles(text string) map[string]int {
+	tokens := strings.FieldsFunc(text, func(r rune) bool { return !zyteWordRune(r) })
 	out := make(map[string]int)
 	// As in the benchmark: a text of fewer than four tokens is one shingle.
-	for i := 0; i < max(1, len(tokens)-shingleSize+1); i++ {
-		sh := tokens[i:min(i+shingleSize, len(tokens))]
+	for i := 0; i < max(1, len(tokens)-zyteShingleSize+1); i++ {
+		sh := tokens[i:min(i+zyteShingleSize, len(tokens))]
 		if len(sh) > 0 {
 			out[strings.Join(sh, "\x00")]++
 		}
@@ -168,7 +171,7 @@ func shingles(text string) map[string]int {
 }
 
 func shingleMatch(truth, pred string) tpFpFn {
-	ts, ps := shingles(truth), shingles(pred)
+	ts, ps := zyteShingles(truth), zyteShingles(pred)
 	var s tpFpFn
 	for k, tc := range ts {
 		pc := ps[k]
@@ -247,7 +250,7 @@ func TestZyteShingleMatch(t *testing.T) {
 	}
 	for _, c := range cases {
 		s := shingleMatch(c.truth, c.pred)
-		if p, r := s.precision(), s.recall(); abs(p-c.p) > 1e-9 || abs(r-c.r) > 1e-9 {
+		if p, r := s.precision(), s.recall(); math.Abs(p-c.p) > 1e-9 || math.Abs(r-c.r) > 1e-9 {
 			t.Errorf("shingleMatch(%q, %q): P=%.3f R=%.3f, want %.3f %.3f", c.truth, c.pred, p, r, c.p, c.r)
 		}
 	}
@@ -256,13 +259,6 @@ func TestZyteShingleMatch(t *testing.T) {
 	if p != 1 || r != 0.5 {
 		t.Errorf("zyteMetrics: P=%v R=%v, want 1 0.5", p, r)
 	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 func TestZyteF1(t *testing.T) {
@@ -277,7 +273,7 @@ func TestZyteF1(t *testing.T) {
 		err        error
 	}
 	results := make([]result, len(pages))
-	parallel(len(pages), func(i int) {
+	evalParallel(len(pages), func(i int) {
 		pg := pages[i]
 		body, err := readZyteHTML(dir, pg.id)
 		if err != nil {
@@ -323,16 +319,7 @@ func TestZyteF1(t *testing.T) {
 		}
 		return 2 * p * r / (p + r)
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		fa, fb := f1Of(full[a]), f1Of(full[b])
-		switch {
-		case fa < fb:
-			return -1
-		case fa > fb:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(f1Of(full[a]), f1Of(full[b])) })
 	for _, i := range order[:10] {
 		t.Logf("worst: %s P=%.3f R=%.3f %s", pages[i].id[:12], full[i].precision(), full[i].recall(), pages[i].url)
 	}
@@ -384,8 +371,8 @@ func loadCorpusPages(tb testing.TB, dir string) []corpusPage {
 	return pages
 }
 
-// normSpace collapses white space and puts text in NFC, as Extract does.
-func normSpace(s string) string {
+// evalNormSpace collapses white space and puts text in NFC, as Extract does.
+func evalNormSpace(s string) string {
 	return norm.NFC.String(strings.Join(strings.Fields(s), " "))
 }
 
@@ -401,7 +388,7 @@ func TestCorpusPages(t *testing.T) {
 		err           error
 	}
 	results := make([]result, len(pages))
-	parallel(len(pages), func(i int) {
+	evalParallel(len(pages), func(i int) {
 		pg := pages[i]
 		body, err := os.ReadFile(filepath.Join(dir, pg.File))
 		if err != nil {
@@ -411,16 +398,16 @@ func TestCorpusPages(t *testing.T) {
 		var text string
 		a, err := Extract(UTF8(body, ""), pg.URL)
 		if err == nil {
-			text = normSpace(a.Text())
+			text = evalNormSpace(a.Text())
 		}
 		res := result{err: err}
 		for _, s := range pg.With {
-			if strings.Contains(text, normSpace(s)) {
+			if strings.Contains(text, evalNormSpace(s)) {
 				res.with++
 			}
 		}
 		for _, s := range pg.Without {
-			if !strings.Contains(text, normSpace(s)) {
+			if !strings.Contains(text, evalNormSpace(s)) {
 				res.without++
 			}
 		}
@@ -428,9 +415,16 @@ func TestCorpusPages(t *testing.T) {
 	})
 
 	var pass, with, withFound, without, withoutAbsent, failed int
+	var missing, dirty int // failing pages that miss main text, that keep boilerplate
 	var errs []string
 	for i, r := range results {
 		pg := pages[i]
+		if r.with < len(pg.With) {
+			missing++
+		}
+		if r.without < len(pg.Without) {
+			dirty++
+		}
 		with += len(pg.With)
 		without += len(pg.Without)
 		withFound += r.with
@@ -452,6 +446,7 @@ func TestCorpusPages(t *testing.T) {
 	line := fmt.Sprintf("pages: n=%d pass=%d (%.3f) with-recall=%.3f without-clean=%.3f failed=%d",
 		len(pages), pass, passRate, withRecall, withoutClean, failed)
 	t.Log(line)
+	t.Logf("pages missing some main text: %d; pages keeping some boilerplate: %d", missing, dirty)
 	fmt.Println(line)
 	if passRate < pagesPassFloor {
 		t.Errorf("pass rate %.3f is below the floor %.2f", passRate, pagesPassFloor)

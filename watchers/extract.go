@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	trafilatura "github.com/markusmobius/go-trafilatura"
@@ -75,7 +76,7 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	switch {
 	case len(paras) > 0 && sameStart(paras[0], desc):
 		a.Teaser, paras = paras[0], paras[1:]
-	case desc != "" && !containsStart(paras, desc):
+	case desc != "" && !containsStart(paras, desc) && !excerptOf(desc, paras):
 		a.Teaser = desc
 	}
 	a.Body = paras
@@ -178,16 +179,30 @@ var blockTags = map[string]bool{
 func paragraphs(n *html.Node) []string {
 	var out []string
 	var cur strings.Builder
+	// go-trafilatura trims the white space around the inline elements of
+	// list items ("in your <code>Dockerfile</code>to ensure"): there, the
+	// edge of an inline element stands for a space.
+	inItem, edge := 0, false
 	flush := func() {
 		if s := clean(cur.String()); s != "" {
 			out = append(out, s)
 		}
 		cur.Reset()
+		edge = false
 	}
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		switch n.Type {
 		case html.TextNode:
+			if edge && inItem > 0 && cur.Len() > 0 && n.Data != "" {
+				prev, _ := utf8.DecodeLastRuneInString(cur.String())
+				next, _ := utf8.DecodeRuneInString(n.Data)
+				if !unicode.IsSpace(prev) && !unicode.IsSpace(next) &&
+					!strings.ContainsRune(".,;:!?)]}”’»…%", next) && !strings.ContainsRune("([{“‘„«/", prev) {
+					cur.WriteByte(' ')
+				}
+			}
+			edge = false
 			cur.WriteString(n.Data)
 			return
 		case html.ElementNode:
@@ -196,11 +211,25 @@ func paragraphs(n *html.Node) []string {
 			}
 		}
 		block := n.Type == html.ElementNode && blockTags[n.Data]
+		inline := n.Type == html.ElementNode && !block
+		item := n.Type == html.ElementNode && (n.Data == "li" || n.Data == "item")
 		if block {
 			flush()
 		}
+		if inline {
+			edge = true
+		}
+		if item {
+			inItem++
+		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
+		}
+		if item {
+			inItem--
+		}
+		if inline {
+			edge = true
 		}
 		if block {
 			flush()
@@ -239,6 +268,34 @@ func sameStart(a, b string) bool {
 
 func trimEllipsis(s string) string {
 	return strings.TrimSpace(strings.TrimRight(strings.TrimSpace(s), ".…"))
+}
+
+// excerptOf reports whether most word trigrams of desc occur in paras: the
+// description is then an excerpt of the body (often with other punctuation,
+// or run across paragraphs), not a standfirst of its own.
+func excerptOf(desc string, paras []string) bool {
+	dw := lowerWords(desc)
+	if len(dw) < 3 {
+		return false
+	}
+	bw := lowerWords(strings.Join(paras, "\n"))
+	seen := make(map[[3]string]bool, len(bw))
+	for i := 0; i+3 <= len(bw); i++ {
+		seen[[3]string(bw[i:i+3])] = true
+	}
+	n := 0
+	for i := 0; i+3 <= len(dw); i++ {
+		if seen[[3]string(dw[i:i+3])] {
+			n++
+		}
+	}
+	return 2*n >= len(dw)-2
+}
+
+func lowerWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	})
 }
 
 func containsStart(paras []string, desc string) bool {

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
 )
@@ -118,6 +119,13 @@ func unwrapURLError(err error) error {
 // Content-Type header, a BOM or a <meta> tag, or guessed when none is.
 func UTF8(body []byte, contentType string) []byte {
 	if _, params, err := mime.ParseMediaType(contentType); err == nil && strings.EqualFold(params["charset"], "utf-8") {
+		return body
+	}
+	// html/charset decides on the first 1024 bytes alone and falls back to
+	// windows-1252 when they name no charset and hold no non-ASCII byte; a
+	// body that is valid UTF-8 throughout is taken as UTF-8 unless the
+	// header, a BOM or a <meta> says otherwise.
+	if _, _, certain := charset.DetermineEncoding(body, contentType); !certain && utf8.Valid(body) {
 		return body
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
