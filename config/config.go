@@ -188,7 +188,14 @@ func Parse(path string, data []byte) (*Config, error) {
 	if len(doc.Content) > 0 {
 		d.decode(doc.Content[0], c, "")
 	}
-	ps := append(d.problems, c.validate()...)
+	// A field that could not be decoded is reported once, for what is
+	// wrong with it, not again as missing.
+	ps := d.problems
+	for _, p := range c.validate() {
+		if !d.failed(p.Field) {
+			ps = append(ps, p)
+		}
+	}
 	if len(ps) > 0 {
 		return c, ps
 	}
@@ -197,11 +204,18 @@ func Parse(path string, data []byte) (*Config, error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// yamlParserErrors are the messages of yaml.v3's parser (as opposed to its
+// scanner), whose line numbers it gives counting from 0.
+var yamlParserErrors = regexp.MustCompile(`^did not find expected (<document start>|node content|key|'-' indicator|',' or '\]'|',' or '\}')`)
+
 func yamlProblem(path string, err error) Problem {
 	p := Problem{File: path, Pos: Position{1, 1}, Field: "yaml", Msg: err.Error()}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		fmt.Sscan(m[1], &p.Pos.Line)
 		p.Msg = m[2]
+		if yamlParserErrors.MatchString(p.Msg) {
+			p.Pos.Line++
+		}
 	}
 	return p
 }

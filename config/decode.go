@@ -20,6 +20,16 @@ type decoder struct {
 	problems Problems
 }
 
+// failed reports whether a problem was found at path or below it.
+func (d *decoder) failed(path string) bool {
+	for _, p := range d.problems {
+		if p.Field == path || strings.HasPrefix(p.Field, path+".") || strings.HasPrefix(p.Field, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
 func (d *decoder) bad(n *yaml.Node, path, format string, args ...any) {
 	d.problems = append(d.problems, Problem{
 		File: d.file, Pos: Position{n.Line, n.Column}, Field: path, Msg: fmt.Sprintf(format, args...),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html"
 
 	"github.com/newsbot/newsbot/news"
 )
@@ -132,12 +133,14 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 			link = it.GUID
 		}
 		item := news.Item{
-			URL:         Canonical(link, base),
 			GUID:        it.GUID,
 			Title:       clean(it.Title), // plain text: "<" in a headline is a character
 			Description: htmlText(it.Description),
 			Lang:        lang,
 			Source:      source,
+		}
+		if link != "" {
+			item.URL = Canonical(link, base)
 		}
 		if item.Description == "" && it.Content != "" {
 			item.Description = htmlText(it.Content)
@@ -199,12 +202,12 @@ func htmlText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return clean(s)
 	}
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(s))
+	doc, err := html.Parse(strings.NewReader(s))
 	if err != nil {
 		return clean(s)
 	}
-	doc.Find("script, style").Remove()
-	return clean(doc.Text())
+	// Paragraphs, line breaks and list items part words.
+	return strings.Join(paragraphs(doc), " ")
 }
 
 // Article fetches and extracts an item's article. When the page can't be
