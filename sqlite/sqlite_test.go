@@ -1,0 +1,440 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// mustOpen opens a store in a fresh file that is closed with the test.
+func mustOpen(tb testing.TB) (*Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "newsbot.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func userVersion(t *testing.T, s *Store) int {
+	t.Helper()
+	var v int
+	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestOpenMigrates(t *testing.T) {
+	ctx := context.Background()
+	s, path := mustOpen(t)
+	if v := userVersion(t, s); v != len(migrations) {
+		t.Errorf("user_version = %d, want %d", v, len(migrations))
+	}
+	for _, table := range []string{"seen", "primed", "alerts"} {
+		var n int
+		if err := s.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s: %d, %v", table, n, err)
+		}
+	}
+	if err := s.MarkSeen(ctx, "nahost", "rundschau", []string{"https://rr.example/a"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// Opening again runs no migration twice (it would fail on CREATE
+	// TABLE) and keeps what was there.
+	for i := 0; i < 2; i++ {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("re-open %d: %v", i+1, err)
+		}
+		if v := userVersion(t, s); v != len(migrations) {
+			t.Errorf("re-open %d: user_version = %d", i+1, v)
+		}
+		seen, err := s.Seen(ctx, "nahost", []string{"https://rr.example/a"})
+		if err != nil || !seen["https://rr.example/a"] {
+			t.Errorf("re-open %d: Seen = %v, %v", i+1, seen, err)
+		}
+		s.Close()
+	}
+}
+
+func TestOpenNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	s, path := mustOpen(t)
+	if _, err := s.db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)+1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err := Open(ctx, path); err == nil {
+		s.Close()
+		t.Fatal("Open of a database from a newer newsbot succeeded")
+	}
+}
+
+func TestOpenBadPath(t *testing.T) {
+	if s, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "dir", "newsbot.db")); err == nil {
+		s.Close()
+		t.Fatal("Open in a missing directory succeeded")
+	}
+}
+
+func TestSeenPerWatcher(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	if err := s.MarkSeen(ctx, "nahost", "", []string{"a", "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSeen(ctx, "macron", "", []string{"b", "c"}); err != nil {
+		t.Fatal(err)
+	}
+	// Marking again is no error.
+	if err := s.MarkSeen(ctx, "nahost", "", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		watcher string
+		want    map[string]bool
+	}{
+		{"nahost", map[string]bool{"a": true, "b": true}},
+		{"macron", map[string]bool{"b": true, "c": true}},
+		{"duerre", map[string]bool{}},
+	}
+	for _, tt := range tests {
+		got, err := s.Seen(ctx, tt.watcher, []string{"a", "b", "c", "d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Seen(%s) = %v, want %v", tt.watcher, got, tt.want)
+		}
+	}
+	got, err := s.Seen(ctx, "nahost", nil)
+	if err != nil || len(got) != 0 {
+		t.Errorf("Seen of no keys = %v, %v", got, err)
+	}
+}
+
+func TestSeenManyKeys(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	var keys, marked []string
+	for i := range 1234 {
+		k := fmt.Sprintf("https://rr.example/artikel-%d.html", i)
+		keys = append(keys, k)
+		if i%3 != 0 {
+			marked = append(marked, k)
+		}
+	}
+	if err := s.MarkSeen(ctx, "nahost", "rundschau", marked); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Seen(ctx, "nahost", keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(marked) {
+		t.Errorf("Seen of %d keys found %d, want %d", len(keys), len(got), len(marked))
+	}
+	for i, k := range keys {
+		if got[k] != (i%3 != 0) {
+			t.Errorf("Seen[%s] = %v", k, got[k])
+		}
+	}
+}
+
+func TestPrimed(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	check := func(watcher, source string, want bool) {
+		t.Helper()
+		got, err := s.Primed(ctx, watcher, source)
+		if err != nil || got != want {
+			t.Errorf("Primed(%s, %s) = %v, %v; want %v", watcher, source, got, err, want)
+		}
+	}
+	check("nahost", "rundschau", false)
+	// Marking with no source primes nothing.
+	if err := s.MarkSeen(ctx, "nahost", "", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	check("nahost", "rundschau", false)
+	// A source with nothing in it is still checked.
+	if err := s.MarkSeen(ctx, "nahost", "rundschau", nil); err != nil {
+		t.Fatal(err)
+	}
+	check("nahost", "rundschau", true)
+	check("nahost", "world", false)
+	check("macron", "rundschau", false)
+	if err := s.MarkSeen(ctx, "nahost", "rundschau", []string{"b"}); err != nil {
+		t.Fatal(err)
+	}
+	check("nahost", "rundschau", true)
+}
+
+func alert(watcher, url string) *news.Alert {
+	return &news.Alert{
+		Watcher:   watcher,
+		Channel:   "#" + watcher,
+		Source:    "rundschau",
+		URL:       url,
+		Title:     "Waffenruhe in Idlib",
+		Summary:   "Im Nordwesten von Syrien gilt eine Waffenruhe gegen den IS.",
+		Terms:     []string{"Syrien", "IS"},
+		Marks:     [][2]int{{18, 24}, {56, 58}},
+		Snippets:  []news.Snippet{{Text: "die IS-Miliz nutzt", Marks: [][2]int{{4, 6}}}},
+		Published: time.Date(2025, 6, 17, 10, 30, 0, 0, time.FixedZone("CEST", 2*3600)),
+		Found:     time.Date(2025, 6, 17, 9, 0, 0, 0, time.UTC),
+		Lang:      "de",
+		FromFeed:  true,
+	}
+}
+
+func TestRecordAlertAndPending(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	first := alert("nahost", "https://rr.example/syrien.html")
+	second := alert("macron", "https://rr.example/macron.html")
+	second.Snippets, second.Marks, second.FromFeed = nil, nil, false
+	third := alert("nahost", "https://rr.example/koblenz.html")
+
+	for _, a := range []*news.Alert{first, second, third} {
+		keys := []string{a.URL, a.URL + "?amp=1"}
+		if err := s.RecordAlert(ctx, a, keys); err != nil {
+			t.Fatal(err)
+		}
+		if a.ID == 0 {
+			t.Errorf("RecordAlert(%s) set no ID", a.URL)
+		}
+		seen, err := s.Seen(ctx, a.Watcher, keys)
+		if err != nil || !seen[keys[0]] || !seen[keys[1]] {
+			t.Errorf("after RecordAlert, Seen(%s, %v) = %v, %v", a.Watcher, keys, seen, err)
+		}
+	}
+	if !(first.ID < second.ID && second.ID < third.ID) {
+		t.Errorf("IDs %d, %d, %d are not increasing", first.ID, second.ID, third.ID)
+	}
+	// The alert's keys are seen by its watcher only.
+	if seen, _ := s.Seen(ctx, "macron", []string{first.URL}); seen[first.URL] {
+		t.Error("macron sees an article that only nahost alerted on")
+	}
+
+	got, err := s.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*news.Alert{first, second, third}
+	if len(got) != len(want) {
+		t.Fatalf("Pending gave %d alerts, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if !g.Published.Equal(w.Published) || !g.Found.Equal(w.Found) {
+			t.Errorf("alert %d: Published %v, Found %v; want %v, %v", i, g.Published, g.Found, w.Published, w.Found)
+		}
+		gc, wc := *g, *w
+		gc.Published, gc.Found, wc.Published, wc.Found = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if !reflect.DeepEqual(gc, wc) {
+			t.Errorf("alert %d from Pending:\n%+v\nwant\n%+v", i, gc, wc)
+		}
+	}
+	if counts, err := s.Counts(ctx); err != nil || !reflect.DeepEqual(counts, map[string]int{StatusPending: 3}) {
+		t.Errorf("Counts = %v, %v", counts, err)
+	}
+}
+
+// RecordAlert marks the article seen only if the alert is recorded too:
+// a failure leaves neither, so that the next run tries again.
+func TestRecordAlertAtomic(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	if _, err := s.db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON alerts WHEN NEW.url LIKE '%refused%'
+		BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	a := alert("nahost", "https://rr.example/refused.html")
+	if err := s.RecordAlert(ctx, a, []string{a.URL}); err == nil {
+		t.Fatal("RecordAlert succeeded although the insert failed")
+	}
+	if seen, err := s.Seen(ctx, "nahost", []string{a.URL}); err != nil || seen[a.URL] {
+		t.Errorf("a failed RecordAlert left the article seen: %v, %v", seen, err)
+	}
+	if p, err := s.Pending(ctx); err != nil || len(p) != 0 {
+		t.Errorf("Pending = %d alerts, %v; want none", len(p), err)
+	}
+
+	// A cancelled context records nothing either.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	b := alert("nahost", "https://rr.example/ok.html")
+	if err := s.RecordAlert(cctx, b, []string{b.URL}); err == nil {
+		t.Error("RecordAlert with a cancelled context succeeded")
+	}
+	if seen, _ := s.Seen(ctx, "nahost", []string{b.URL}); seen[b.URL] {
+		t.Error("a cancelled RecordAlert left the article seen")
+	}
+}
+
+func TestMarkSentAndFailed(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	var as []*news.Alert
+	for _, u := range []string{"sent", "retry", "parked", "waiting"} {
+		a := alert("nahost", "https://rr.example/"+u+".html")
+		if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+			t.Fatal(err)
+		}
+		as = append(as, a)
+	}
+	if err := s.MarkSent(ctx, as[0].ID, "1700000000.000001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed(ctx, as[1].ID, "HTTP 500", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed(ctx, as[2].ID, "channel_not_found", true); err != nil {
+		t.Fatal(err)
+	}
+
+	pending, err := s.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	for _, a := range pending {
+		urls = append(urls, a.URL)
+	}
+	want := []string{"https://rr.example/retry.html", "https://rr.example/waiting.html"}
+	if !reflect.DeepEqual(urls, want) {
+		t.Errorf("Pending = %q, want %q (sent and permanently failed alerts leave the outbox)", urls, want)
+	}
+	counts, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{StatusSent: 1, StatusPending: 2, StatusFailed: 1}; !reflect.DeepEqual(counts, want) {
+		t.Errorf("Counts = %v, want %v", counts, want)
+	}
+
+	type row struct {
+		status, errMsg, ts string
+		attempts           int
+	}
+	rows := map[int64]row{}
+	for _, a := range as {
+		var r row
+		if err := s.db.QueryRow(`SELECT status, error, ts, attempts FROM alerts WHERE id = ?`, a.ID).
+			Scan(&r.status, &r.errMsg, &r.ts, &r.attempts); err != nil {
+			t.Fatal(err)
+		}
+		rows[a.ID] = r
+	}
+	wantRows := map[int64]row{
+		as[0].ID: {StatusSent, "", "1700000000.000001", 1},
+		as[1].ID: {StatusPending, "HTTP 500", "", 1},
+		as[2].ID: {StatusFailed, "channel_not_found", "", 1},
+		as[3].ID: {StatusPending, "", "", 0},
+	}
+	if !reflect.DeepEqual(rows, wantRows) {
+		t.Errorf("rows = %+v\nwant %+v", rows, wantRows)
+	}
+
+	// A retry that succeeds clears the error.
+	if err := s.MarkSent(ctx, as[1].ID, "1700000000.000002"); err != nil {
+		t.Fatal(err)
+	}
+	var errMsg string
+	var attempts int
+	s.db.QueryRow(`SELECT error, attempts FROM alerts WHERE id = ?`, as[1].ID).Scan(&errMsg, &attempts)
+	if errMsg != "" || attempts != 2 {
+		t.Errorf("after a failed and a good attempt: error %q, attempts %d; want \"\", 2", errMsg, attempts)
+	}
+}
+
+func TestReopenKeepsEverything(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newsbot.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := alert("nahost", "https://rr.example/syrien.html")
+	if err := s.MarkSeen(ctx, "nahost", "rundschau", []string{"https://rr.example/old.html"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seen, err := s.Seen(ctx, "nahost", []string{"https://rr.example/old.html", a.URL})
+	if err != nil || len(seen) != 2 {
+		t.Errorf("after re-open, Seen = %v, %v", seen, err)
+	}
+	if ok, err := s.Primed(ctx, "nahost", "rundschau"); err != nil || !ok {
+		t.Errorf("after re-open, Primed = %v, %v", ok, err)
+	}
+	pending, err := s.Pending(ctx)
+	if err != nil || len(pending) != 1 || pending[0].ID != a.ID || pending[0].Title != a.Title {
+		t.Fatalf("after re-open, Pending = %+v, %v", pending, err)
+	}
+	// IDs keep counting after a restart.
+	b := alert("nahost", "https://rr.example/next.html")
+	if err := s.RecordAlert(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b.ID <= a.ID {
+		t.Errorf("ID after re-open %d, not after %d", b.ID, a.ID)
+	}
+}
+
+// Watchers run concurrently against one store.
+func TestConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			watcher := fmt.Sprintf("w%d", w)
+			for i := range 20 {
+				a := alert(watcher, fmt.Sprintf("https://rr.example/%s/%d.html", watcher, i))
+				if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.Seen(ctx, watcher, []string{a.URL}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	pending, err := s.Pending(ctx)
+	if err != nil || len(pending) != 160 {
+		t.Errorf("Pending = %d alerts, %v; want 160", len(pending), err)
+	}
+}
