@@ -167,7 +167,9 @@ func NewFetcher(cfg *config.Config) *watchers.Fetcher {
 	if ua == "" {
 		ua = "newsbot/" + Version + " (media monitoring bot; +https://github.com/newsbot/newsbot)"
 	}
-	return watchers.NewFetcher(time.Duration(cfg.HTTP.Timeout), ua, int64(cfg.HTTP.MaxBody))
+	f := watchers.NewFetcher(time.Duration(cfg.HTTP.Timeout), ua, int64(cfg.HTTP.MaxBody))
+	f.Parallel = cfg.HTTP.Parallel
+	return f
 }
 
 // Close closes the store.

@@ -190,21 +190,15 @@ type result struct {
 	keys  []string    // to mark seen
 }
 
-// examine fetches, extracts, matches and summarizes items, a few at a time.
+// examine fetches, extracts, matches and summarizes items concurrently;
+// the fetcher bounds how many requests are in flight (http.parallel).
 func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item) []result {
 	results := make([]result, len(items))
-	sem := make(chan struct{}, a.cfg.HTTP.Parallel)
 	var wg sync.WaitGroup
 	for i, it := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
 			results[i] = a.examineItem(ctx, run, w, it)
 		}()
 	}

@@ -86,7 +86,7 @@ type HTTP struct {
 	UserAgent string   `yaml:"user_agent"`
 	// MaxBody caps a response body, in bytes, after decompression.
 	MaxBody int `yaml:"max_body"`
-	// Parallel is how many articles one tick fetches at a time.
+	// Parallel is how many requests newsbot has in flight at once.
 	Parallel int `yaml:"parallel"`
 }
 

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -28,6 +29,12 @@ type Fetcher struct {
 	UserAgent string
 	// MaxBody caps a response body, in bytes, after decompression.
 	MaxBody int64
+	// Parallel bounds the requests in flight at once, across all runs;
+	// 0 means no bound. Set it before the first Get.
+	Parallel int
+
+	semOnce sync.Once
+	sem     chan struct{}
 }
 
 // NewFetcher returns a Fetcher whose every step has a deadline: dialing,
@@ -84,6 +91,19 @@ func (f *Fetcher) Get(ctx context.Context, url string) (*Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
+	}
+	f.semOnce.Do(func() {
+		if f.Parallel > 0 {
+			f.sem = make(chan struct{}, f.Parallel)
+		}
+	})
+	if f.sem != nil {
+		select {
+		case f.sem <- struct{}{}:
+			defer func() { <-f.sem }()
+		case <-ctx.Done():
+			return nil, fmt.Errorf("GET %s: %w", url, ctx.Err())
+		}
 	}
 	req.Header.Set("User-Agent", f.UserAgent)
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5")

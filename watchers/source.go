@@ -134,7 +134,7 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 		}
 		item := news.Item{
 			GUID:        it.GUID,
-			Title:       clean(it.Title), // plain text: "<" in a headline is a character
+			Title:       feedTitle(it.Title),
 			Description: htmlText(it.Description),
 			Lang:        lang,
 			Source:      source,
@@ -195,6 +195,16 @@ func pageLinks(resp *Response, src Source) ([]news.Item, error) {
 		return nil, fmt.Errorf("page %s: no links match %q", resp.URL, src.Links)
 	}
 	return items, nil
+}
+
+// feedTitle is a feed item's title as text. Titles are plain text, where
+// "<" is a character, except where an Atom feed says type="html" (which
+// gofeed does not pass on): a title with a closing tag is taken as HTML.
+func feedTitle(s string) string {
+	if strings.Contains(s, "</") {
+		return htmlText(s)
+	}
+	return clean(s)
 }
 
 // htmlText is the text of an HTML fragment, such as a feed's description.
