@@ -16,6 +16,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,7 +37,9 @@ type Matcher struct {
 	// case-folded or as written.
 	exact, exactCase   map[string][]*pattern
 	prefix, prefixCase map[string][]*pattern
-	maxPrefix          int // longest prefix key, in bytes
+	// prefixLens are the distinct lengths, in bytes, of the prefix keys,
+	// so that a word is looked up only at lengths some keyword has.
+	prefixLens, prefixCaseLens []int
 }
 
 type pattern struct {
@@ -74,11 +77,23 @@ func Compile(keywords []string) (*Matcher, error) {
 		}
 		first := p.words[0]
 		idx[first] = append(idx[first], p)
-		if isPrefix {
-			m.maxPrefix = max(m.maxPrefix, len(first))
+		switch {
+		case isPrefix && p.caseSensitive:
+			m.prefixCaseLens = addLen(m.prefixCaseLens, len(first))
+		case isPrefix:
+			m.prefixLens = addLen(m.prefixLens, len(first))
 		}
 	}
 	return m, nil
+}
+
+func addLen(lens []int, n int) []int {
+	if slices.Contains(lens, n) {
+		return lens
+	}
+	lens = append(lens, n)
+	slices.Sort(lens)
+	return lens
 }
 
 func parse(k string) (*pattern, error) {
@@ -175,24 +190,28 @@ func (m *Matcher) FindAll(text string) []Hit {
 		}
 	}
 	for i := range toks {
-		try(m.exact[lower[i]], i)
-		try(m.exactCase[words[i]], i)
-		if m.maxPrefix == 0 {
-			continue
+		if len(m.exact) > 0 {
+			try(m.exact[lower[i]], i)
 		}
-		// Every prefix of the word, up to the longest wildcard keyword.
-		forPrefixes(lower[i], m.maxPrefix, func(pre string) { try(m.prefix[pre], i) })
-		forPrefixes(words[i], m.maxPrefix, func(pre string) { try(m.prefixCase[pre], i) })
+		if len(m.exactCase) > 0 {
+			try(m.exactCase[words[i]], i)
+		}
+		// The word's prefixes at the lengths wildcard keywords have.
+		forPrefixes(lower[i], m.prefixLens, func(pre string) { try(m.prefix[pre], i) })
+		forPrefixes(words[i], m.prefixCaseLens, func(pre string) { try(m.prefixCase[pre], i) })
 	}
 	return hits
 }
 
-// forPrefixes calls f with each prefix of w that ends on a rune boundary
-// and is at most limit bytes long.
-func forPrefixes(w string, limit int, f func(string)) {
-	for j := 1; j <= len(w) && j <= limit; j++ {
-		if j == len(w) || utf8.RuneStart(w[j]) {
-			f(w[:j])
+// forPrefixes calls f with each prefix of w of one of the lengths (in
+// bytes, ascending) that ends on a rune boundary.
+func forPrefixes(w string, lens []int, f func(string)) {
+	for _, n := range lens {
+		if n > len(w) {
+			return
+		}
+		if n == len(w) || utf8.RuneStart(w[n]) {
+			f(w[:n])
 		}
 	}
 }
