@@ -419,3 +419,110 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// An article already alerted that comes back under another link (its
+// rel=canonical, or a redirect, says it is the same) is not alerted again.
+func TestSameArticleUnderAnotherLinkAlertsOnce(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Fatalf("first run: %d alerts, want 1", n)
+	}
+	page, err := os.ReadFile("testdata/site/politik/ausland/macron-reform-rente.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same page, reached from the homepage with a campaign parameter
+	// that is not a known tracking one.
+	e.site.Set("/macron-homepage.html", string(page))
+	feed, _ := os.ReadFile("testdata/site/rss/politik.xml")
+	item := `<item><title>Macron will nachbessern</title><link>{{BASE}}/macron-homepage.html?ref=home</link><guid>x1</guid></item>`
+	e.site.Set("/rss/politik.xml", strings.Replace(string(feed), "<item>", item+"<item>", 1))
+	out := e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Errorf("the same article under another link was alerted again (%d alerts)\n%s", n, out)
+	}
+}
+
+// Two processes on one store (a `once` beside the daemon) never send the
+// same alert twice.
+func TestTwoProcessesSendEachAlertOnce(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.slack.FailNext = 1000 // record the alerts, but leave them pending
+	e.once()
+	e.slack.FailNext = 0
+	done := make(chan struct{})
+	for range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			var out, errOut bytes.Buffer
+			run([]string{"once", "--config", e.config, "--watcher", "liga"}, &out, &errOut)
+		}()
+	}
+	<-done
+	<-done
+	seen := map[string]int{}
+	for _, m := range e.slack.Messages() {
+		seen[m.Text]++
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d distinct alerts sent, want the 4 pending", len(seen))
+	}
+	for text, n := range seen {
+		if n > 1 {
+			t.Errorf("alert sent %d times: %s", n, text)
+		}
+	}
+}
+
+// A refused token stops all sending and loses nothing: once the token is
+// fixed, the alerts go out.
+func TestInvalidTokenKeepsAlertsPending(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.slack.Refuse["#news"] = "invalid_auth"
+	e.slack.Refuse["#nahost"] = "invalid_auth"
+	out := e.once()
+	if !strings.Contains(out, "stopping all sending") || !strings.Contains(out, "4 pending") {
+		t.Errorf("a refused token should stop sending and keep the 4 alerts pending:\n%s", out)
+	}
+	e.slack.Refuse = map[string]string{}
+	e.once()
+	if n := len(e.slack.Messages()); n != 4 {
+		t.Errorf("after the token was fixed %d alerts were sent, want 4", n)
+	}
+}
+
+// An article page that fails with a passing error (a 503) is tried again
+// on the next checks, and its text matched once it answers; only when it
+// keeps failing does newsbot match the feed's text instead.
+func TestTransientArticleFailureRetried(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	// "Rentenreform" stands in the Macron article's body, not in the feed.
+	cfg, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "keywords: [Emmanuel Macron, Macron]", "keywords: [Rentenreform]", 1)), 0o644)
+	e.site.Fail("/politik/ausland/macron-reform-rente.html", 503)
+	out := e.once("--watcher", "macron")
+	if len(e.slack.Messages()) != 0 || !strings.Contains(out, "will try again") {
+		t.Fatalf("a 503 article should be left for the next check:\n%s", out)
+	}
+	e.site.Fail("/politik/ausland/macron-reform-rente.html", 0)
+	e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Errorf("once the page answered, %d alerts, want 1", n)
+	}
+}
+
+func TestMaxAge(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	cfg, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "timezone:", "max_age: 24h\ntimezone:", 1)), 0o644)
+	out := e.once()
+	// Every article of the test site is from 2025, and the paywalled one
+	// too: none is alerted, and none is fetched.
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Errorf("max_age 24h: %d alerts on articles from 2025\n%s", n, out)
+	}
+	if n := e.site.Hits("/politik/ausland/syrien-waffenruhe-idlib-4711.html"); n != 0 {
+		t.Errorf("an article past max_age (by its feed date) was fetched %d times", n)
+	}
+}

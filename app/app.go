@@ -33,10 +33,16 @@ type Store interface {
 	Primed(ctx context.Context, watcher, source string) (bool, error)
 	// MarkSeen records keys as seen and the source as checked.
 	MarkSeen(ctx context.Context, watcher, source string, keys []string) error
-	// RecordAlert adds a pending alert and marks keys seen, atomically.
+	// RecordAlert adds a pending alert and marks keys seen, atomically; it
+	// returns news.ErrSeen, marking keys seen only, when the watcher has
+	// seen the alert's URL before.
 	RecordAlert(ctx context.Context, a *news.Alert, keys []string) error
+	// FetchFailed counts a failed fetch of an item and returns the count.
+	FetchFailed(ctx context.Context, watcher, key string) (int, error)
 	// Pending returns the alerts to send, oldest first.
 	Pending(ctx context.Context) ([]*news.Alert, error)
+	// Claim takes an alert for sending; false means another process has.
+	Claim(ctx context.Context, id int64) (bool, error)
 	MarkSent(ctx context.Context, id int64, ts string) error
 	// MarkFailed records a failed attempt; permanent parks the alert.
 	MarkFailed(ctx context.Context, id int64, reason string, permanent bool) error
@@ -129,13 +135,16 @@ type App struct {
 	now      func() time.Time
 	// deliverMu makes one delivery at a time, so that no alert is sent twice.
 	deliverMu sync.Mutex
-	// stopSending is set on an error that stops all sending (a bad token).
+	// stopSending is set on an error that stops all sending (a bad token,
+	// a wrong api_url): until the config changes, alerts stay pending.
 	stopSending string
+	// channelWait holds back channels that failed, until the time given.
+	channelWait map[string]time.Time
 }
 
 // New opens the store and the notifier for a loaded config.
 func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (*App, error) {
-	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now}
+	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, channelWait: map[string]time.Time{}}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}

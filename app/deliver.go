@@ -13,63 +13,84 @@ import (
 // Delivery tuning: attempts per alert in one delivery, and the backoff
 // between them.
 const (
+	// channelRest is how long a channel that failed gets nothing more.
+	channelRest  = 30 * time.Second
 	sendAttempts = 3
 	backoffBase  = time.Second
 	backoffMax   = 30 * time.Second
 )
 
-// Deliver sends the pending alerts, oldest first. A permanent failure parks
-// the alert as failed; a passing one (network, Slack 5xx, rate limit) is
-// retried with backoff a few times and then left pending, and that channel
-// gets nothing more this time, so that alerts keep their order.
+// Deliver sends the pending alerts, oldest first. A permanent failure (an
+// unknown channel, say) parks the alert as failed; a passing one (network,
+// Slack 5xx, rate limit) is retried with backoff a few times and then left
+// pending, and that channel gets nothing more this time, so that alerts
+// keep their order; a failure of the setup (a bad token) leaves the alert
+// pending and stops all sending until newsbot is restarted with a config
+// that works. Each alert is claimed in the store before it is sent, so that
+// two processes on one store never send it twice.
 func (a *App) Deliver(ctx context.Context, st *Stats) {
 	a.deliverMu.Lock()
 	defer a.deliverMu.Unlock()
-	if a.stopSending != "" {
-		a.log.Error("not sending: Slack refused the token; fix slack.token and restart", "reason", a.stopSending)
-		return
-	}
 	pending, err := a.store.Pending(ctx)
 	if err != nil {
 		a.log.Error("reading the outbox failed", "error", err)
 		return
 	}
-	blocked := map[string]bool{}
-	for _, al := range pending {
+	left := 0 // alerts still pending after this pass
+	defer func() { st.Pending.Store(int64(left)) }()
+	if a.stopSending != "" {
+		left = len(pending)
+		return
+	}
+	for i, al := range pending {
 		if ctx.Err() != nil {
-			break
+			left += len(pending) - i
+			return
 		}
-		if blocked[al.Channel] {
-			st.Pending.Add(1)
+		if a.now().Before(a.channelWait[al.Channel]) {
+			left++
 			continue
 		}
 		log := a.log.With("watcher", al.Watcher, "channel", al.Channel, "alert", al.ID, "url", al.URL)
+		if ok, err := a.store.Claim(ctx, al.ID); err != nil || !ok {
+			if err != nil {
+				log.Error("claiming the alert failed", "error", err)
+			}
+			continue // another process is sending it
+		}
 		ts, err := a.send(ctx, al)
+		// Record what happened even if a signal came meanwhile.
+		rctx := context.WithoutCancel(ctx)
 		switch {
 		case err == nil:
 			st.Sent.Add(1)
-			if err := a.store.MarkSent(ctx, al.ID, ts); err != nil {
+			if err := a.store.MarkSent(rctx, al.ID, ts); err != nil {
 				log.Error("alert sent, but recording it failed", "error", err)
 			}
+		case bot.IsStop(err):
+			st.SendErrs.Add(1)
+			left += len(pending) - i
+			var se *bot.StopError
+			errors.As(err, &se)
+			a.stopSending = se.Reason
+			log.Error("Slack refuses newsbot itself: stopping all sending; alerts stay pending until the config is fixed (slack.token, slack.api_url)", "error", err)
+			if err := a.store.MarkFailed(rctx, al.ID, err.Error(), false); err != nil {
+				log.Error("recording the failure failed", "error", err)
+			}
+			return
 		case bot.IsPermanent(err):
 			st.SendErrs.Add(1)
 			log.Error("alert not deliverable, parked as failed", "error", err)
-			if err := a.store.MarkFailed(context.WithoutCancel(ctx), al.ID, err.Error(), true); err != nil {
+			if err := a.store.MarkFailed(rctx, al.ID, err.Error(), true); err != nil {
 				log.Error("recording the failure failed", "error", err)
-			}
-			var pe *bot.PermanentError
-			if errors.As(err, &pe) && (pe.Reason == "invalid_auth" || pe.Reason == "token_revoked" ||
-				pe.Reason == "not_authed" || pe.Reason == "account_inactive" || pe.Reason == "token_expired") {
-				a.stopSending = pe.Reason
-				log.Error("stopping all sending until the token is fixed", "reason", pe.Reason)
-				return
 			}
 		default:
 			st.SendErrs.Add(1)
-			st.Pending.Add(1)
-			blocked[al.Channel] = true
+			left++
+			// Keep the channel's order: nothing more to it until it rests.
+			a.channelWait[al.Channel] = a.now().Add(channelRest)
 			log.Warn("alert not sent, will retry", "error", err)
-			if err := a.store.MarkFailed(context.WithoutCancel(ctx), al.ID, err.Error(), false); err != nil {
+			if err := a.store.MarkFailed(rctx, al.ID, err.Error(), false); err != nil {
 				log.Error("recording the failure failed", "error", err)
 			}
 		}
@@ -83,7 +104,7 @@ func (a *App) send(ctx context.Context, al *news.Alert) (string, error) {
 	for attempt := 0; attempt < sendAttempts; attempt++ {
 		var ts string
 		ts, err = a.notifier.Send(ctx, al)
-		if err == nil || bot.IsPermanent(err) {
+		if err == nil || bot.IsPermanent(err) || bot.IsStop(err) {
 			return ts, err
 		}
 		if attempt == sendAttempts-1 {

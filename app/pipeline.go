@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -27,16 +28,19 @@ type Stats struct {
 	Pending  atomic.Int64 // alerts left for a later attempt
 }
 
-// source records that a source was checked, and whether it answered.
-func (s *Stats) source(name string, ok bool) {
+// source records that a source was checked, and whether it answered; it
+// reports whether this is the first failure of the source in the run.
+func (s *Stats) source(name string, ok bool) (first bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sources == nil {
 		s.sources = map[string]bool{}
 	}
-	if prev, seen := s.sources[name]; !seen || prev {
+	prev, seen := s.sources[name]
+	if !seen || prev {
 		s.sources[name] = ok
 	}
+	return !ok && (!seen || prev)
 }
 
 // Sources returns how many sources were checked and how many failed.
@@ -73,8 +77,9 @@ func (s *Stats) String() string {
 }
 
 // Tick checks every given watcher once, sharing one fetch of each source
-// and article among them, and records alerts in the outbox. A failing
-// source or watcher is logged and does not stop the others.
+// and article among them, records alerts in the outbox, and delivers each
+// watcher's alerts as soon as it is done. A failing source or watcher is
+// logged and does not stop the others.
 func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 	run := a.fetcher.NewRun()
 	var wg sync.WaitGroup
@@ -83,6 +88,7 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		go func() {
 			defer wg.Done()
 			a.checkWatcher(ctx, run, w, st)
+			a.Deliver(ctx, st)
 		}()
 	}
 	wg.Wait()
@@ -94,15 +100,23 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	alerted := map[string]bool{} // article URLs alerted in this tick
+	// Fetch all sources at once; they are then read in the config's order.
+	for _, src := range w.sources {
+		go run.List(ctx, src)
+	}
 	for _, src := range w.sources {
 		if ctx.Err() != nil {
 			return
 		}
 		log := a.log.With("watcher", w.Name, "source", src.Name)
 		items, err := run.List(ctx, src)
-		st.source(src.Name, err == nil)
-		if err != nil {
-			log.Error("source failed", "url", src.URL, "error", err)
+		if first := st.source(src.Name, err == nil); err != nil {
+			// A source shared by several watchers failed once: say it once.
+			if first {
+				log.Error("source failed", "url", src.URL, "error", err)
+			} else {
+				log.Debug("source failed", "url", src.URL, "error", err)
+			}
 			continue
 		}
 		fresh, err := a.unseen(ctx, w, items)
@@ -139,11 +153,16 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 				continue
 			}
 			alerted[r.alert.URL] = true
-			st.Matches.Add(1)
-			if err := a.store.RecordAlert(ctx, r.alert, r.keys); err != nil {
+			err := a.store.RecordAlert(ctx, r.alert, r.keys)
+			if errors.Is(err, news.ErrSeen) {
+				log.Debug("article already seen under another link", "url", r.alert.URL, "link", fresh[i].URL)
+				continue
+			}
+			if err != nil {
 				log.Error("recording alert failed", "url", fresh[i].URL, "error", err)
 				continue
 			}
+			st.Matches.Add(1)
 			log.Info("match", "url", r.alert.URL, "terms", strings.Join(r.alert.Terms, ", "))
 		}
 		// Only a source checked to the end counts as primed.
@@ -178,6 +197,10 @@ func keys(items []news.Item) []string {
 	return ks
 }
 
+// fetchAttempts is how many checks try an article page that fails with a
+// passing error before its feed text is used instead.
+const fetchAttempts = 3
+
 // tooOld reports whether an article published at t is past max_age. An
 // article without a date is never too old.
 func (a *App) tooOld(t time.Time) bool {
@@ -211,13 +234,22 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 	if a.tooOld(it.Published) {
 		return r // not worth fetching
 	}
+	log := a.log.With("watcher", w.Name, "source", it.Source, "url", it.URL)
 	art, err := run.Article(ctx, it)
 	if err != nil {
 		if ctx.Err() != nil {
 			return result{} // cut short: leave the item unseen
 		}
-		a.log.Warn("article unavailable, matching the feed's title and description",
-			"watcher", w.Name, "source", it.Source, "url", it.URL, "error", err)
+		// A page that may answer later is tried again on the next ticks
+		// before newsbot settles for the feed's text.
+		if watchers.Transient(err) {
+			n, serr := a.store.FetchFailed(ctx, w.Name, it.Key())
+			if serr == nil && n < fetchAttempts {
+				log.Warn("article unavailable, will try again on the next check", "attempt", n, "error", err)
+				return result{}
+			}
+		}
+		log.Warn("article unavailable, matching the feed's title and description", "error", err)
 	}
 	if art.URL != "" && art.URL != it.Key() {
 		r.keys = append(r.keys, art.URL)

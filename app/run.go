@@ -24,7 +24,6 @@ func (a *App) Once(ctx context.Context, watcher string) (*Stats, error) {
 	}
 	st := &Stats{}
 	a.Tick(ctx, ws, st)
-	a.Deliver(ctx, st)
 	return st, nil
 }
 
@@ -100,7 +99,6 @@ func (a *App) tick(ctx context.Context, ws []*Watcher) {
 	st := &Stats{}
 	start := time.Now()
 	a.Tick(ctx, ws, st)
-	a.Deliver(ctx, st)
 	names := make([]string, len(ws))
 	for i, w := range ws {
 		names[i] = w.Name

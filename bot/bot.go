@@ -51,13 +51,35 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// permanentErrors are Slack API errors that no retry mends.
+// StopError is a failure of the whole setup rather than of one alert: a
+// bad or revoked token, or an api_url that is not a Slack API. Nothing can
+// be sent until the config changes; the alert stays pending.
+type StopError struct {
+	Reason string
+	Err    error
+}
+
+func (e *StopError) Error() string { return e.Err.Error() }
+func (e *StopError) Unwrap() error { return e.Err }
+
+// IsStop reports whether err is a StopError.
+func IsStop(err error) bool {
+	var s *StopError
+	return errors.As(err, &s)
+}
+
+// stopErrors are Slack API errors that stop all sending.
+var stopErrors = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true,
+	"token_expired": true, "no_permission": true, "missing_scope": true, "team_access_not_granted": true,
+	"ekm_access_denied": true,
+}
+
+// permanentErrors are Slack API errors that no retry of that alert mends.
 var permanentErrors = map[string]bool{
-	"channel_not_found": true, "not_in_channel": true, "is_archived": true, "invalid_auth": true,
-	"not_authed": true, "account_inactive": true, "token_revoked": true, "token_expired": true,
-	"no_permission": true, "missing_scope": true, "msg_too_long": true, "invalid_blocks": true,
-	"invalid_blocks_format": true, "no_text": true, "restricted_action": true, "ekm_access_denied": true,
-	"team_access_not_granted": true, "invalid_arguments": true, "invalid_metadata_format": true,
+	"channel_not_found": true, "not_in_channel": true, "is_archived": true,
+	"msg_too_long": true, "invalid_blocks": true,
+	"invalid_blocks_format": true, "no_text": true, "restricted_action": true, "invalid_arguments": true, "invalid_metadata_format": true,
 	"invalid_metadata_schema": true, "metadata_too_large": true, "too_many_attachments": true,
 	"channel_is_archived": true, "restricted_action_read_only_channel": true,
 }
@@ -96,12 +118,19 @@ func (s *Slack) Send(ctx context.Context, a *news.Alert) (string, error) {
 
 func classify(err error) error {
 	var se slack.SlackErrorResponse
-	if errors.As(err, &se) && permanentErrors[se.Err] {
-		return &PermanentError{Reason: se.Err, Err: err}
+	if errors.As(err, &se) {
+		switch {
+		case stopErrors[se.Err]:
+			return &StopError{Reason: se.Err, Err: err}
+		case permanentErrors[se.Err]:
+			return &PermanentError{Reason: se.Err, Err: err}
+		}
 	}
+	// A 4xx from the API itself (not Slack's ok:false) means a wrong
+	// api_url or a proxy in the way: no alert can get through.
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusTooManyRequests && sc.Code != http.StatusRequestTimeout {
-		return &PermanentError{Reason: sc.Status, Err: err}
+		return &StopError{Reason: sc.Status, Err: err}
 	}
 	return err
 }

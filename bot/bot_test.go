@@ -487,17 +487,18 @@ func TestSlackSendErrors(t *testing.T) {
 	tests := []struct {
 		name       string
 		refuse     string // the Slack error the channel answers with
-		failNext   int
-		permanent  bool
-		retryAfter time.Duration
+		failNext  int
+		permanent bool // this alert can never be sent
+		stop      bool // no alert can be sent until the config changes
 	}{
 		{name: "channel_not_found", refuse: "channel_not_found", permanent: true},
 		{name: "not_in_channel", refuse: "not_in_channel", permanent: true},
 		{name: "is_archived", refuse: "is_archived", permanent: true},
-		{name: "invalid_auth", refuse: "invalid_auth", permanent: true},
+		{name: "invalid_auth", refuse: "invalid_auth", stop: true},
+		{name: "token_revoked", refuse: "token_revoked", stop: true},
 		{name: "msg_too_long", refuse: "msg_too_long", permanent: true},
-		{name: "internal_error", refuse: "internal_error", permanent: false},
-		{name: "HTTP 500", failNext: 1, permanent: false},
+		{name: "internal_error", refuse: "internal_error"},
+		{name: "HTTP 500", failNext: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -513,6 +514,9 @@ func TestSlackSendErrors(t *testing.T) {
 			if got := bot.IsPermanent(err); got != tt.permanent {
 				t.Errorf("IsPermanent(%v) = %v, want %v", err, got, tt.permanent)
 			}
+			if got := bot.IsStop(err); got != tt.stop {
+				t.Errorf("IsStop(%v) = %v, want %v", err, got, tt.stop)
+			}
 			if d, ok := bot.RetryAfter(err); ok {
 				t.Errorf("RetryAfter(%v) = %v, want none", err, d)
 			}
@@ -522,6 +526,10 @@ func TestSlackSendErrors(t *testing.T) {
 			var pe *bot.PermanentError
 			if tt.permanent && (!errors.As(err, &pe) || pe.Reason != tt.refuse) {
 				t.Errorf("error %v: want a PermanentError with reason %q", err, tt.refuse)
+			}
+			var se *bot.StopError
+			if tt.stop && (!errors.As(err, &se) || se.Reason != tt.refuse) {
+				t.Errorf("error %v: want a StopError with reason %q", err, tt.refuse)
 			}
 			if len(fs.Messages()) != 0 {
 				t.Error("a refused message was recorded")

@@ -4,7 +4,14 @@
 // so every other package may use it.
 package news
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrSeen is returned by a store asked to alert on an article that the
+// watcher has seen before under another link.
+var ErrSeen = errors.New("article already seen")
 
 // Item is one entry a source lists: a feed item, or a link on a section page.
 type Item struct {

@@ -21,6 +21,7 @@ import (
 // Alert states in the outbox.
 const (
 	StatusPending = "pending"
+	StatusSending = "sending" // claimed by a process that is sending it
 	StatusSent    = "sent"
 	StatusFailed  = "failed"
 )
@@ -59,7 +60,22 @@ var migrations = []string{
 		sent_at    INTEGER
 	);
 	CREATE INDEX alerts_status ON alerts (status, id);`,
+
+	// Claims, so that two processes on one store never send an alert
+	// twice, and counts of failed article fetches.
+	`ALTER TABLE alerts ADD COLUMN claimed_at INTEGER;
+	CREATE TABLE fetch_failures (
+		watcher  TEXT NOT NULL,
+		key      TEXT NOT NULL,
+		attempts INTEGER NOT NULL,
+		last_at  INTEGER NOT NULL,
+		PRIMARY KEY (watcher, key)
+	) WITHOUT ROWID;`,
 }
+
+// ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
+// process that died while sending is pending again after it.
+const ClaimTimeout = 10 * time.Minute
 
 // Open opens (creating if need be) the database file at path and brings
 // its schema up to date.
@@ -175,15 +191,26 @@ func (s *Store) MarkSeen(ctx context.Context, watcher, source string, keys []str
 
 // RecordAlert adds the alert to the outbox as pending and marks keys (the
 // article's URLs) seen by its watcher, in one transaction: a crash leaves
-// either both or neither. It sets a.ID.
+// either both or neither. It sets a.ID. When the watcher has seen the
+// alert's URL before (the same article reached through another link), it
+// only marks keys seen and returns news.ErrSeen.
 func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) error {
 	payload, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("record alert: %w", err)
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND key = ?`, a.Watcher, a.URL).Scan(&one)
+		seen := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		if err := markSeen(ctx, tx, a.Watcher, keys, s.now()); err != nil {
 			return err
+		}
+		if seen {
+			return news.ErrSeen
 		}
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO alerts (watcher, channel, url, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -210,9 +237,12 @@ func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, no
 	return nil
 }
 
-// Pending returns the alerts waiting to be sent, oldest first.
+// Pending returns the alerts waiting to be sent, oldest first, with those
+// whose claim has timed out.
 func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, payload FROM alerts WHERE status = ? ORDER BY id`, StatusPending)
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT id, payload FROM alerts WHERE status = ? OR (status = ? AND claimed_at < ?) ORDER BY id`,
+		StatusPending, StatusSending, s.now().Add(-ClaimTimeout).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("query pending alerts: %w", err)
 	}
@@ -232,6 +262,38 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 		alerts = append(alerts, a)
 	}
 	return alerts, rows.Err()
+}
+
+// Claim marks the alert as being sent by this process. It reports false
+// when another process has claimed it (or it is no longer pending): the
+// caller must then not send it.
+func (s *Store) Claim(ctx context.Context, id int64) (bool, error) {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE alerts SET status = ?, claimed_at = ? WHERE id = ? AND (status = ? OR (status = ? AND claimed_at < ?))`,
+		StatusSending, now.Unix(), id, StatusPending, StatusSending, now.Add(-ClaimTimeout).Unix())
+	if err != nil {
+		return false, fmt.Errorf("claim alert %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim alert %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// FetchFailed counts a failed fetch of the watcher's item key and returns
+// how many there have been.
+func (s *Store) FetchFailed(ctx context.Context, watcher, key string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx,
+		`INSERT INTO fetch_failures (watcher, key, attempts, last_at) VALUES (?, ?, 1, ?)
+		ON CONFLICT (watcher, key) DO UPDATE SET attempts = attempts + 1, last_at = excluded.last_at
+		RETURNING attempts`, watcher, key, s.now().Unix()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count fetch failure: %w", err)
+	}
+	return n, nil
 }
 
 // MarkSent records that the alert went out, with the message's timestamp.

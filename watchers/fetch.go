@@ -158,3 +158,21 @@ func UTF8(body []byte, contentType string) []byte {
 	}
 	return out
 }
+
+// Transient reports whether a failed fetch may succeed if tried again
+// later: a network error, a timeout, a 5xx, 408 or 429. A 4xx such as 403
+// or 404, a body too large, or a page with no text will not.
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code >= 500 || se.Code == http.StatusTooManyRequests || se.Code == http.StatusRequestTimeout
+	}
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNoText) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+}
