@@ -485,8 +485,8 @@ func TestSlackSend(t *testing.T) {
 
 func TestSlackSendErrors(t *testing.T) {
 	tests := []struct {
-		name       string
-		refuse     string // the Slack error the channel answers with
+		name      string
+		refuse    string // the Slack error the channel answers with
 		failNext  int
 		permanent bool // this alert can never be sent
 		stop      bool // no alert can be sent until the config changes

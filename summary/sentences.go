@@ -121,8 +121,12 @@ func endsSentence(before, after string) bool {
 }
 
 func lastWord(s string) string {
-	i := strings.LastIndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("(„\"'‚«»“", r) })
-	return s[i+1:]
+	i := strings.LastIndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("(„\"'‚«»“‘[", r) })
+	if i < 0 {
+		return s
+	}
+	_, n := utf8.DecodeRuneInString(s[i:])
+	return s[i+n:]
 }
 
 func firstWord(s string) string {

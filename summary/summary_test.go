@@ -26,6 +26,9 @@ func TestSentences(t *testing.T) {
 		{"Der 3. Platz ging an sie.", []string{"Der 3. Platz ging an sie."}},
 		{"Wirklich?! Ja… Nein.", []string{"Wirklich?!", "Ja…", "Nein."}},
 		{"Das gilt u. a. für die Bundeswehr bzw. die Polizei.", []string{"Das gilt u. a. für die Bundeswehr bzw. die Polizei."}},
+		{"Er sagte „Dr. Weber kommt“. Dann ging er.", []string{"Er sagte „Dr. Weber kommt“.", "Dann ging er."}},
+		{"Sie nannte «Prof. Kurz» als Quelle. Gut.", []string{"Sie nannte «Prof. Kurz» als Quelle.", "Gut."}},
+		{"(Dr. Vogt sprach.) Danach Ruhe.", []string{"(Dr. Vogt sprach.)", "Danach Ruhe."}},
 	}
 	for _, tt := range tests {
 		if got := Sentences(tt.in); !reflect.DeepEqual(got, tt.want) {

@@ -83,10 +83,51 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	if a.Teaser == "" && len(a.Body) == 0 {
 		return nil, fmt.Errorf("extract %s: %w", page, ErrNoText)
 	}
+	if why := notArticle(a, res.ContentNode); why != "" {
+		return nil, fmt.Errorf("extract %s: %w: %s", page, ErrNoText, why)
+	}
 	if a.Lang == "" {
 		a.Lang = guessLang(a.Text())
 	}
 	return a, nil
+}
+
+// notArticle says why extracted text is not an article's, or "". Pages
+// that are not articles (a newsletter form, a topic index, a contact page)
+// give the extractor little but menus and headlines: text without a single
+// sentence, or mostly link text.
+func notArticle(a *news.Article, content *html.Node) string {
+	sentence := false
+	for _, p := range append([]string{a.Teaser}, a.Body...) {
+		// Runes, not words: Chinese and Japanese put no spaces between them.
+		if utf8.RuneCountInString(p) >= 30 && strings.ContainsAny(p, ".!?…。！？") {
+			sentence = true
+			break
+		}
+	}
+	if !sentence {
+		return "no sentence in it"
+	}
+	var all, linked int
+	var walk func(n *html.Node, inLink bool)
+	walk = func(n *html.Node, inLink bool) {
+		if n.Type == html.TextNode {
+			k := len(strings.TrimSpace(n.Data))
+			all += k
+			if inLink {
+				linked += k
+			}
+		}
+		inLink = inLink || n.Type == html.ElementNode && n.Data == "a"
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inLink)
+		}
+	}
+	walk(content, false)
+	if all > 0 && linked*2 > all {
+		return "mostly links"
+	}
+	return ""
 }
 
 type pageMeta struct {
@@ -121,6 +162,9 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 			break
 		}
 	}
+	if m.description == "" {
+		m.description = standfirst(doc)
+	}
 	if m.title == "" {
 		m.title = clean(doc.Find("h1").First().Text())
 	}
@@ -138,6 +182,39 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 		}
 	}
 	return m
+}
+
+// standfirstClasses mark an article's lead paragraph in its class names.
+var standfirstClasses = []string{"teaser", "intro", "lead", "standfirst", "summary", "kicker-text", "abstract"}
+
+// standfirst finds an article's lead paragraph by its class, for pages
+// with no meta description: extractors often drop it as a "teaser". Only
+// a paragraph inside the <article>, and outside its asides, counts, since
+// teasers of other articles use the same class names.
+func standfirst(doc *goquery.Document) string {
+	var found string
+	doc.Find("article p, article div").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		if s.Closest("aside, nav, footer, figure, form").Length() > 0 {
+			return true
+		}
+		if _, ok := s.Attr("itemprop"); ok && s.AttrOr("itemprop", "") == "description" {
+			found = clean(s.Text())
+		} else {
+			class := strings.ToLower(s.AttrOr("class", ""))
+			for _, c := range standfirstClasses {
+				if strings.Contains(class, c) && s.Find("p, div").Length() == 0 {
+					found = clean(s.Text())
+					break
+				}
+			}
+		}
+		if utf8.RuneCountInString(found) < 40 {
+			found = ""
+			return true
+		}
+		return false
+	})
+	return found
 }
 
 func parseTime(s string) (time.Time, error) {
