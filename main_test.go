@@ -265,7 +265,7 @@ func TestNoTokenPrintsAlerts(t *testing.T) {
 	if len(e.slack.Messages()) != 0 {
 		t.Error("with no token nothing may reach Slack")
 	}
-	if !strings.Contains(stderr, "1 alerts sent") {
+	if !strings.Contains(stderr, "1 alert sent") {
 		t.Errorf("stderr should end with the run's line:\n%s", stderr)
 	}
 }

@@ -72,9 +72,19 @@ func Load(path string) (*config.Config, []*Watcher, error) {
 	}
 	ws, err := compile(cfg)
 	if err != nil {
-		problems = append(problems, err.(config.Problems)...)
+		// A keyword the config already found wrong is reported once.
+	next:
+		for _, p := range err.(config.Problems) {
+			for _, q := range problems {
+				if q.Field == p.Field {
+					continue next
+				}
+			}
+			problems = append(problems, p)
+		}
 	}
 	if len(problems) > 0 {
+		problems.Sort()
 		return nil, nil, problems
 	}
 	return cfg, ws, nil
@@ -164,7 +174,7 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 			out = os.Stdout
 		}
 		a.notifier = &bot.Stdout{W: out, Loc: cfg.Location}
-		a.log.Info("no Slack token set (slack.token): printing alerts to stdout")
+		a.log.Warn("no Slack token set (slack.token is empty): printing alerts to stdout instead of posting them")
 	}
 	a.fetcher = NewFetcher(cfg)
 	return a, nil

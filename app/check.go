@@ -52,6 +52,9 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 		}
 		page = "file://" + filepath.ToSlash(abs)
 	}
+	if watchers.IsFeed(body) {
+		return nil, fmt.Errorf("%s is a feed, not an article page: give check one of its articles, or list the feed under sources", target)
+	}
 	art, err := watchers.Extract(body, page)
 	if err != nil {
 		return nil, err

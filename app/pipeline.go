@@ -60,20 +60,31 @@ func (s *Stats) Sources() (checked, failed int) {
 func (s *Stats) String() string {
 	var b strings.Builder
 	checked, failed := s.Sources()
-	fmt.Fprintf(&b, "%d sources checked", checked)
+	b.WriteString(plural(int64(checked), "source") + " checked")
 	if failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", failed)
 	}
-	fmt.Fprintf(&b, ", %d new items", s.New.Load())
+	b.WriteString(", " + plural(s.New.Load(), "new item"))
 	if n := s.Primed.Load(); n > 0 {
 		fmt.Fprintf(&b, " (%d recorded without alerts on a first check, first_run: skip)", n)
 	}
-	fmt.Fprintf(&b, ", %d matches, %d alerts sent", s.Matches.Load(), s.Sent.Load())
+	b.WriteString(", " + plural(s.Matches.Load(), "match") + ", " + plural(s.Sent.Load(), "alert") + " sent")
 	if n := s.Pending.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d pending", n)
 	}
-	fmt.Fprintf(&b, ", %d errors", int64(failed)+s.SendErrs.Load())
+	b.WriteString(", " + plural(int64(failed)+s.SendErrs.Load(), "error"))
 	return b.String()
+}
+
+// plural is "1 match", "2 matches", "0 errors".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "ch") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // Tick checks every given watcher once, sharing one fetch of each source

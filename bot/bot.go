@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -159,9 +160,11 @@ func Blocks(a *news.Alert) []slack.Block {
 	if title == "" {
 		title = a.URL
 	}
-	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*<%s|%s>*", escapeURL(a.URL), Escape(title))), nil, nil),
+	head := "*" + Escape(title) + "*"
+	if a.URL != "" {
+		head = fmt.Sprintf("*<%s|%s>*", escapeURL(a.URL), Escape(title))
 	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil)}
 	if a.Summary != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(bold(a.Summary, a.Marks, MaxSectionText)), nil, nil))
 	}
@@ -196,8 +199,11 @@ func Fallback(a *news.Alert) string {
 	return Escape(textutil.Truncate(s, MaxFallback))
 }
 
+// mrkdwn is a text object for our own markup. Verbatim: Slack is not to
+// turn bare URLs, channel names or mentions in a page's text into links or
+// pings; only the markup newsbot writes counts.
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
 }
 
 // Escape makes text from a page safe in a Slack message: &, < and > are
@@ -275,7 +281,18 @@ func (s *Stdout) Send(_ context.Context, a *news.Alert) (string, error) {
 }
 
 // Text is the alert as plain text for a terminal, matched words in *stars*.
+// Control characters from a page are dropped, so that no article can move
+// the cursor or recolour the terminal.
 func Text(a *news.Alert, loc *time.Location) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			return -1
+		}
+		return r
+	}, text(a, loc))
+}
+
+func text(a *news.Alert, loc *time.Location) string {
 	var b strings.Builder
 	head := fmt.Sprintf("── %s → %s ", a.Watcher, a.Channel)
 	b.WriteString(head + strings.Repeat("─", max(3, 72-utf8.RuneCountInString(head))) + "\n")

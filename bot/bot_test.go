@@ -592,3 +592,20 @@ func TestSlackSendNetworkError(t *testing.T) {
 		t.Errorf("IsPermanent = %v, IsNetwork = %v for %v; want false, true", bot.IsPermanent(err), bot.IsNetwork(err), err)
 	}
 }
+
+func TestAlertWithoutURL(t *testing.T) {
+	a := syriaAlert()
+	a.URL = ""
+	got := bot.Blocks(a)[0].(*slack.SectionBlock).Text.Text
+	if strings.Contains(got, "<|") || strings.Contains(got, "<") {
+		t.Errorf("an alert without a URL renders a broken link: %q", got)
+	}
+}
+
+func TestTextDropsControlCharacters(t *testing.T) {
+	a := syriaAlert()
+	a.Title = "Syrien\x1b[2J\x1b[31mrot\u2028"
+	if got := bot.Text(a, time.UTC); strings.ContainsAny(got, "\x1b\u2028") {
+		t.Errorf("terminal text keeps control characters: %q", got)
+	}
+}

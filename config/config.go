@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -149,12 +150,26 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Pos.Line, p.Pos.Col, p.Field, p.Msg)
+	field := p.Field
+	if field == "" {
+		field = "config"
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Pos.Line, p.Pos.Col, field, p.Msg)
 }
 
 // Problems is every problem found in a file; it is the error Load returns
 // when the file is invalid.
 type Problems []Problem
+
+// Sort puts problems in the order they stand in the file.
+func (ps Problems) Sort() {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Pos.Line != ps[j].Pos.Line {
+			return ps[i].Pos.Line < ps[j].Pos.Line
+		}
+		return ps[i].Pos.Col < ps[j].Pos.Col
+	})
+}
 
 func (ps Problems) Error() string {
 	lines := make([]string, len(ps))
@@ -184,7 +199,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, Problems{yamlProblem(path, err)}
 	}
-	d := decoder{file: path, pos: c.pos, lists: c.lists}
+	d := decoder{file: path, pos: c.pos, lists: c.lists, unknownKeys: map[string]bool{}}
 	if len(doc.Content) > 0 {
 		d.decode(doc.Content[0], c, "")
 	}
@@ -197,6 +212,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 	}
 	if len(ps) > 0 {
+		ps.Sort()
 		return c, ps
 	}
 	return c, nil

@@ -18,16 +18,31 @@ type decoder struct {
 	pos      map[string]Position
 	lists    map[string][]string // a list's path → its elements' paths
 	problems Problems
+	// unknownKeys are the paths of unknown keys: problems that do not make
+	// the fields around them unreadable.
+	unknownKeys map[string]bool
 }
 
-// failed reports whether a problem was found at path or below it.
+// failed reports whether a problem was found at path, below it, or at a
+// field that holds it.
 func (d *decoder) failed(path string) bool {
 	for _, p := range d.problems {
-		if p.Field == path || strings.HasPrefix(p.Field, path+".") || strings.HasPrefix(p.Field, path+"[") {
+		if p.Field == "" || within(p.Field, path) || within(path, p.Field) && !isMapping(d, p.Field) {
 			return true
 		}
 	}
 	return false
+}
+
+// within reports whether path is field or a field under it.
+func within(path, field string) bool {
+	return path == field || strings.HasPrefix(path, field+".") || strings.HasPrefix(path, field+"[")
+}
+
+// isMapping reports whether the problem at field is about one of its keys
+// (an unknown key), which leaves the rest of the mapping readable.
+func isMapping(d *decoder, field string) bool {
+	return d.unknownKeys[field]
 }
 
 func (d *decoder) bad(n *yaml.Node, path, format string, args ...any) {
@@ -146,6 +161,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		f, ok := fields[k.Value]
 		if !ok {
 			d.bad(k, p, "unknown key %q (known keys: %s)", k.Value, strings.Join(known, ", "))
+			d.unknownKeys[p] = true
 			continue
 		}
 		if seen[k.Value] {

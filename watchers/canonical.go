@@ -47,7 +47,7 @@ func Canonical(ref, base string) string {
 	}
 	u.Host = strings.ToLower(u.Host)
 	if p := u.Port(); (p == "80" && u.Scheme == "http") || (p == "443" && u.Scheme == "https") {
-		u.Host = u.Hostname()
+		u.Host = strings.TrimSuffix(u.Host, ":"+p) // keeps an IPv6 address's brackets
 	}
 	u.Fragment, u.RawFragment = "", ""
 	u.User = nil

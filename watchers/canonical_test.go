@@ -38,6 +38,8 @@ func TestCanonical(t *testing.T) {
 		{"default http port", "http://rr.example:80/a.html", "", "http://rr.example/a.html"},
 		{"default https port", "https://rr.example:443/a.html", "", "https://rr.example/a.html"},
 		{"other port kept", "http://RR.example:8080/a.html", "", "http://rr.example:8080/a.html"},
+		{"IPv6 default port", "http://[::1]:80/a.html", "", "http://[::1]/a.html"},
+		{"IPv6 other port", "http://[::1]:8080/a.html", "", "http://[::1]:8080/a.html"},
 		{"port 80 on https kept", "https://rr.example:80/a.html", "", "https://rr.example:80/a.html"},
 		{"user info dropped", "https://user:secret@rr.example/a.html", "", "https://rr.example/a.html"},
 		{"empty path", "https://rr.example", "", "https://rr.example/"},

@@ -177,7 +177,8 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 	if c := attr(`link[rel="canonical"]`, "href"); c != "" && page != "" {
 		// Honour rel=canonical only on the same site, so a page cannot claim
 		// to be another site's article.
-		if cu := Canonical(c, page); sameHost(cu, page) {
+		// Nor to be the site's front page, which some sites put on every page.
+		if cu := Canonical(c, page); sameHost(cu, page) && !frontPage(cu, page) {
 			m.canonical = cu
 		}
 	}
@@ -224,6 +225,13 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unknown time format %q", s)
+}
+
+// frontPage reports whether u is a site's front page while page is not.
+func frontPage(u, page string) bool {
+	pu, err1 := url.Parse(u)
+	pp, err2 := url.Parse(page)
+	return err1 == nil && err2 == nil && (pu.Path == "/" || pu.Path == "") && pp.Path != "/" && pp.Path != ""
 }
 
 func sameHost(a, b string) bool {

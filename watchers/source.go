@@ -95,7 +95,7 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	typ := src.Type
 	if typ == "" {
 		typ = TypePage
-		if gofeed.DetectFeedType(bytes.NewReader(resp.Body)) != gofeed.FeedTypeUnknown {
+		if IsFeed(resp.Body) {
 			typ = TypeFeed
 		}
 	}
@@ -110,6 +110,11 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 		return []news.Item{item}, nil
 	}
 	return pageLinks(resp, src)
+}
+
+// IsFeed reports whether body is an RSS, Atom, RDF or JSON feed.
+func IsFeed(body []byte) bool {
+	return gofeed.DetectFeedType(bytes.NewReader(body)) != gofeed.FeedTypeUnknown
 }
 
 // ErrNotFeed is returned for a body that no feed parser can read.

@@ -15,3 +15,16 @@ func TestFeedTitle(t *testing.T) {
 		}
 	}
 }
+
+func TestCanonicalLinkToFrontPageIgnored(t *testing.T) {
+	page := `<html><head><link rel="canonical" href="https://rr.example/"></head><body><article><h1>Ein Titel</h1>
+<p>Dies ist ein Artikel mit genug Text, damit er als Artikel gilt. Er hat mehrere Sätze und spricht über Syrien.</p>
+<p>Noch ein Absatz mit weiteren Sätzen über die Lage im Land. Die Hilfe kommt nur langsam voran.</p></article></body></html>`
+	a, err := Extract([]byte(page), "https://rr.example/politik/artikel-1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.URL != "https://rr.example/politik/artikel-1.html" {
+		t.Errorf("URL = %q: a canonical link to the front page must not make every article one", a.URL)
+	}
+}
