@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -143,12 +142,6 @@ func RetryAfter(err error) (time.Duration, bool) {
 		return rl.RetryAfter, true
 	}
 	return 0, false
-}
-
-// IsNetwork reports whether err is a network failure.
-func IsNetwork(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne)
 }
 
 // Blocks is the alert as a Block Kit message: the title linked to the

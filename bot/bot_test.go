@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -588,8 +589,9 @@ func TestSlackSendNetworkError(t *testing.T) {
 	if err == nil {
 		t.Fatal("Send to a closed server succeeded")
 	}
-	if bot.IsPermanent(err) || !bot.IsNetwork(err) {
-		t.Errorf("IsPermanent = %v, IsNetwork = %v for %v; want false, true", bot.IsPermanent(err), bot.IsNetwork(err), err)
+	var ne net.Error
+	if bot.IsPermanent(err) || bot.IsStop(err) || !errors.As(err, &ne) {
+		t.Errorf("IsPermanent = %v, IsStop = %v, a net.Error = %v for %v; want false, false, true", bot.IsPermanent(err), bot.IsStop(err), errors.As(err, &ne), err)
 	}
 }
 

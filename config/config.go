@@ -197,7 +197,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	c := &Config{path: path, pos: map[string]Position{"": {1, 1}}, lists: map[string][]string{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, Problems{yamlProblem(path, err)}
+		return nil, Problems{yamlProblem(path, data, err)}
 	}
 	d := decoder{file: path, pos: c.pos, lists: c.lists, unknownKeys: map[string]bool{}}
 	if len(doc.Content) > 0 {
@@ -224,8 +224,21 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // scanner), whose line numbers it gives counting from 0.
 var yamlParserErrors = regexp.MustCompile(`^did not find expected (<document start>|node content|key|'-' indicator|',' or '\]'|',' or '\}')`)
 
-func yamlProblem(path string, err error) Problem {
+func yamlProblem(path string, data []byte, err error) Problem {
 	p := Problem{File: path, Pos: Position{1, 1}, Field: "yaml", Msg: err.Error()}
+	// yaml.v3 names no column, and for a tab not always the line: a tab
+	// in the indentation is the usual cause, so point at it.
+	if strings.Contains(err.Error(), "cannot start any token") || strings.Contains(err.Error(), "tab") {
+		for i, line := range strings.Split(string(data), "\n") {
+			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+			if col := strings.IndexByte(indent, '\t'); col >= 0 {
+				p.Pos = Position{i + 1, col + 1}
+				p.Msg = strings.TrimPrefix(yamlLine.ReplaceAllString(err.Error(), "$2"), "yaml: ") +
+					": a tab in the indentation (YAML indents with spaces only)"
+				return p
+			}
+		}
+	}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		fmt.Sscan(m[1], &p.Pos.Line)
 		p.Msg = m[2]

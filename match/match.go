@@ -109,6 +109,16 @@ func parse(k string) (*pattern, error) {
 	if strings.Contains(k, "*") {
 		return nil, fmt.Errorf("* may only end a keyword, as in Syri*")
 	}
+	// Symbols are not part of words, so "C++" would match every "C":
+	// better to say so than to match what the user did not mean.
+	for _, r := range k {
+		if unicode.IsSymbol(r) || strings.ContainsRune("#@%&_", r) {
+			t := strings.TrimFunc(k, func(r rune) bool { return !isWordRune(r) })
+			if t != k || !strings.ContainsRune("&_", r) {
+				return nil, fmt.Errorf("%q is not part of a word and cannot be matched; keywords match whole words of letters and digits", r)
+			}
+		}
+	}
 	p.caseSensitive = allCapitals(k)
 	for _, t := range tokenize(k) {
 		w := k[t.start:t.end]

@@ -31,6 +31,8 @@ func TestFindAll(t *testing.T) {
 		{"Boris Johnson", "Boris\nJohnson sagte", []string{"Boris\nJohnson"}},
 		{"NATO", "die Nato und die NATO", []string{"NATO"}},
 		{"G20", "Beim G20-Gipfel", []string{"G20"}},
+		{"AT&T", "AT&T und AT-T", []string{"AT&T", "AT-T"}},
+		{"U.S.", "the U.S. Army", []string{"U.S"}},
 		{"Müller", norm.NFD.String("Herr Müller kam"), []string{"Müller"}},
 		{norm.NFD.String("Müller"), "Herr Müller kam", []string{"Müller"}},
 		{"Café", "im café", []string{"café"}},
@@ -58,7 +60,7 @@ func TestFindAll(t *testing.T) {
 }
 
 func TestCompileErrors(t *testing.T) {
-	for _, k := range []string{"", "  ", "*", "Sy*rien", "!!!", "Syrien **"} {
+	for _, k := range []string{"", "  ", "*", "Sy*rien", "!!!", "Syrien **", "C++", "C#", "#Syrien", "@newsbot", "100%", "a+b"} {
 		if _, err := Compile([]string{k}); err == nil {
 			t.Errorf("Compile(%q) succeeded, want an error", k)
 		}
