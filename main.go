@@ -101,6 +101,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printLoadError(stderr, err)
 		return 2
 	}
+	if watcher != nil && *watcher != "" {
+		if _, err := cfg.Watcher(*watcher); err != nil {
+			fmt.Fprintln(stderr, "newsbot:", err)
+			return 2
+		}
+	}
 	a, err := app.New(ctx, cfg, ws, app.Options{Logger: logger, Stdout: stdout})
 	if err != nil {
 		fmt.Fprintln(stderr, "newsbot:", err)

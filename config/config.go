@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -312,6 +313,11 @@ func (c *Config) validate() Problems {
 
 	if c.Storage == "" {
 		c.Storage = DefaultStorage
+	}
+	// A relative storage path is the config file's neighbour, wherever
+	// newsbot is started from.
+	if !filepath.IsAbs(c.Storage) && !strings.Contains(c.Storage, "://") && c.path != "" {
+		c.Storage = filepath.Join(filepath.Dir(c.path), c.Storage)
 	}
 	if strings.HasPrefix(c.Storage, "postgres://") || strings.HasPrefix(c.Storage, "postgresql://") {
 		bad("storage", "PostgreSQL is not supported yet; use a SQLite file name")
