@@ -163,10 +163,10 @@ func validate(path string, cfg *config.Config, err error, stdout, stderr io.Writ
 	if err != nil {
 		var ps config.Problems
 		if errors.As(err, &ps) {
+			// Like a compiler's errors: one line each, on stderr.
 			for _, p := range ps {
-				fmt.Fprintln(stdout, p)
+				fmt.Fprintln(stderr, p)
 			}
-			fmt.Fprintf(stderr, "%s: %d problem(s)\n", path, len(ps))
 			return 1
 		}
 		fmt.Fprintln(stderr, "newsbot:", err)

@@ -378,11 +378,12 @@ watchers:
     keywords: [Sy*rien]
 `)
 	stdout.Reset()
+	stderr.Reset()
 	code := run([]string{"validate", "--config", bad}, &stdout, &stderr)
 	if code == 0 {
 		t.Fatal("invalid config: exit 0")
 	}
-	got := stdout.String()
+	got := stderr.String()
 	for _, want := range []string{
 		bad + `:5:5: sources[a].colour: unknown key "colour"`,
 		bad + `:6:11: sources[1].name: duplicate source name "a"`,
