@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 type Stats struct {
 	mu      sync.Mutex
 	sources map[string]bool // source name → checked fine (a failure on any watcher wins)
+	logged  sync.Map        // keys of warnings given in this run
 
 	New      atomic.Int64 // items not seen before
 	Primed   atomic.Int64 // items recorded without alerting on a first check
@@ -26,6 +28,16 @@ type Stats struct {
 	Sent     atomic.Int64
 	SendErrs atomic.Int64
 	Pending  atomic.Int64 // alerts left for a later attempt
+}
+
+// logOnce logs a warning the first time key comes up in the run, and at
+// debug level after: an article shared by several watchers fails once.
+func (s *Stats) logOnce(log *slog.Logger, key, msg string, args ...any) {
+	if _, dup := s.logged.LoadOrStore(key, true); dup {
+		log.Debug(msg, args...)
+		return
+	}
+	log.Warn(msg, args...)
 }
 
 // source records that a source was checked, and whether it answered; it
@@ -153,7 +165,7 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 
 		// Fetch and match concurrently, then record in the source's order,
 		// so that alerts go out in the order their articles were found.
-		results := a.examine(ctx, run, w, fresh)
+		results := a.examine(ctx, run, w, fresh, st)
 		var quiet []string
 		for i, r := range results {
 			if ctx.Err() != nil {
@@ -226,21 +238,21 @@ type result struct {
 
 // examine fetches, extracts, matches and summarizes items concurrently;
 // the fetcher bounds how many requests are in flight (http.parallel).
-func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item) []result {
+func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item, st *Stats) []result {
 	results := make([]result, len(items))
 	var wg sync.WaitGroup
 	for i, it := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = a.examineItem(ctx, run, w, it)
+			results[i] = a.examineItem(ctx, run, w, it, st)
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
-func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it news.Item) result {
+func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it news.Item, st *Stats) result {
 	r := result{keys: []string{it.Key()}}
 	if a.tooOld(it.Published) {
 		return r // not worth fetching
@@ -256,11 +268,11 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 		if watchers.Transient(err) {
 			n, serr := a.store.FetchFailed(ctx, w.Name, it.Key())
 			if serr == nil && n < fetchAttempts {
-				log.Warn("article unavailable, will try again on the next check", "attempt", n, "error", err)
+				st.logOnce(log, "article:"+it.Key(), "article unavailable, will try again on the next check", "attempt", n, "error", err)
 				return result{}
 			}
 		}
-		log.Warn("article unavailable, matching the feed's title and description", "error", err)
+		st.logOnce(log, "article:"+it.Key(), "article unavailable, matching the feed's title and description", "error", err)
 	}
 	if art.URL != "" && art.URL != it.Key() {
 		r.keys = append(r.keys, art.URL)
