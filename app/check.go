@@ -15,7 +15,7 @@ type CheckResult struct {
 	URL     string       `json:"url"`
 	Title   string       `json:"title"`
 	Teaser  string       `json:"teaser"`
-	Text    string       `json:"text"`
+	Text    string       `json:"text"` // the main text: teaser and body, a paragraph a line (the headline is Title)
 	Lang    string       `json:"lang"`
 	Matches []CheckMatch `json:"matches"`
 }
@@ -59,7 +59,7 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 	if err != nil {
 		return nil, err
 	}
-	res := &CheckResult{URL: art.URL, Title: art.Title, Teaser: art.Teaser, Text: art.Text(), Lang: art.Lang, Matches: []CheckMatch{}}
+	res := &CheckResult{URL: art.URL, Title: art.Title, Teaser: art.Teaser, Text: art.MainText(), Lang: art.Lang, Matches: []CheckMatch{}}
 	if res.URL == "" {
 		res.URL = page
 	}

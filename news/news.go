@@ -40,9 +40,16 @@ type Article struct {
 	FromFeed bool
 }
 
-// Text returns the whole main text: title, teaser and body, one paragraph a line.
-func (a *Article) Text() string {
-	n := len(a.Title) + len(a.Teaser) + 2
+// Text returns everything a keyword is searched in: title, teaser and
+// body, one paragraph a line.
+func (a *Article) Text() string { return a.join(a.Title) }
+
+// MainText returns the article's text without its headline: teaser and
+// body, one paragraph a line.
+func (a *Article) MainText() string { return a.join("") }
+
+func (a *Article) join(title string) string {
+	n := len(title) + len(a.Teaser) + 2
 	for _, p := range a.Body {
 		n += len(p) + 1
 	}
@@ -56,7 +63,7 @@ func (a *Article) Text() string {
 		}
 		b = append(b, s...)
 	}
-	add(a.Title)
+	add(title)
 	add(a.Teaser)
 	for _, p := range a.Body {
 		add(p)

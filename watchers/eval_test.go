@@ -29,8 +29,6 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
-
-	"github.com/newsbot/newsbot/news"
 )
 
 // Floors: the figures measured on the corpus when these tests were written
@@ -38,9 +36,10 @@ import (
 // decimals, so that a regression of the extractor fails the tests while
 // small changes do not. Raise them when the extractor improves.
 const (
-	// zyte: pages=181 precision=0.913 recall=0.982 f1=0.946 (measured;
-	// 0.958 without the title); 0.946-0.02 = 0.926, rounded down.
-	zyteF1Floor = 0.92
+	// zyte: pages=181 precision=0.935 recall=0.982 f1=0.958 (measured,
+	// teaser and body; 0.946 with the headline); 0.958-0.02 = 0.938,
+	// rounded down.
+	zyteF1Floor = 0.93
 	// pages: n=730 pass=524 (0.718) with-recall=0.967 without-clean=0.903
 	// (measured); each less 0.02, rounded down.
 	pagesPassFloor         = 0.69
@@ -281,11 +280,13 @@ func TestZyteF1(t *testing.T) {
 			return
 		}
 		// As in the benchmark, an extraction that fails predicts "".
+		// "main" is what `newsbot check --json` gives as "text"; "full"
+		// adds the headline, which the ground truth leaves out.
 		var full, bodyOnly string
 		a, err := Extract(body, pg.url)
 		if err == nil {
 			full = a.Text()
-			bodyOnly = (&news.Article{Teaser: a.Teaser, Body: a.Body}).Text()
+			bodyOnly = a.MainText()
 		}
 		results[i] = result{
 			full: shingleMatch(pg.truth, benchNormalize(full)),
@@ -324,14 +325,14 @@ func TestZyteF1(t *testing.T) {
 		t.Logf("worst: %s P=%.3f R=%.3f %s", pages[i].id[:12], full[i].precision(), full[i].recall(), pages[i].url)
 	}
 
-	line := fmt.Sprintf("zyte: pages=%d precision=%.3f recall=%.3f f1=%.3f failed=%d", len(pages), p, r, f1, failed)
-	bodyLine := fmt.Sprintf("zyte (teaser+body, no title): precision=%.3f recall=%.3f f1=%.3f", bp, br, bf1)
+	line := fmt.Sprintf("zyte: pages=%d precision=%.3f recall=%.3f f1=%.3f failed=%d", len(pages), bp, br, bf1, failed)
+	bodyLine := fmt.Sprintf("zyte (with the headline): precision=%.3f recall=%.3f f1=%.3f", p, r, f1)
 	t.Log(line)
 	t.Log(bodyLine)
 	fmt.Println(line)
 	fmt.Println(bodyLine)
-	if f1 < zyteF1Floor {
-		t.Errorf("zyte F1 %.3f is below the floor %.2f", f1, zyteF1Floor)
+	if bf1 < zyteF1Floor {
+		t.Errorf("zyte F1 %.3f is below the floor %.2f", bf1, zyteF1Floor)
 	}
 }
 
