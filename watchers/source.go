@@ -2,6 +2,8 @@ package watchers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"errors"
 	"fmt"
@@ -146,6 +148,11 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 		}
 		if link != "" {
 			item.URL = Canonical(link, base)
+		}
+		if item.URL == "" && item.GUID == "" && (item.Title != "" || item.Description != "") {
+			// Neither link nor GUID: the item is known by its text.
+			sum := sha256.Sum256([]byte(item.Title + "\n" + item.Description))
+			item.GUID = "text:" + hex.EncodeToString(sum[:12])
 		}
 		if item.Description == "" && it.Content != "" {
 			item.Description = htmlText(it.Content)

@@ -28,3 +28,18 @@ func TestCanonicalLinkToFrontPageIgnored(t *testing.T) {
 		t.Errorf("URL = %q: a canonical link to the front page must not make every article one", a.URL)
 	}
 }
+
+func TestFeedItemWithoutLinkOrGUID(t *testing.T) {
+	feed := `<rss version="2.0"><channel><title>t</title>
+<item><title>Eilmeldung: Waffenruhe in Syrien</title><description>Mehr in Kürze.</description></item>
+<item><title>Zweite Meldung ohne Link</title></item>
+<item><title>Eilmeldung: Waffenruhe in Syrien</title><description>Mehr in Kürze.</description></item>
+</channel></rss>`
+	items, err := parseFeed(&Response{URL: "https://rr.example/rss", Body: []byte(feed)}, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || items[0].Key() == "" || items[0].Key() == items[1].Key() {
+		t.Fatalf("items = %+v; want the two distinct items, each with a key of its own", items)
+	}
+}
