@@ -85,6 +85,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// Take the write lock when a transaction begins, so that a transaction
+	// that reads before it writes waits for another process's writer (the
+	// busy timeout) instead of failing with SQLITE_BUSY.
+	q.Add("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -199,10 +203,11 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 	if err != nil {
 		return fmt.Errorf("record alert: %w", err)
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	seen := false
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND key = ?`, a.Watcher, a.URL).Scan(&one)
-		seen := err == nil
+		seen = err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -210,7 +215,7 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 			return err
 		}
 		if seen {
-			return news.ErrSeen
+			return nil // the other link is recorded; the alert is not
 		}
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO alerts (watcher, channel, url, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -221,6 +226,10 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 		a.ID, err = res.LastInsertId()
 		return err
 	})
+	if err == nil && seen {
+		return news.ErrSeen
+	}
+	return err
 }
 
 func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, now time.Time) error {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -436,5 +437,63 @@ func TestConcurrentUse(t *testing.T) {
 	pending, err := s.Pending(ctx)
 	if err != nil || len(pending) != 160 {
 		t.Errorf("Pending = %d alerts, %v; want 160", len(pending), err)
+	}
+}
+
+// An alert on an article the watcher saw under another link is not
+// recorded, but its new link is, so that it is not fetched again.
+func TestRecordAlertSeenUnderAnotherLink(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "n.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first := &news.Alert{Watcher: "w", Channel: "#c", URL: "https://rr.example/a.html"}
+	if err := s.RecordAlert(ctx, first, []string{first.URL}); err != nil {
+		t.Fatal(err)
+	}
+	again := &news.Alert{Watcher: "w", Channel: "#c", URL: "https://rr.example/a.html"}
+	err = s.RecordAlert(ctx, again, []string{"https://rr.example/mirror.html", again.URL})
+	if !errors.Is(err, news.ErrSeen) {
+		t.Fatalf("RecordAlert = %v, want news.ErrSeen", err)
+	}
+	if seen, _ := s.Seen(ctx, "w", []string{"https://rr.example/mirror.html"}); !seen["https://rr.example/mirror.html"] {
+		t.Error("the other link was not recorded as seen")
+	}
+	if p, _ := s.Pending(ctx); len(p) != 1 {
+		t.Errorf("%d alerts pending, want the first only", len(p))
+	}
+}
+
+// While another process writes, RecordAlert waits for it (the busy
+// timeout) instead of failing.
+func TestRecordAlertWaitsForAnotherWriter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "n.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.db.BeginTx(ctx, nil) // takes the write lock (immediate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO seen (watcher, key, seen_at) VALUES ('x', 'y', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		tx.Commit()
+	}()
+	a := &news.Alert{Watcher: "w", Channel: "#c", URL: "https://rr.example/a.html"}
+	if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+		t.Fatalf("RecordAlert while another process writes: %v", err)
 	}
 }
