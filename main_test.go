@@ -527,3 +527,20 @@ func TestMaxAge(t *testing.T) {
 		t.Errorf("an article past max_age (by its feed date) was fetched %d times", n)
 	}
 }
+
+// A section page's link to a page that is no article (a newsletter form)
+// alerts on nothing, whatever its link text says.
+func TestLinkToNonArticleNotAlerted(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.site.Set("/politik/", `<html><body><main>
+<h2><a class="js-hlp" href="/newsletter.html">Newsletter: Alles zu Syrien und dem IS</a></h2>
+</main></body></html>`)
+	e.site.Set("/newsletter.html", `<html lang="de"><body><nav><a href="/">Start</a> <a href="/nahost">Nahost: Syrien, IS</a></nav>
+<main><h1>Newsletter abonnieren</h1><form><label>E-Mail</label><input name="m"><button>Abonnieren</button></form></main></body></html>`)
+	out := e.once("--watcher", "nahost")
+	for _, m := range e.slack.Messages() {
+		if strings.Contains(m.BlockText(), "newsletter.html") {
+			t.Errorf("a newsletter form was alerted:\n%s\n%s", m.BlockText(), out)
+		}
+	}
+}

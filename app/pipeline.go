@@ -263,6 +263,13 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 		if ctx.Err() != nil {
 			return result{} // cut short: leave the item unseen
 		}
+		// A link on a section page that leads to no article (a newsletter
+		// form, a topic index) has only its link text: nothing to match.
+		// A feed's item still has the feed's own text.
+		if errors.Is(err, watchers.ErrNotArticle) && it.Description == "" {
+			log.Debug("not an article page, skipped", "error", err)
+			return r
+		}
 		// A page that may answer later is tried again on the next ticks
 		// before newsbot settles for the feed's text.
 		if watchers.Transient(err) {

@@ -21,6 +21,10 @@ import (
 // ErrNoText is returned when a page has no main text to extract.
 var ErrNoText = errors.New("no main text found")
 
+// ErrNotArticle is returned for a page that is not an article at all: a
+// newsletter form, a topic index, a contact page.
+var ErrNotArticle = errors.New("not an article page")
+
 // Extract finds the main text of an article page: its headline, its teaser
 // (standfirst) and its body paragraphs, without navigation, sidebars,
 // teasers of other articles, newsletter boxes, comments or footers. page is
@@ -84,7 +88,7 @@ func Extract(body []byte, page string) (*news.Article, error) {
 		return nil, fmt.Errorf("extract %s: %w", page, ErrNoText)
 	}
 	if why := notArticle(a, res.ContentNode); why != "" {
-		return nil, fmt.Errorf("extract %s: %w: %s", page, ErrNoText, why)
+		return nil, fmt.Errorf("extract %s: %w: %s", page, ErrNotArticle, why)
 	}
 	if a.Lang == "" {
 		a.Lang = guessLang(a.Text())
@@ -185,37 +189,56 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 	return m
 }
 
-// standfirstClasses mark an article's lead paragraph in its class names.
-var standfirstClasses = []string{"teaser", "intro", "lead", "standfirst", "summary", "kicker-text", "abstract"}
+// leadWords name an article's lead paragraph in its class names, as whole
+// parts of them: "article-intro", "atc-IntroText", "teaser__text".
+var leadWords = map[string]bool{"teaser": true, "intro": true, "lead": true, "standfirst": true, "summary": true, "abstract": true}
 
 // standfirst finds an article's lead paragraph by its class, for pages
-// with no meta description: extractors often drop it as a "teaser". Only
-// a paragraph inside the <article>, and outside its asides, counts, since
-// teasers of other articles use the same class names.
+// with no meta description: extractors often drop it as a "teaser". Only a
+// paragraph inside the <article>, before its body begins and outside
+// asides, lists, links and related-article boxes, counts, since teasers
+// of other articles use the same class names.
 func standfirst(doc *goquery.Document) string {
 	var found string
-	doc.Find("article p, article div").EachWithBreak(func(_ int, s *goquery.Selection) bool {
-		if s.Closest("aside, nav, footer, figure, form").Length() > 0 {
+	doc.Find("article").First().Find("p, div").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		if s.Closest("aside, nav, footer, figure, form, li, a").Length() > 0 ||
+			s.Closest(`[class*="related"], [class*="more"], [class*="recommend"], [class*="teaser-list"]`).Length() > 0 {
 			return true
 		}
-		if _, ok := s.Attr("itemprop"); ok && s.AttrOr("itemprop", "") == "description" {
-			found = clean(s.Text())
-		} else {
-			class := strings.ToLower(s.AttrOr("class", ""))
-			for _, c := range standfirstClasses {
-				if strings.Contains(class, c) && s.Find("p, div").Length() == 0 {
-					found = clean(s.Text())
-					break
-				}
+		if s.AttrOr("itemprop", "") == "description" || leadClass(s.AttrOr("class", "")) {
+			if s.Find("p, div").Length() > 0 {
+				return true // a box around the lead: take the lead itself
 			}
-		}
-		if utf8.RuneCountInString(found) < 40 {
-			found = ""
+			if t := clean(s.Text()); utf8.RuneCountInString(t) >= 40 {
+				found = t
+				return false
+			}
 			return true
 		}
-		return false
+		// The body has begun: a lead comes before it or not at all.
+		return !(goquery.NodeName(s) == "p" && utf8.RuneCountInString(clean(s.Text())) >= 80)
 	})
 	return found
+}
+
+// leadClass reports whether a class attribute names a lead paragraph.
+func leadClass(class string) bool {
+	for _, part := range strings.FieldsFunc(class, func(r rune) bool { return r == ' ' || r == '-' || r == '_' }) {
+		// Split camelCase too: "IntroText" is "Intro" and "Text".
+		start := 0
+		for i, r := range part {
+			if i > 0 && unicode.IsUpper(r) {
+				if leadWords[strings.ToLower(part[start:i])] {
+					return true
+				}
+				start = i
+			}
+		}
+		if leadWords[strings.ToLower(part[start:])] {
+			return true
+		}
+	}
+	return false
 }
 
 func parseTime(s string) (time.Time, error) {

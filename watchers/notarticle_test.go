@@ -2,6 +2,7 @@ package watchers
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -24,8 +25,8 @@ func TestExtractRefusesPagesThatAreNotArticles(t *testing.T) {
 	for name, page := range pages {
 		t.Run(name, func(t *testing.T) {
 			a, err := Extract([]byte(page), "https://rr.example/x.html")
-			if !errors.Is(err, ErrNoText) {
-				t.Errorf("Extract = %+v, %v; want ErrNoText", a, err)
+			if !errors.Is(err, ErrNotArticle) {
+				t.Errorf("Extract = %+v, %v; want ErrNotArticle", a, err)
 			}
 		})
 	}
@@ -49,5 +50,31 @@ func TestStandfirstWithoutMetaDescription(t *testing.T) {
 	}
 	if len(a.Body) != 2 {
 		t.Errorf("Body = %q, want the two paragraphs", a.Body)
+	}
+}
+
+func TestStandfirstNotFromRelatedBox(t *testing.T) {
+	page := `<html lang="de"><body><article><h1>Ein Bericht über das Wetter</h1>
+<p>Der Sommer war in diesem Jahr besonders heiß und trocken, sagen die Meteorologen des Wetterdienstes.</p>
+<p>Viele Flüsse führten so wenig Wasser wie seit Jahrzehnten nicht mehr, die Schifffahrt litt darunter.</p>
+<div class="box"><p class="teaser__text">Mehr zum Thema: Wie der Krieg in Syrien die Region verändert hat und was nun folgt.</p></div>
+</article></body></html>`
+	a, err := Extract([]byte(page), "https://rr.example/wetter.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Teaser != "" && !strings.Contains(a.Teaser, "Sommer") {
+		t.Errorf("Teaser = %q: a teaser after the body began is another article's", a.Teaser)
+	}
+}
+
+func TestLeadClass(t *testing.T) {
+	for class, want := range map[string]bool{
+		"article-intro": true, "atc-IntroText": true, "teaser__text": true, "lead": true,
+		"c-standfirst big": true, "introduction": false, "leader-board": false, "misleading": false, "": false,
+	} {
+		if got := leadClass(class); got != want {
+			t.Errorf("leadClass(%q) = %v, want %v", class, got, want)
+		}
 	}
 }
