@@ -44,6 +44,7 @@ func Extract(body []byte, page string) (*news.Article, error) {
 		EnableFallback:  true,
 		ExcludeComments: true,
 		HtmlDateMode:    trafilatura.Fast,
+		PruneSelector:   pruneSelector,
 	}
 	if u, err := url.Parse(page); err == nil {
 		opts.OriginalURL = u
@@ -133,6 +134,13 @@ func notArticle(a *news.Article, content *html.Node) string {
 	}
 	return ""
 }
+
+// pruneSelector removes reader comments before extraction: the extractor
+// does not always recognise them, and a reader's "Syrien" is not the
+// article's. (Pruning newsletter or related boxes, or asides, by selector
+// was measured too: it costs more article text than it saves.)
+const pruneSelector = `#comments, .comments, section.comments, [id^="comments"], [class^="comments"], [class*=" comments"], ` +
+	`#kommentare, .kommentare, [id^="kommentare"], [class^="kommentare"], #disqus_thread`
 
 type pageMeta struct {
 	title, description, lang, canonical string
