@@ -544,3 +544,32 @@ func TestLinkToNonArticleNotAlerted(t *testing.T) {
 		}
 	}
 }
+
+// An article whose page failed with a passing error, and that then leaves
+// the feed, is not lost: its feed text is matched on the next check.
+func TestHeldBackItemNotLostWhenFeedDropsIt(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.site.Fail("/politik/ausland/macron-reform-rente.html", 503)
+	e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Fatalf("%d alerts while the page answered 503, want it held back", n)
+	}
+	feed, _ := os.ReadFile("testdata/site/rss/politik.xml")
+	i := strings.Index(string(feed), "<item>\n    <title>Frankreich")
+	if i < 0 {
+		i = strings.Index(string(feed), "macron-reform-rente") // find the Macron item
+		i = strings.LastIndex(string(feed[:i]), "<item>")
+	}
+	j := strings.Index(string(feed[i:]), "</item>") + i + len("</item>")
+	e.site.Set("/rss/politik.xml", string(feed[:i])+string(feed[j:]))
+	e.site.Set("/politik/", `<html><body><a class="js-hlp" href="ausland/syrien-waffenruhe-idlib-4711.html">Syrien</a></body></html>`)
+	out := e.once("--watcher", "macron")
+	msgs := e.slack.Messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].BlockText(), "macron-reform-rente") || !strings.Contains(msgs[0].BlockText(), "page unavailable") {
+		t.Fatalf("after the feed dropped the held-back item: %d alerts, want 1 from the feed's text\n%s", len(msgs), out)
+	}
+	e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Errorf("the released item was alerted again (%d alerts)", n)
+	}
+}

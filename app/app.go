@@ -37,8 +37,11 @@ type Store interface {
 	// returns news.ErrSeen, marking keys seen only, when the watcher has
 	// seen the alert's URL before.
 	RecordAlert(ctx context.Context, a *news.Alert, keys []string) error
-	// FetchFailed counts a failed fetch of an item and returns the count.
-	FetchFailed(ctx context.Context, watcher, key string) (int, error)
+	// HoldBack keeps an item whose page failed for a passing reason, for a
+	// later try, and returns how often that happened; MarkSeen releases it.
+	HoldBack(ctx context.Context, watcher string, item news.Item) (int, error)
+	// HeldBack returns the watcher's held-back items.
+	HeldBack(ctx context.Context, watcher string) ([]news.Item, error)
 	// Pending returns the alerts to send, oldest first.
 	Pending(ctx context.Context) ([]*news.Alert, error)
 	// Claim takes an alert for sending; false means another process has.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,12 +23,13 @@ type Stats struct {
 	sources map[string]bool // source name → checked fine (a failure on any watcher wins)
 	logged  sync.Map        // keys of warnings given in this run
 
-	New      atomic.Int64 // items not seen before
-	Primed   atomic.Int64 // items recorded without alerting on a first check
-	Matches  atomic.Int64
-	Sent     atomic.Int64
-	SendErrs atomic.Int64
-	Pending  atomic.Int64 // alerts left for a later attempt
+	New       atomic.Int64 // items not seen before
+	Primed    atomic.Int64 // items recorded without alerting on a first check
+	Matches   atomic.Int64
+	Sent      atomic.Int64
+	SendErrs  atomic.Int64
+	StoreErrs atomic.Int64 // failures of the store
+	Pending   atomic.Int64 // alerts left for a later attempt
 }
 
 // logOnce logs a warning the first time key comes up in the run, and at
@@ -84,7 +86,7 @@ func (s *Stats) String() string {
 	if n := s.Pending.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d pending", n)
 	}
-	b.WriteString(", " + plural(int64(failed)+s.SendErrs.Load(), "error"))
+	b.WriteString(", " + plural(int64(failed)+s.SendErrs.Load()+s.StoreErrs.Load(), "error"))
 	return b.String()
 }
 
@@ -119,10 +121,24 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 
 // checkWatcher is one watcher's tick: for each source, its new items are
 // fetched, extracted, matched and summarized, and each match recorded.
+// Items held back after a passing failure are tried again; one that its
+// source no longer lists gets its last try now.
 func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, st *Stats) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	alerted := map[string]bool{} // article URLs alerted in this tick
+	wlog := a.log.With("watcher", w.Name)
+	held := map[string]news.Item{}
+	if items, err := a.store.HeldBack(ctx, w.Name); err != nil {
+		st.StoreErrs.Add(1)
+		wlog.Error("store failed", "error", err)
+	} else {
+		for _, it := range items {
+			held[it.Key()] = it
+		}
+	}
+	seen := &tickSeen{alerted: map[string]bool{}, examined: map[string]bool{}}
+	listed := map[string]bool{}   // keys the sources list now
+	listedBy := map[string]bool{} // sources that answered
 	// Fetch all sources at once; they are then read in the config's order.
 	for _, src := range w.sources {
 		go run.List(ctx, src)
@@ -131,7 +147,7 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 		if ctx.Err() != nil {
 			return
 		}
-		log := a.log.With("watcher", w.Name, "source", src.Name)
+		log := wlog.With("source", src.Name)
 		items, err := run.List(ctx, src)
 		if first := st.source(src.Name, err == nil); err != nil {
 			// A source shared by several watchers failed once: say it once.
@@ -142,19 +158,30 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 			}
 			continue
 		}
+		listedBy[src.Name] = true
+		for _, it := range items {
+			listed[it.Key()] = true
+		}
 		fresh, err := a.unseen(ctx, w, items)
 		if err != nil {
+			st.StoreErrs.Add(1)
 			log.Error("store failed", "error", err)
 			continue
 		}
-		st.New.Add(int64(len(fresh)))
+		for _, it := range fresh {
+			if _, ok := held[it.Key()]; !ok {
+				st.New.Add(1)
+			}
+		}
 		primed, err := a.store.Primed(ctx, w.Name, src.Name)
 		if err != nil {
+			st.StoreErrs.Add(1)
 			log.Error("store failed", "error", err)
 			continue
 		}
 		if !primed && a.cfg.FirstRun == config.FirstRunSkip {
 			if err := a.store.MarkSeen(ctx, w.Name, src.Name, keys(fresh)); err != nil {
+				st.StoreErrs.Add(1)
 				log.Error("store failed", "error", err)
 				continue
 			}
@@ -162,38 +189,77 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 			log.Info("first check of source: recorded its items without alerting (first_run: skip)", "items", len(fresh))
 			continue
 		}
-
-		// Fetch and match concurrently, then record in the source's order,
-		// so that alerts go out in the order their articles were found.
-		results := a.examine(ctx, run, w, fresh, st)
-		var quiet []string
-		for i, r := range results {
-			if ctx.Err() != nil {
-				return
-			}
-			if r.alert == nil || alerted[r.alert.URL] {
-				quiet = append(quiet, r.keys...)
-				continue
-			}
-			alerted[r.alert.URL] = true
-			err := a.store.RecordAlert(ctx, r.alert, r.keys)
-			if errors.Is(err, news.ErrSeen) {
-				log.Debug("article already seen under another link", "url", r.alert.URL, "link", fresh[i].URL)
-				continue
-			}
-			if err != nil {
-				log.Error("recording alert failed", "url", fresh[i].URL, "error", err)
-				continue
-			}
-			st.Matches.Add(1)
-			log.Info("match", "url", r.alert.URL, "terms", strings.Join(r.alert.Terms, ", "))
-		}
+		a.process(ctx, run, w, fresh, false, seen, st, log)
 		// Only a source checked to the end counts as primed.
 		if ctx.Err() == nil {
-			if err := a.store.MarkSeen(ctx, w.Name, src.Name, quiet); err != nil {
+			if err := a.store.MarkSeen(ctx, w.Name, src.Name, nil); err != nil {
+				st.StoreErrs.Add(1)
 				log.Error("store failed", "error", err)
 			}
 		}
+	}
+	// Held-back items their source has dropped: a last try, then the
+	// feed's text, so that a page that failed once is not lost.
+	var gone []news.Item
+	for key, it := range held {
+		if !listed[key] && listedBy[it.Source] {
+			gone = append(gone, it)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].Key() < gone[j].Key() })
+	a.process(ctx, run, w, gone, true, seen, st, wlog)
+}
+
+// tickSeen is what one watcher's tick has done so far.
+type tickSeen struct {
+	alerted  map[string]bool // article URLs alerted
+	examined map[string]bool // item keys examined
+}
+
+// process examines items and records, in their order, an alert for each
+// match and the rest as seen. last: no item is held back for later.
+func (a *App) process(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item, last bool, seen *tickSeen, st *Stats, log *slog.Logger) {
+	// An item two sources list is examined once a tick.
+	var todo []news.Item
+	for _, it := range items {
+		if !seen.examined[it.Key()] {
+			seen.examined[it.Key()] = true
+			todo = append(todo, it)
+		}
+	}
+	items = todo
+	if len(items) == 0 {
+		return
+	}
+	// Fetch and match concurrently, then record in the source's order,
+	// so that alerts go out in the order their articles were found.
+	results := a.examine(ctx, run, w, items, last, st)
+	var quiet []string
+	for i, r := range results {
+		if ctx.Err() != nil {
+			return
+		}
+		if r.alert == nil || seen.alerted[r.alert.URL] {
+			quiet = append(quiet, r.keys...)
+			continue
+		}
+		seen.alerted[r.alert.URL] = true
+		err := a.store.RecordAlert(ctx, r.alert, r.keys)
+		if errors.Is(err, news.ErrSeen) {
+			log.Debug("article already seen under another link", "url", r.alert.URL, "link", items[i].URL)
+			continue
+		}
+		if err != nil {
+			st.StoreErrs.Add(1)
+			log.Error("recording alert failed", "url", items[i].URL, "error", err)
+			continue
+		}
+		st.Matches.Add(1)
+		log.Info("match", "source", items[i].Source, "url", r.alert.URL, "terms", strings.Join(r.alert.Terms, ", "))
+	}
+	if err := a.store.MarkSeen(ctx, w.Name, "", quiet); err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
 	}
 }
 
@@ -238,21 +304,21 @@ type result struct {
 
 // examine fetches, extracts, matches and summarizes items concurrently;
 // the fetcher bounds how many requests are in flight (http.parallel).
-func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item, st *Stats) []result {
+func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item, last bool, st *Stats) []result {
 	results := make([]result, len(items))
 	var wg sync.WaitGroup
 	for i, it := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = a.examineItem(ctx, run, w, it, st)
+			results[i] = a.examineItem(ctx, run, w, it, last, st)
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
-func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it news.Item, st *Stats) result {
+func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it news.Item, last bool, st *Stats) result {
 	r := result{keys: []string{it.Key()}}
 	if a.tooOld(it.Published) {
 		return r // not worth fetching
@@ -272,8 +338,8 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 		}
 		// A page that may answer later is tried again on the next ticks
 		// before newsbot settles for the feed's text.
-		if watchers.Transient(err) {
-			n, serr := a.store.FetchFailed(ctx, w.Name, it.Key())
+		if watchers.Transient(err) && !last {
+			n, serr := a.store.HoldBack(ctx, w.Name, it)
 			if serr == nil && n < fetchAttempts {
 				st.logOnce(log, "article:"+it.Key(), "article unavailable, will try again on the next check", "attempt", n, "error", err)
 				return result{}

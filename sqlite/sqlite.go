@@ -69,6 +69,7 @@ var migrations = []string{
 		key      TEXT NOT NULL,
 		attempts INTEGER NOT NULL,
 		last_at  INTEGER NOT NULL,
+		item     TEXT NOT NULL DEFAULT '',
 		PRIMARY KEY (watcher, key)
 	) WITHOUT ROWID;`,
 }
@@ -232,14 +233,23 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 	return err
 }
 
+// markSeen records keys as seen and releases any of them held back.
 func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, now time.Time) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO seen (watcher, key, seen_at) VALUES (?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
+	release, err := tx.PrepareContext(ctx, `DELETE FROM fetch_failures WHERE watcher = ? AND key = ?`)
+	if err != nil {
+		return err
+	}
+	defer release.Close()
 	for _, k := range keys {
 		if _, err := stmt.ExecContext(ctx, watcher, k, now.Unix()); err != nil {
+			return err
+		}
+		if _, err := release.ExecContext(ctx, watcher, k); err != nil {
 			return err
 		}
 	}
@@ -291,18 +301,48 @@ func (s *Store) Claim(ctx context.Context, id int64) (bool, error) {
 	return n == 1, nil
 }
 
-// FetchFailed counts a failed fetch of the watcher's item key and returns
-// how many there have been.
-func (s *Store) FetchFailed(ctx context.Context, watcher, key string) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx,
-		`INSERT INTO fetch_failures (watcher, key, attempts, last_at) VALUES (?, ?, 1, ?)
-		ON CONFLICT (watcher, key) DO UPDATE SET attempts = attempts + 1, last_at = excluded.last_at
-		RETURNING attempts`, watcher, key, s.now().Unix()).Scan(&n)
+// HoldBack records that the watcher could not fetch the item's article for
+// a reason that may pass, keeping the item so that a later check can try
+// again even when the source no longer lists it, and returns how many
+// times that has happened.
+func (s *Store) HoldBack(ctx context.Context, watcher string, item news.Item) (int, error) {
+	payload, err := json.Marshal(item)
 	if err != nil {
-		return 0, fmt.Errorf("count fetch failure: %w", err)
+		return 0, fmt.Errorf("hold back item: %w", err)
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx,
+		`INSERT INTO fetch_failures (watcher, key, attempts, last_at, item) VALUES (?, ?, 1, ?, ?)
+		ON CONFLICT (watcher, key) DO UPDATE SET attempts = attempts + 1, last_at = excluded.last_at, item = excluded.item
+		RETURNING attempts`, watcher, item.Key(), s.now().Unix(), string(payload)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("hold back item: %w", err)
 	}
 	return n, nil
+}
+
+// HeldBack returns the watcher's held-back items, oldest first. Marking an
+// item seen releases it.
+func (s *Store) HeldBack(ctx context.Context, watcher string) ([]news.Item, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT item FROM fetch_failures WHERE watcher = ? AND item != '' ORDER BY last_at, key`, watcher)
+	if err != nil {
+		return nil, fmt.Errorf("query held-back items: %w", err)
+	}
+	defer rows.Close()
+	var items []news.Item
+	for rows.Next() {
+		var payload string
+		if err := rows.Scan(&payload); err != nil {
+			return nil, fmt.Errorf("query held-back items: %w", err)
+		}
+		var it news.Item
+		if err := json.Unmarshal([]byte(payload), &it); err != nil {
+			return nil, fmt.Errorf("held-back item: %w", err)
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
 }
 
 // MarkSent records that the alert went out, with the message's timestamp.
