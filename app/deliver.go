@@ -18,6 +18,10 @@ const (
 	sendAttempts = 3
 	backoffBase  = time.Second
 	backoffMax   = 30 * time.Second
+	// maxRetryWait is the longest Retry-After newsbot waits in place; a
+	// longer one rests the channel instead, so that a delivery (and the
+	// claim on its alert, sqlite.ClaimTimeout) stays short.
+	maxRetryWait = time.Minute
 )
 
 // Deliver sends the pending alerts, oldest first. A permanent failure (an
@@ -33,13 +37,19 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 	defer a.deliverMu.Unlock()
 	pending, err := a.store.Pending(ctx)
 	if err != nil {
-		a.log.Error("reading the outbox failed", "error", err)
+		if ctx.Err() == nil {
+			st.StoreErrs.Add(1)
+			a.log.Error("reading the outbox failed", "error", err)
+		}
 		return
 	}
 	left := 0 // alerts still pending after this pass
 	defer func() { st.Pending.Store(int64(left)) }()
 	if a.stopSending != "" {
 		left = len(pending)
+		if left > 0 {
+			st.logOnce(a.log, "stop-sending", "not sending: Slack refused newsbot itself; fix slack.token or slack.api_url and restart", "reason", a.stopSending, "pending", left)
+		}
 		return
 	}
 	for i, al := range pending {
@@ -64,8 +74,11 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		switch {
 		case err == nil:
 			st.Sent.Add(1)
-			if err := a.store.MarkSent(rctx, al.ID, ts); err != nil {
-				log.Error("alert sent, but recording it failed", "error", err)
+			// An alert sent but not recorded as sent would be sent again
+			// once its claim times out: try hard to record it.
+			if err := retry(rctx, func() error { return a.store.MarkSent(rctx, al.ID, ts) }); err != nil {
+				st.StoreErrs.Add(1)
+				log.Error("alert sent, but recording it failed; it may be sent again", "error", err)
 			}
 		case bot.IsStop(err):
 			st.SendErrs.Add(1)
@@ -88,13 +101,34 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			st.SendErrs.Add(1)
 			left++
 			// Keep the channel's order: nothing more to it until it rests.
-			a.channelWait[al.Channel] = a.now().Add(channelRest)
+			rest := channelRest
+			if d, ok := bot.RetryAfter(err); ok && d > rest {
+				rest = d
+			}
+			a.channelWait[al.Channel] = a.now().Add(rest)
 			log.Warn("alert not sent, will retry", "error", err)
 			if err := a.store.MarkFailed(rctx, al.ID, err.Error(), false); err != nil {
 				log.Error("recording the failure failed", "error", err)
 			}
 		}
 	}
+}
+
+// retry runs fn until it succeeds, a few times with a short backoff, for
+// store writes that a busy database may refuse for a moment.
+func retry(ctx context.Context, fn func() error) error {
+	var err error
+	for i := range 5 {
+		if err = fn(); err == nil {
+			return nil
+		}
+		select {
+		case <-time.After(time.Duration(200<<i) * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
+	}
+	return err
 }
 
 // send tries an alert a few times, waiting as Slack asks on a rate limit
@@ -111,6 +145,9 @@ func (a *App) send(ctx context.Context, al *news.Alert) (string, error) {
 			break
 		}
 		wait, ok := bot.RetryAfter(err)
+		if ok && wait > maxRetryWait {
+			break // the channel rests for it instead
+		}
 		if !ok {
 			d := backoffBase << attempt
 			wait = min(d/2+rand.N(d/2+1), backoffMax)

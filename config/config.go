@@ -32,6 +32,7 @@ const (
 	DefaultTimeout     = 20 * time.Second
 	DefaultMaxBody     = 5 << 20
 	DefaultParallel    = 4
+	MaxSlackTimeout    = time.Minute
 )
 
 // First-run policies.
@@ -351,6 +352,10 @@ func (c *Config) validate() Problems {
 	}
 	if c.Slack.Timeout == 0 {
 		c.Slack.Timeout = Duration(DefaultTimeout)
+	} else if c.Slack.Timeout < 0 || time.Duration(c.Slack.Timeout) > MaxSlackTimeout {
+		// A delivery claims its alert for ten minutes (three tries each);
+		// a call that may take longer could let another process send it too.
+		bad("slack.timeout", "must be between 1s and %s", MaxSlackTimeout)
 	}
 	if c.HTTP.Timeout == 0 {
 		c.HTTP.Timeout = Duration(DefaultTimeout)
