@@ -189,7 +189,7 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 			log.Info("first check of source: recorded its items without alerting (first_run: skip)", "items", len(fresh))
 			continue
 		}
-		a.process(ctx, run, w, fresh, false, seen, st, log)
+		a.process(ctx, run, w, fresh, false, seen, st, wlog)
 		// Only a source checked to the end counts as primed.
 		if ctx.Err() == nil {
 			if err := a.store.MarkSeen(ctx, w.Name, src.Name, nil); err != nil {
@@ -246,12 +246,12 @@ func (a *App) process(ctx context.Context, run *watchers.Run, w *Watcher, items 
 		seen.alerted[r.alert.URL] = true
 		err := a.store.RecordAlert(ctx, r.alert, r.keys)
 		if errors.Is(err, news.ErrSeen) {
-			log.Debug("article already seen under another link", "url", r.alert.URL, "link", items[i].URL)
+			log.Debug("article already seen under another link", "source", items[i].Source, "url", r.alert.URL, "link", items[i].URL)
 			continue
 		}
 		if err != nil {
 			st.StoreErrs.Add(1)
-			log.Error("recording alert failed", "url", items[i].URL, "error", err)
+			log.Error("recording alert failed", "source", items[i].Source, "url", items[i].URL, "error", err)
 			continue
 		}
 		st.Matches.Add(1)
