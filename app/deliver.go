@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -87,16 +88,12 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			errors.As(err, &se)
 			a.stopSending = se.Reason
 			log.Error("Slack refuses newsbot itself: stopping all sending; alerts stay pending until the config is fixed (slack.token, slack.api_url)", "error", err)
-			if err := a.store.MarkFailed(rctx, al.ID, err.Error(), false); err != nil {
-				log.Error("recording the failure failed", "error", err)
-			}
+			a.markFailed(rctx, log, st, al.ID, err, false)
 			return
 		case bot.IsPermanent(err):
 			st.SendErrs.Add(1)
 			log.Error("alert not deliverable, parked as failed", "error", err)
-			if err := a.store.MarkFailed(rctx, al.ID, err.Error(), true); err != nil {
-				log.Error("recording the failure failed", "error", err)
-			}
+			a.markFailed(rctx, log, st, al.ID, err, true)
 		default:
 			st.SendErrs.Add(1)
 			left++
@@ -107,10 +104,17 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			}
 			a.channelWait[al.Channel] = a.now().Add(rest)
 			log.Warn("alert not sent, will retry", "error", err)
-			if err := a.store.MarkFailed(rctx, al.ID, err.Error(), false); err != nil {
-				log.Error("recording the failure failed", "error", err)
-			}
+			a.markFailed(rctx, log, st, al.ID, err, false)
 		}
+	}
+}
+
+// markFailed records a failed attempt, retrying a busy store: an alert
+// left claimed would wait for its claim to time out.
+func (a *App) markFailed(ctx context.Context, log *slog.Logger, st *Stats, id int64, err error, permanent bool) {
+	if rerr := retry(ctx, func() error { return a.store.MarkFailed(ctx, id, err.Error(), permanent) }); rerr != nil {
+		st.StoreErrs.Add(1)
+		log.Error("recording the failure failed", "error", rerr)
 	}
 }
 
