@@ -391,7 +391,7 @@ watchers:
 		bad + `:10:15: watchers[w].schedule: invalid schedule`,
 		bad + `:11:18: watchers[w].sources[1]: unknown source "b"`,
 		bad + `:12:15: watchers[w].keywords: empty`,
-		bad + `:16:16: watchers[1].keywords[0]: keyword "Sy*rien": * may only end a keyword`,
+		bad + `:16:16: watchers[1].keywords[0]: keyword "Sy*rien": * may only start or end a keyword`,
 		bad + `:9:5: watchers[w].channel: missing, and slack.channel gives no default`,
 		bad + `:13:11: watchers[1].name: duplicate watcher name "w"`,
 	} {

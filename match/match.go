@@ -40,18 +40,23 @@ type Matcher struct {
 	// prefixLens are the distinct lengths, in bytes, of the prefix keys,
 	// so that a word is looked up only at lengths some keyword has.
 	prefixLens, prefixCaseLens []int
+	// Single-word keywords with a leading *, by the word ending they need.
+	suffix, suffixCase         map[string][]*pattern
+	suffixLens, suffixCaseLens []int
 }
 
 type pattern struct {
 	keyword int
-	words   []string // NFC; lower-case unless caseSensitive
+	words   []string // NFC, folded (see fold); lower-case unless caseSensitive
 	// lastPrefix: the last word matches any word it starts.
-	lastPrefix    bool
+	lastPrefix bool
+	// firstSuffix: the (only) word matches any word it ends ("*krise").
+	firstSuffix   bool
 	caseSensitive bool
 }
 
 // Compile prepares keywords for matching. It fails on a keyword that has
-// no word in it, or a * anywhere but at its end.
+// no word in it, or a * anywhere but at its start or end.
 func Compile(keywords []string) (*Matcher, error) {
 	m := &Matcher{
 		keywords:   keywords,
@@ -59,6 +64,8 @@ func Compile(keywords []string) (*Matcher, error) {
 		exactCase:  map[string][]*pattern{},
 		prefix:     map[string][]*pattern{},
 		prefixCase: map[string][]*pattern{},
+		suffix:     map[string][]*pattern{},
+		suffixCase: map[string][]*pattern{},
 	}
 	for i, k := range keywords {
 		p, err := parse(k)
@@ -66,6 +73,17 @@ func Compile(keywords []string) (*Matcher, error) {
 			return nil, fmt.Errorf("keyword %q: %w", k, err)
 		}
 		p.keyword = i
+		if p.firstSuffix {
+			w := p.words[0]
+			if p.caseSensitive {
+				m.suffixCase[w] = append(m.suffixCase[w], p)
+				m.suffixCaseLens = addLen(m.suffixCaseLens, len(w))
+			} else {
+				m.suffix[w] = append(m.suffix[w], p)
+				m.suffixLens = addLen(m.suffixLens, len(w))
+			}
+			continue
+		}
 		idx, isPrefix := m.exact, p.lastPrefix && len(p.words) == 1
 		switch {
 		case isPrefix && p.caseSensitive:
@@ -106,8 +124,20 @@ func parse(k string) (*pattern, error) {
 			return nil, fmt.Errorf("* must follow a word, as in Syri*")
 		}
 	}
+	if rest, ok := strings.CutPrefix(k, "*"); ok {
+		p.firstSuffix = true
+		k = rest
+		switch {
+		case p.lastPrefix:
+			return nil, fmt.Errorf("* may stand at one end of a keyword, not both")
+		case strings.HasPrefix(k, " ") || k == "":
+			return nil, fmt.Errorf("* must come before a word, as in *krise")
+		case strings.ContainsFunc(k, unicode.IsSpace):
+			return nil, fmt.Errorf("a leading * works on a single word, as in *krise")
+		}
+	}
 	if strings.Contains(k, "*") {
-		return nil, fmt.Errorf("* may only end a keyword, as in Syri*")
+		return nil, fmt.Errorf("* may only start or end a keyword, as in Syri* or *krise")
 	}
 	// Symbols are not part of words, so "C++" would match every "C":
 	// better to say so than to match what the user did not mean.
@@ -121,11 +151,7 @@ func parse(k string) (*pattern, error) {
 	}
 	p.caseSensitive = allCapitals(k)
 	for _, t := range tokenize(k) {
-		w := k[t.start:t.end]
-		if !p.caseSensitive {
-			w = strings.ToLower(w)
-		}
-		p.words = append(p.words, w)
+		p.words = append(p.words, fold(k[t.start:t.end], !p.caseSensitive))
 	}
 	if len(p.words) == 0 {
 		return nil, fmt.Errorf("no letters or digits in it")
@@ -188,8 +214,8 @@ func (m *Matcher) FindAll(text string) []Hit {
 	words := make([]string, len(toks))
 	lower := make([]string, len(toks))
 	for i, t := range toks {
-		words[i] = text[t.start:t.end]
-		lower[i] = toLower(words[i])
+		words[i] = fold(text[t.start:t.end], false)
+		lower[i] = fold(text[t.start:t.end], true)
 	}
 	var hits []Hit
 	try := func(ps []*pattern, i int) {
@@ -209,6 +235,8 @@ func (m *Matcher) FindAll(text string) []Hit {
 		// The word's prefixes at the lengths wildcard keywords have.
 		forPrefixes(lower[i], m.prefixLens, func(pre string) { try(m.prefix[pre], i) })
 		forPrefixes(words[i], m.prefixCaseLens, func(pre string) { try(m.prefixCase[pre], i) })
+		forSuffixes(lower[i], m.suffixLens, func(suf string) { try(m.suffix[suf], i) })
+		forSuffixes(words[i], m.suffixCaseLens, func(suf string) { try(m.suffixCase[suf], i) })
 	}
 	return hits
 }
@@ -222,6 +250,19 @@ func forPrefixes(w string, lens []int, f func(string)) {
 		}
 		if n == len(w) || utf8.RuneStart(w[n]) {
 			f(w[:n])
+		}
+	}
+}
+
+// forSuffixes calls f with each ending of w of one of the lengths (in
+// bytes, ascending) that starts on a rune boundary.
+func forSuffixes(w string, lens []int, f func(string)) {
+	for _, n := range lens {
+		if n > len(w) {
+			return
+		}
+		if utf8.RuneStart(w[len(w)-n]) {
+			f(w[len(w)-n:])
 		}
 	}
 }
@@ -241,6 +282,10 @@ func (p *pattern) matchAt(words, lower []string, i int) (int, bool) {
 			if !strings.HasPrefix(got, w) {
 				return 0, false
 			}
+		} else if p.firstSuffix {
+			if !strings.HasSuffix(got, w) {
+				return 0, false
+			}
 		} else if got != w {
 			return 0, false
 		}
@@ -248,14 +293,28 @@ func (p *pattern) matchAt(words, lower []string, i int) (int, bool) {
 	return i + len(p.words) - 1, true
 }
 
-func toLower(w string) string {
-	for _, r := range w {
-		if unicode.IsUpper(r) || r >= utf8.RuneSelf {
-			return strings.ToLower(w)
+// fold puts a word in the form keywords are compared in: the German
+// spellings a reader treats as one are made one (ä=ae, ö=oe, ü=ue, ß=ss),
+// and with lower, case is dropped too. Without lower, capitals are kept
+// (Ä becomes AE), for keywords that match only in capitals.
+func fold(w string, lower bool) string {
+	ascii := true
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c >= utf8.RuneSelf || lower && 'A' <= c && c <= 'Z' {
+			ascii = false
+			break
 		}
 	}
-	return w
+	if ascii {
+		return w
+	}
+	if lower {
+		w = strings.ToLower(w)
+	}
+	return umlauts.Replace(w)
 }
+
+var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "AE", "Ö", "OE", "Ü", "UE", "ẞ", "SS")
 
 // Terms returns the distinct keywords hit, in the order they were compiled.
 func (m *Matcher) Terms(hits []Hit) []string {

@@ -27,7 +27,14 @@ func TestFindAll(t *testing.T) {
 		{"Österreich", "Nach österreich und Österreichs", []string{"österreich"}},
 		{"Ö*", "Öl und öffentlich", []string{"Öl"}}, // all capitals: case-sensitive
 		{"öf*", "Öl und Öffentlichkeit", []string{"Öffentlichkeit"}},
-		{"Fußball", "FUSSBALL-Fans lieben Fußball", []string{"Fußball"}},
+		{"Fußball", "FUSSBALL-Fans lieben Fußball", []string{"FUSSBALL", "Fußball"}}, // ß=ss
+		{"Straße", "Strasse, STRASSE und Straße", []string{"Strasse", "STRASSE", "Straße"}},
+		{"Österreich", "Oesterreich und Österreich", []string{"Oesterreich", "Österreich"}},
+		{"Mueller", "Herr Müller und Herr Mueller", []string{"Müller", "Mueller"}},
+		{"GRÜNE", "Die GRUENE Liste, die GRÜNEN, die Grüne", []string{"GRUENE"}},
+		{"*krise", "Syrienkrise, Flüchtlingskrise, Krise, krisenfest", []string{"Syrienkrise", "Flüchtlingskrise", "Krise"}},
+		{"*KRISE", "SYRIENKRISE und Syrienkrise", []string{"SYRIENKRISE"}},
+		{"*gespräche", "Friedensgespraeche und Gespräche", []string{"Friedensgespraeche", "Gespräche"}},
 		{"Boris Johnson", "Boris\nJohnson sagte", []string{"Boris\nJohnson"}},
 		{"NATO", "die Nato und die NATO", []string{"NATO"}},
 		{"G20", "Beim G20-Gipfel", []string{"G20"}},
@@ -60,7 +67,7 @@ func TestFindAll(t *testing.T) {
 }
 
 func TestCompileErrors(t *testing.T) {
-	for _, k := range []string{"", "  ", "*", "Sy*rien", "!!!", "Syrien **", "C++", "C#", "#Syrien", "@newsbot", "100%", "a+b"} {
+	for _, k := range []string{"", "  ", "*", "Sy*rien", "!!!", "Syrien **", "C++", "C#", "#Syrien", "@newsbot", "100%", "a+b", "*Syri*", "* krise", "*Syrien Krise", "**"} {
 		if _, err := Compile([]string{k}); err == nil {
 			t.Errorf("Compile(%q) succeeded, want an error", k)
 		}
