@@ -188,7 +188,7 @@ func TestEndToEnd(t *testing.T) {
 		for _, s := range []string{
 			"Im Nordwesten von *Syrien* gilt seit Sonntag eine brüchige Waffenruhe.",
 			"„Islamischen Staat“ (*IS*)",
-			"matched: Syrien, IS",
+			"matched: Syrien (title, teaser, body), IS (body)", // why it matched, and where
 			"rundschau",
 		} {
 			if !strings.Contains(text, s) {
@@ -323,6 +323,7 @@ func TestCheckJSON(t *testing.T) {
 		Matches                        []struct {
 			Watcher string
 			Terms   []string
+			Fields  map[string][]string
 			Summary string
 		}
 	}
@@ -343,6 +344,8 @@ func TestCheckJSON(t *testing.T) {
 	}
 	if len(res.Matches) != 1 || res.Matches[0].Watcher != "nahost" || !equal(res.Matches[0].Terms, []string{"Syrien", "IS"}) {
 		t.Errorf("matches = %+v, want nahost with [Syrien IS]", res.Matches)
+	} else if f := res.Matches[0].Fields; !equal(f["Syrien"], []string{"title", "teaser", "body"}) || !equal(f["IS"], []string{"body"}) {
+		t.Errorf("fields = %v, want Syrien in title, teaser and body, IS in the body", f)
 	}
 }
 

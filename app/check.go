@@ -24,7 +24,9 @@ type CheckResult struct {
 type CheckMatch struct {
 	Watcher string   `json:"watcher"`
 	Terms   []string `json:"terms"`
-	Summary string   `json:"summary"`
+	// Fields says where each term stands: "title", "teaser", "body".
+	Fields  map[string][]string `json:"fields"`
+	Summary string              `json:"summary"`
 	// Snippets show matches the summary does not carry.
 	Snippets []string `json:"snippets,omitempty"`
 }
@@ -68,7 +70,7 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 		if m == nil {
 			continue
 		}
-		cm := CheckMatch{Watcher: w.Name, Terms: m.Terms, Summary: m.Summary.Text}
+		cm := CheckMatch{Watcher: w.Name, Terms: m.Terms, Fields: m.Fields, Summary: m.Summary.Text}
 		for _, s := range m.Summary.Snippets {
 			cm.Snippets = append(cm.Snippets, s.Text)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/match"
 	"github.com/newsbot/newsbot/news"
 	"github.com/newsbot/newsbot/summary"
 	"github.com/newsbot/newsbot/watchers"
@@ -367,6 +368,7 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 		Marks:     m.Summary.Marks,
 		Snippets:  m.Summary.Snippets,
 		Terms:     m.Terms,
+		Fields:    m.Fields,
 		Published: art.Published,
 		Found:     a.now(),
 		Lang:      art.Lang,
@@ -377,7 +379,9 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 
 // Match is a watcher's verdict on an article.
 type Match struct {
-	Terms   []string
+	Terms []string
+	// Fields says where each term stands: "title", "teaser", "body".
+	Fields  map[string][]string
 	Summary summary.Summary
 }
 
@@ -385,13 +389,30 @@ type Match struct {
 // watcher's keywords and, when it
 // matches and no exclusion does, summarizes it. It returns nil for no match.
 func (w *Watcher) Match(art *news.Article) *Match {
-	text := art.Text()
-	hits := w.keywords.FindAll(text)
+	// Each field on its own, so that an alert can say where a term stands
+	// and no phrase runs from the headline into the teaser.
+	fields := [...]struct{ name, text string }{
+		{"title", art.Title}, {"teaser", art.Teaser}, {"body", strings.Join(art.Body, "\n")},
+	}
+	var hits []match.Hit
+	where := map[int][]string{} // keyword → fields
+	for _, f := range fields {
+		for _, h := range w.keywords.FindAll(f.text) {
+			if ws := where[h.Keyword]; len(ws) == 0 || ws[len(ws)-1] != f.name {
+				where[h.Keyword] = append(ws, f.name)
+			}
+			hits = append(hits, h)
+		}
+	}
 	if len(hits) == 0 {
 		return nil
 	}
-	if w.exclude != nil && len(w.exclude.FindAll(text)) > 0 {
-		return nil
+	if w.exclude != nil {
+		for _, f := range fields {
+			if len(w.exclude.FindAll(f.text)) > 0 {
+				return nil
+			}
+		}
 	}
 	find := func(s string) [][2]int {
 		var out [][2]int
@@ -400,7 +421,11 @@ func (w *Watcher) Match(art *news.Article) *Match {
 		}
 		return out
 	}
-	return &Match{Terms: w.keywords.Terms(hits), Summary: summary.Summarize(art, find)}
+	m := &Match{Terms: w.keywords.Terms(hits), Fields: map[string][]string{}, Summary: summary.Summarize(art, find)}
+	for k, ws := range where {
+		m.Fields[w.keywords.Keywords()[k]] = ws
+	}
+	return m
 }
 
 func firstNonEmpty(ss ...string) string {

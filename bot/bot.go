@@ -176,13 +176,26 @@ func Blocks(a *news.Alert) []slack.Block {
 	}
 	ctx = append(ctx, "watcher "+Escape(a.Watcher))
 	if len(a.Terms) > 0 {
-		ctx = append(ctx, "matched: "+Escape(strings.Join(a.Terms, ", ")))
+		ctx = append(ctx, "matched: "+Escape(Matched(a)))
 	}
 	if a.FromFeed {
 		ctx = append(ctx, "page unavailable: from the feed's text")
 	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(ctx, " · "))))
 	return blocks
+}
+
+// Matched tells why the alert matched: each term, with the fields it
+// stands in when they are known ("Syrien (title, body), IS (body)").
+func Matched(a *news.Alert) string {
+	parts := make([]string, len(a.Terms))
+	for i, t := range a.Terms {
+		parts[i] = t
+		if fs := a.Fields[t]; len(fs) > 0 {
+			parts[i] += " (" + strings.Join(fs, ", ") + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Fallback is the alert's plain text, for notifications and clients that
@@ -303,7 +316,7 @@ func text(a *news.Alert, loc *time.Location) string {
 		}
 		meta = append(meta, a.Published.In(loc).Format("2006-01-02 15:04 MST"))
 	}
-	meta = append(meta, "matched: "+strings.Join(a.Terms, ", "))
+	meta = append(meta, "matched: "+Matched(a))
 	if a.FromFeed {
 		meta = append(meta, "page unavailable: from the feed's text")
 	}

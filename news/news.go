@@ -73,14 +73,16 @@ func (a *Article) join(title string) string {
 
 // Alert is what newsbot tells a channel about one matching article.
 type Alert struct {
-	ID        int64
-	Watcher   string
-	Channel   string
-	Source    string
-	URL       string
-	Title     string
-	Summary   string
-	Terms     []string // the watcher's keywords found, in the order of the config
+	ID      int64
+	Watcher string
+	Channel string
+	Source  string
+	URL     string
+	Title   string
+	Summary string
+	Terms   []string // the watcher's keywords found, in the order of the config
+	// Fields says where each term was found: "title", "teaser", "body".
+	Fields    map[string][]string `json:",omitempty"`
 	Published time.Time
 	Found     time.Time
 	// Marks are the byte ranges of matched words in Summary, so that a
