@@ -28,6 +28,27 @@ import (
 type Hit struct {
 	Keyword    int // index into the keywords given to Compile
 	Start, End int // byte offsets of the occurrence in the text
+	// FirstWord and LastWord are the indexes of the occurrence's first
+	// and last word among the text's words, for proximity.
+	FirstWord, LastWord int
+}
+
+// Case says how a term treats letter case.
+type Case int
+
+// Case modes.
+const (
+	// CaseAuto: case-sensitive when the term is all capitals (IS, NATO),
+	// case-insensitive otherwise.
+	CaseAuto Case = iota
+	CaseSensitive
+	CaseInsensitive
+)
+
+// Term is a keyword with its case mode.
+type Term struct {
+	Text string
+	Case Case
 }
 
 // Matcher finds a fixed list of keywords.
@@ -58,6 +79,19 @@ type pattern struct {
 // Compile prepares keywords for matching. It fails on a keyword that has
 // no word in it, or a * anywhere but at its start or end.
 func Compile(keywords []string) (*Matcher, error) {
+	terms := make([]Term, len(keywords))
+	for i, k := range keywords {
+		terms[i] = Term{Text: k}
+	}
+	return CompileTerms(terms)
+}
+
+// CompileTerms is Compile with a case mode for each term.
+func CompileTerms(terms []Term) (*Matcher, error) {
+	keywords := make([]string, len(terms))
+	for i, t := range terms {
+		keywords[i] = t.Text
+	}
 	m := &Matcher{
 		keywords:   keywords,
 		exact:      map[string][]*pattern{},
@@ -68,7 +102,7 @@ func Compile(keywords []string) (*Matcher, error) {
 		suffixCase: map[string][]*pattern{},
 	}
 	for i, k := range keywords {
-		p, err := parse(k)
+		p, err := parse(k, terms[i].Case)
 		if err != nil {
 			return nil, fmt.Errorf("keyword %q: %w", k, err)
 		}
@@ -114,7 +148,7 @@ func addLen(lens []int, n int) []int {
 	return lens
 }
 
-func parse(k string) (*pattern, error) {
+func parse(k string, c Case) (*pattern, error) {
 	k = strings.TrimSpace(norm.NFC.String(k))
 	p := &pattern{}
 	if rest, ok := strings.CutSuffix(k, "*"); ok {
@@ -149,7 +183,7 @@ func parse(k string) (*pattern, error) {
 			}
 		}
 	}
-	p.caseSensitive = allCapitals(k)
+	p.caseSensitive = c == CaseSensitive || c == CaseAuto && allCapitals(k)
 	for _, t := range tokenize(k) {
 		p.words = append(p.words, fold(k[t.start:t.end], !p.caseSensitive))
 	}
@@ -221,7 +255,7 @@ func (m *Matcher) FindAll(text string) []Hit {
 	try := func(ps []*pattern, i int) {
 		for _, p := range ps {
 			if end, ok := p.matchAt(words, lower, i); ok {
-				hits = append(hits, Hit{Keyword: p.keyword, Start: toks[i].start, End: toks[end].end})
+				hits = append(hits, Hit{Keyword: p.keyword, Start: toks[i].start, End: toks[end].end, FirstWord: i, LastWord: end})
 			}
 		}
 	}

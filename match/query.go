@@ -1,0 +1,676 @@
+package match
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Fields of an article a query term can be limited to. A term without a
+// field is searched in the title, the teaser and the body.
+const (
+	FieldTitle  = "title"
+	FieldTeaser = "teaser"
+	FieldBody   = "body"
+	FieldURL    = "url"
+	FieldSource = "source"
+)
+
+var fieldOrder = []string{FieldTitle, FieldTeaser, FieldBody, FieldURL, FieldSource}
+
+// Doc is an article as a query sees it.
+type Doc struct {
+	Title, Teaser, Body, URL, Source string
+}
+
+func (d Doc) field(f string) string {
+	switch f {
+	case FieldTitle:
+		return d.Title
+	case FieldTeaser:
+		return d.Teaser
+	case FieldBody:
+		return d.Body
+	case FieldURL:
+		return d.URL
+	case FieldSource:
+		return d.Source
+	}
+	return ""
+}
+
+// QueryError is a mistake in a query, at a position in it (counted in
+// characters from 1).
+type QueryError struct {
+	Pos int
+	Msg string
+}
+
+func (e *QueryError) Error() string { return fmt.Sprintf("%s at %d", e.Msg, e.Pos) }
+
+// Query is a compiled watchlist: a boolean expression over terms, with
+// fields, case modes, wildcards, synonym sets and proximity.
+//
+//	Syrien OR "Islamischer Staat"        either
+//	Syrien AND Waffenruhe, Syrien Waffenruhe   both (AND may be left out)
+//	Syrien NOT Fußball, Syrien -Fußball  the first without the second
+//	Assad NEAR/5 Putin                   both, at most 5 words apart
+//	Assad ONEAR/5 Putin                  the same, in this order
+//	title:Syrien, title:(Syrien OR Irak) in the headline only (teaser:, body:, url:, source:)
+//	raw:IS, nocase:is                    case-sensitive or not, whatever the capitals
+//	Syri*, *krise                        word ending, word start
+//	@syrien                              any term of the synonym set syrien
+type Query struct {
+	root  node
+	leaf  []leaf
+	m     *Matcher
+	empty bool // no terms at all: matches nothing
+}
+
+type leaf struct {
+	text  string // as written, for "why it matched"
+	field string // "" for title, teaser and body
+}
+
+type occ struct {
+	field       string
+	first, last int // word indexes
+}
+
+// Result is a query's verdict on a document.
+type Result struct {
+	Matched bool
+	// Terms are the terms found that count for the match (not those under
+	// NOT), in the query's order; Fields says where each was found.
+	Terms  []string
+	Fields map[string][]string
+}
+
+type node interface {
+	// eval says whether the node holds, and where (for proximity).
+	eval(found [][]occ) (bool, []occ)
+	// positive collects the leaves that count for a match.
+	positive(neg bool, out map[int]bool)
+}
+
+type termNode struct{ leaf int }
+type orNode struct{ kids []node }
+type andNode struct{ kids []node }
+type notNode struct{ kid node }
+type nearNode struct {
+	a, b    node
+	n       int
+	ordered bool
+}
+
+func (t termNode) eval(found [][]occ) (bool, []occ) {
+	return len(found[t.leaf]) > 0, found[t.leaf]
+}
+
+func (t termNode) positive(neg bool, out map[int]bool) {
+	if !neg {
+		out[t.leaf] = true
+	}
+}
+
+func (o orNode) eval(found [][]occ) (bool, []occ) {
+	ok := false
+	var all []occ
+	for _, k := range o.kids {
+		kok, occs := k.eval(found)
+		ok = ok || kok
+		all = append(all, occs...)
+	}
+	return ok, all
+}
+
+func (o orNode) positive(neg bool, out map[int]bool) {
+	for _, k := range o.kids {
+		k.positive(neg, out)
+	}
+}
+
+func (a andNode) eval(found [][]occ) (bool, []occ) {
+	var all []occ
+	for _, k := range a.kids {
+		ok, occs := k.eval(found)
+		if !ok {
+			return false, nil
+		}
+		all = append(all, occs...)
+	}
+	return true, all
+}
+
+func (a andNode) positive(neg bool, out map[int]bool) {
+	for _, k := range a.kids {
+		k.positive(neg, out)
+	}
+}
+
+func (n notNode) eval(found [][]occ) (bool, []occ) {
+	ok, _ := n.kid.eval(found)
+	return !ok, nil
+}
+
+func (n notNode) positive(neg bool, out map[int]bool) { n.kid.positive(!neg, out) }
+
+func (n nearNode) eval(found [][]occ) (bool, []occ) {
+	_, as := n.a.eval(found)
+	_, bs := n.b.eval(found)
+	var spans []occ
+	for _, a := range as {
+		for _, b := range bs {
+			if a.field != b.field {
+				continue
+			}
+			if gap, ok := n.gap(a, b); ok && gap <= n.n {
+				spans = append(spans, occ{a.field, min(a.first, b.first), max(a.last, b.last)})
+			}
+		}
+	}
+	return len(spans) > 0, spans
+}
+
+// gap is the number of words between a and b; ordered: a must come first.
+func (n nearNode) gap(a, b occ) (int, bool) {
+	switch {
+	case a.last < b.first:
+		return b.first - a.last - 1, true
+	case n.ordered:
+		return 0, false
+	case b.last < a.first:
+		return a.first - b.last - 1, true
+	}
+	return 0, true // overlapping
+}
+
+func (n nearNode) positive(neg bool, out map[int]bool) {
+	n.a.positive(neg, out)
+	n.b.positive(neg, out)
+}
+
+// Eval matches the query against a document.
+func (q *Query) Eval(d Doc) Result {
+	if q.empty {
+		return Result{}
+	}
+	found := make([][]occ, len(q.leaf))
+	where := make([][]string, len(q.leaf))
+	for _, f := range fieldOrder {
+		text := d.field(f)
+		if text == "" {
+			continue
+		}
+		for _, h := range q.m.FindAll(Normalize(text)) {
+			l := q.leaf[h.Keyword]
+			if l.field != f && (l.field != "" || f == FieldURL || f == FieldSource) {
+				continue
+			}
+			found[h.Keyword] = append(found[h.Keyword], occ{f, h.FirstWord, h.LastWord})
+			if ws := where[h.Keyword]; len(ws) == 0 || ws[len(ws)-1] != f {
+				where[h.Keyword] = append(ws, f)
+			}
+		}
+	}
+	ok, _ := q.root.eval(found)
+	if !ok {
+		return Result{}
+	}
+	pos := map[int]bool{}
+	q.root.positive(false, pos)
+	r := Result{Matched: true, Fields: map[string][]string{}}
+	seen := map[string]bool{}
+	for i, l := range q.leaf {
+		if !pos[i] || len(found[i]) == 0 {
+			continue
+		}
+		if !seen[l.text] {
+			seen[l.text] = true
+			r.Terms = append(r.Terms, l.text)
+		}
+		for _, f := range where[i] {
+			if !contains(r.Fields[l.text], f) {
+				r.Fields[l.text] = append(r.Fields[l.text], f)
+			}
+		}
+	}
+	for t, fs := range r.Fields {
+		sort.Slice(fs, func(i, j int) bool { return fieldRank(fs[i]) < fieldRank(fs[j]) })
+		r.Fields[t] = fs
+	}
+	return r
+}
+
+func fieldRank(f string) int {
+	for i, g := range fieldOrder {
+		if g == f {
+			return i
+		}
+	}
+	return len(fieldOrder)
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Highlights returns the byte ranges in s of the terms that count for a
+// match, for emphasis in a summary.
+func (q *Query) Highlights(s string) [][2]int {
+	if q.empty {
+		return nil
+	}
+	pos := map[int]bool{}
+	q.root.positive(false, pos)
+	var out [][2]int
+	for _, h := range q.m.FindAll(s) {
+		if l := q.leaf[h.Keyword]; pos[h.Keyword] && l.field != FieldURL && l.field != FieldSource {
+			out = append(out, [2]int{h.Start, h.End})
+		}
+	}
+	return out
+}
+
+// Watchlist builds a watcher's query: any of keywords (each a literal term
+// or phrase, never parsed as a query) or the query, and none of exclude.
+// Either keywords or query may be empty. synonyms are the sets @name
+// refers to. A mistake in the query is a *QueryError; in a keyword, an
+// error naming the keyword.
+func Watchlist(keywords []string, query string, exclude []string, synonyms map[string][]string) (*Query, error) {
+	b := &builder{synonyms: synonyms}
+	var any []node
+	for _, k := range keywords {
+		any = append(any, b.add(k, "", CaseAuto))
+	}
+	if strings.TrimSpace(query) != "" {
+		n, err := b.parse(query)
+		if err != nil {
+			return nil, err
+		}
+		any = append(any, n)
+	}
+	var root node = orNode{any}
+	if len(exclude) > 0 {
+		var none []node
+		for _, k := range exclude {
+			none = append(none, b.add(k, "", CaseAuto))
+		}
+		root = andNode{[]node{root, notNode{orNode{none}}}}
+	}
+	q := &Query{root: root, leaf: b.leaves, empty: len(any) == 0}
+	m, err := CompileTerms(b.terms)
+	if err != nil {
+		return nil, err
+	}
+	q.m = m
+	return q, nil
+}
+
+// ParseQuery compiles a query alone.
+func ParseQuery(query string, synonyms map[string][]string) (*Query, error) {
+	if strings.TrimSpace(query) == "" {
+		return nil, &QueryError{Pos: 1, Msg: "empty query"}
+	}
+	return Watchlist(nil, query, nil, synonyms)
+}
+
+type builder struct {
+	synonyms map[string][]string
+	leaves   []leaf
+	terms    []Term
+}
+
+func (b *builder) add(text, field string, c Case) node {
+	b.leaves = append(b.leaves, leaf{text: text, field: field})
+	b.terms = append(b.terms, Term{Text: text, Case: c})
+	return termNode{len(b.leaves) - 1}
+}
+
+// Tokens of the query language.
+type tokKind int
+
+const (
+	tEOF tokKind = iota
+	tLParen
+	tRParen
+	tAnd
+	tOr
+	tNot
+	tNear
+	tTerm
+)
+
+type qtoken struct {
+	kind    tokKind
+	pos     int // 1-based character position
+	text    string
+	phrase  bool
+	syn     bool
+	n       int  // NEAR distance
+	ordered bool // ONEAR
+	field   string
+	cs      Case
+	minus   bool // -term
+}
+
+var nearRe = regexp.MustCompile(`^(O?NEAR)(?:/(\d+))?$`)
+
+func lex(q string) ([]qtoken, error) {
+	var toks []qtoken
+	rs := []rune(q)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		pos := i + 1
+		switch {
+		case unicode.IsSpace(r):
+			i++
+			continue
+		case r == '(':
+			toks = append(toks, qtoken{kind: tLParen, pos: pos})
+			i++
+			continue
+		case r == ')':
+			toks = append(toks, qtoken{kind: tRParen, pos: pos})
+			i++
+			continue
+		}
+		t := qtoken{kind: tTerm, pos: pos}
+		if r == '-' && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
+			t.minus = true
+			i++
+		}
+		// Modifiers: title:, raw:, … before a term, a phrase or a group.
+		for {
+			j := i
+			for j < len(rs) && unicode.IsLetter(rs[j]) {
+				j++
+			}
+			if j == i || j >= len(rs) || rs[j] != ':' {
+				break
+			}
+			mod := strings.ToLower(string(rs[i:j]))
+			switch mod {
+			case FieldTitle, FieldTeaser, FieldBody, FieldURL, FieldSource:
+				if t.field != "" {
+					return nil, &QueryError{Pos: i + 1, Msg: "two fields on one term"}
+				}
+				t.field = mod
+			case "raw":
+				t.cs = CaseSensitive
+			case "nocase":
+				t.cs = CaseInsensitive
+			default:
+				return nil, &QueryError{Pos: i + 1, Msg: fmt.Sprintf("unknown field %q (fields: title, teaser, body, url, source; modes: raw, nocase)", mod)}
+			}
+			i = j + 1
+		}
+		if i < len(rs) && rs[i] == '(' {
+			if t.minus {
+				toks = append(toks, qtoken{kind: tNot, pos: pos})
+			}
+			// The group's modifiers go on the parenthesis.
+			toks = append(toks, qtoken{kind: tLParen, pos: i + 1, field: t.field, cs: t.cs})
+			i++
+			continue
+		}
+		switch {
+		case i < len(rs) && rs[i] == '"':
+			j := i + 1
+			for j < len(rs) && rs[j] != '"' {
+				j++
+			}
+			if j >= len(rs) {
+				return nil, &QueryError{Pos: i + 1, Msg: "unclosed quote"}
+			}
+			t.text, t.phrase = string(rs[i+1:j]), true
+			i = j + 1
+			if i < len(rs) && rs[i] == '*' { // "Islamischen Staat"*
+				t.text += "*"
+				i++
+			}
+		default:
+			j := i
+			for j < len(rs) && !unicode.IsSpace(rs[j]) && rs[j] != '(' && rs[j] != ')' && rs[j] != '"' {
+				j++
+			}
+			t.text = string(rs[i:j])
+			i = j
+			if t.text == "" {
+				return nil, &QueryError{Pos: pos, Msg: "expected a term"}
+			}
+			if t.field == "" && t.cs == CaseAuto && !t.minus {
+				switch t.text {
+				case "AND":
+					toks = append(toks, qtoken{kind: tAnd, pos: pos})
+					continue
+				case "OR":
+					toks = append(toks, qtoken{kind: tOr, pos: pos})
+					continue
+				case "NOT":
+					toks = append(toks, qtoken{kind: tNot, pos: pos})
+					continue
+				}
+				if m := nearRe.FindStringSubmatch(t.text); m != nil {
+					if m[2] == "" {
+						return nil, &QueryError{Pos: pos, Msg: m[1] + " needs a distance in words, as in " + m[1] + "/5"}
+					}
+					n, _ := strconv.Atoi(m[2])
+					toks = append(toks, qtoken{kind: tNear, pos: pos, n: n, ordered: m[1] == "ONEAR"})
+					continue
+				}
+			}
+			if strings.HasPrefix(t.text, "@") {
+				t.syn, t.text = true, t.text[1:]
+			}
+		}
+		if t.minus {
+			toks = append(toks, qtoken{kind: tNot, pos: pos})
+			t.minus = false
+		}
+		toks = append(toks, t)
+	}
+	return append(toks, qtoken{kind: tEOF, pos: utf8.RuneCountInString(q) + 1}), nil
+}
+
+type parser struct {
+	b    *builder
+	toks []qtoken
+	i    int
+}
+
+type mods struct {
+	field string
+	cs    Case
+}
+
+func (b *builder) parse(q string) (node, error) {
+	toks, err := lex(q)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{b: b, toks: toks}
+	n, err := p.or(mods{})
+	if err != nil {
+		return nil, err
+	}
+	switch t := p.peek(); t.kind {
+	case tEOF:
+		return n, nil
+	case tRParen:
+		return nil, &QueryError{Pos: t.pos, Msg: "unbalanced parenthesis"}
+	default:
+		return nil, &QueryError{Pos: t.pos, Msg: "unexpected " + describe(t)}
+	}
+}
+
+func (p *parser) peek() qtoken { return p.toks[p.i] }
+func (p *parser) next() qtoken { t := p.toks[p.i]; p.i++; return t }
+
+func (p *parser) or(m mods) (node, error) {
+	first, err := p.and(m)
+	if err != nil {
+		return nil, err
+	}
+	kids := []node{first}
+	for p.peek().kind == tOr {
+		p.next()
+		n, err := p.and(m)
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, n)
+	}
+	if len(kids) == 1 {
+		return first, nil
+	}
+	return orNode{kids}, nil
+}
+
+func (p *parser) and(m mods) (node, error) {
+	first, err := p.near(m)
+	if err != nil {
+		return nil, err
+	}
+	kids := []node{first}
+	for {
+		switch p.peek().kind {
+		case tAnd:
+			p.next()
+		case tTerm, tNot, tLParen: // AND may be left out
+		default:
+			if len(kids) == 1 {
+				return first, nil
+			}
+			return andNode{kids}, nil
+		}
+		n, err := p.near(m)
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, n)
+	}
+}
+
+func (p *parser) near(m mods) (node, error) {
+	left, err := p.unary(m)
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tNear {
+		op := p.next()
+		right, err := p.unary(m)
+		if err != nil {
+			return nil, err
+		}
+		if !proximal(left) || !proximal(right) {
+			return nil, &QueryError{Pos: op.pos, Msg: "NEAR takes terms, phrases or OR groups of them, not NOT or AND"}
+		}
+		left = nearNode{a: left, b: right, n: op.n, ordered: op.ordered}
+	}
+	return left, nil
+}
+
+// proximal reports whether a node has positions for NEAR.
+func proximal(n node) bool {
+	switch n := n.(type) {
+	case termNode, nearNode:
+		return true
+	case orNode:
+		for _, k := range n.kids {
+			if !proximal(k) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func (p *parser) unary(m mods) (node, error) {
+	t := p.next()
+	switch t.kind {
+	case tNot:
+		n, err := p.unary(m)
+		if err != nil {
+			return nil, err
+		}
+		return notNode{n}, nil
+	case tLParen:
+		inner := m
+		if t.field != "" {
+			inner.field = t.field
+		}
+		if t.cs != CaseAuto {
+			inner.cs = t.cs
+		}
+		n, err := p.or(inner)
+		if err != nil {
+			return nil, err
+		}
+		if p.peek().kind != tRParen {
+			return nil, &QueryError{Pos: t.pos, Msg: "unbalanced parenthesis"}
+		}
+		p.next()
+		return n, nil
+	case tTerm:
+		field, cs := m.field, m.cs
+		if t.field != "" {
+			field = t.field
+		}
+		if t.cs != CaseAuto {
+			cs = t.cs
+		}
+		if t.syn {
+			set, ok := p.b.synonyms[t.text]
+			if !ok {
+				return nil, &QueryError{Pos: t.pos, Msg: fmt.Sprintf("unknown synonym set @%s", t.text)}
+			}
+			var kids []node
+			for _, s := range set {
+				if _, err := parse(s, cs); err != nil {
+					return nil, &QueryError{Pos: t.pos, Msg: fmt.Sprintf("synonym set @%s: %q: %v", t.text, s, err)}
+				}
+				kids = append(kids, p.b.add(s, field, cs))
+			}
+			return orNode{kids}, nil
+		}
+		if _, err := parse(t.text, cs); err != nil {
+			return nil, &QueryError{Pos: t.pos, Msg: fmt.Sprintf("%q: %v", t.text, err)}
+		}
+		return p.b.add(t.text, field, cs), nil
+	case tRParen:
+		return nil, &QueryError{Pos: t.pos, Msg: "unbalanced parenthesis"}
+	default:
+		return nil, &QueryError{Pos: t.pos, Msg: "expected a term, a phrase or a group, found " + describe(t)}
+	}
+}
+
+func describe(t qtoken) string {
+	switch t.kind {
+	case tEOF:
+		return "the end of the query"
+	case tAnd:
+		return "AND"
+	case tOr:
+		return "OR"
+	case tNot:
+		return "NOT"
+	case tNear:
+		return "NEAR"
+	case tLParen:
+		return "("
+	case tRParen:
+		return ")"
+	}
+	return strconv.Quote(t.text)
+}

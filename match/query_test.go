@@ -1,0 +1,168 @@
+package match
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+var syriaDoc = Doc{
+	Title:  "Waffenruhe in Idlib: Hilfskonvois erreichen Syrien",
+	Teaser: "Im Nordwesten von Syrien gilt seit Sonntag eine brüchige Waffenruhe.",
+	Body: "Ausgenommen sind Einsätze gegen den „Islamischen Staat“ (IS). " +
+		"Wladimir Putin und Baschar al-Assad trafen sich in Moskau. Die Syrienkrise dauert an. " +
+		"This is not the ISIS you know. Die Flüchtlingskrise wächst, sagt Dr. Vogt aus Österreich.",
+	URL:    "https://rr.example/politik/ausland/syrien-waffenruhe-idlib-4711.html",
+	Source: "rundschau",
+}
+
+func TestQuery(t *testing.T) {
+	syn := map[string][]string{"syrien": {"Syria", "Syrie", "Arabische Republik Syrien", "Syrien"}}
+	tests := []struct {
+		query string
+		match bool
+		terms []string
+	}{
+		{`Syrien`, true, []string{"Syrien"}},
+		{`Irak`, false, nil},
+		{`Syrien AND Idlib`, true, []string{"Syrien", "Idlib"}},
+		{`Syrien Idlib`, true, []string{"Syrien", "Idlib"}}, // AND left out
+		{`Syrien AND Irak`, false, nil},
+		{`Irak OR Idlib`, true, []string{"Idlib"}},
+		{`Syrien NOT Fußball`, true, []string{"Syrien"}},
+		{`Syrien NOT Moskau`, false, nil},
+		{`Syrien -Moskau`, false, nil},
+		{`Syrien -(Irak OR Iran)`, true, []string{"Syrien"}},
+		{`(Irak OR Syrien) AND (Putin OR Obama)`, true, []string{"Syrien", "Putin"}},
+		{`"Islamischen Staat"`, true, []string{"Islamischen Staat"}},
+		{`"Islamischer Staat"`, false, nil},
+		{`"Islamischen Sta"*`, true, []string{"Islamischen Sta*"}},
+		{`Putin NEAR/3 Assad`, true, []string{"Putin", "Assad"}},
+		{`Assad NEAR/3 Putin`, true, []string{"Assad", "Putin"}},
+		{`Putin NEAR/1 Assad`, false, nil},
+		{`Putin ONEAR/3 Assad`, true, []string{"Putin", "Assad"}},
+		{`Assad ONEAR/3 Putin`, false, nil},
+		{`Putin NEAR/10 Vogt`, false, nil},
+		{`(Putin OR Obama) NEAR/4 "al-Assad"`, true, []string{"Putin", "al-Assad"}},
+		{`Syri*`, true, []string{"Syri*"}},
+		{`*krise`, true, []string{"*krise"}},
+		{`title:Idlib`, true, []string{"Idlib"}},
+		{`title:Moskau`, false, nil},
+		{`body:Moskau`, true, []string{"Moskau"}},
+		{`teaser:(Nordwesten OR Irak)`, true, []string{"Nordwesten"}},
+		{`teaser:(Moskau OR Irak)`, false, nil},
+		{`url:idlib`, true, []string{"idlib"}},
+		{`Idlib -url:idlib`, false, nil},
+		{`source:rundschau AND Syrien`, true, []string{"rundschau", "Syrien"}},
+		{`rundschau`, false, nil}, // no field: title, teaser and body only
+		{`IS`, true, []string{"IS"}},
+		{`ISIS`, true, []string{"ISIS"}},
+		{`nocase:is`, true, []string{"is"}},
+		{`raw:Syrien`, true, []string{"Syrien"}},
+		{`raw:syrien`, false, nil},
+		{`Oesterreich`, true, []string{"Oesterreich"}},
+		{`@syrien`, true, []string{"Syrien"}},
+		{`@syrien NEAR/0 gilt`, true, []string{"Syrien", "gilt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			q, err := ParseQuery(tt.query, syn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := q.Eval(syriaDoc)
+			if r.Matched != tt.match || !reflect.DeepEqual(r.Terms, tt.terms) {
+				t.Errorf("Eval = %v %q, want %v %q", r.Matched, r.Terms, tt.match, tt.terms)
+			}
+		})
+	}
+}
+
+func TestQueryFields(t *testing.T) {
+	q, err := ParseQuery(`Syrien AND Moskau`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := q.Eval(syriaDoc)
+	want := map[string][]string{"Syrien": {"title", "teaser"}, "Moskau": {"body"}}
+	if !reflect.DeepEqual(r.Fields, want) {
+		t.Errorf("Fields = %v, want %v", r.Fields, want)
+	}
+}
+
+func TestWatchlist(t *testing.T) {
+	// keywords are literal: an AND in a pasted headline is a word.
+	q, err := Watchlist([]string{"Krieg AND Frieden", "Idlib"}, "", []string{"Fußball"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := q.Eval(Doc{Body: "Über Krieg und Frieden."}); r.Matched {
+		t.Errorf("keyword with AND was parsed as a query: %+v", r)
+	}
+	if r := q.Eval(Doc{Body: "Krieg AND Frieden in Idlib"}); !r.Matched || !reflect.DeepEqual(r.Terms, []string{"Krieg AND Frieden", "Idlib"}) {
+		t.Errorf("literal keyword: %+v", r)
+	}
+	if r := q.Eval(Doc{Body: "Idlib und Fußball"}); r.Matched {
+		t.Error("exclude did not exclude")
+	}
+	// keywords OR query
+	q, err = Watchlist([]string{"Irak"}, "Putin NEAR/3 Assad", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := q.Eval(syriaDoc); !r.Matched {
+		t.Error("the query beside keywords should match on its own")
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	tests := []struct {
+		query string
+		pos   int
+		msg   string
+	}{
+		{`(Syrien OR Irak`, 1, "unbalanced parenthesis"},
+		{`Syrien OR Irak)`, 15, "unbalanced parenthesis"},
+		{`Syrien AND (Irak OR (Iran)`, 12, "unbalanced parenthesis"},
+		{`"Islamischer Staat`, 1, "unclosed quote"},
+		{`Syrien NEAR Irak`, 8, "NEAR needs a distance in words, as in NEAR/5"},
+		{`titel:Syrien`, 1, `unknown field "titel"`},
+		{`@syrin`, 1, "unknown synonym set @syrin"},
+		{`Syrien AND`, 11, "expected a term, a phrase or a group, found the end of the query"},
+		{`Syrien OR OR Irak`, 11, "expected a term, a phrase or a group, found OR"},
+		{`Sy*rien`, 1, `"Sy*rien": * may only start or end a keyword`},
+		{`C++`, 1, `"C++"`},
+		{`"Islamische* Staat"`, 1, `"Islamische* Staat": * may only start or end`},
+		{`Syrien NEAR/3 NOT Irak`, 8, "NEAR takes terms"},
+		{``, 1, "empty query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			_, err := ParseQuery(tt.query, map[string][]string{"syrien": {"Syrien"}})
+			var qe *QueryError
+			if !errors.As(err, &qe) {
+				t.Fatalf("ParseQuery = %v, want a QueryError", err)
+			}
+			if qe.Pos != tt.pos || len(qe.Msg) < len(tt.msg) || qe.Msg[:len(tt.msg)] != tt.msg {
+				t.Errorf("error %q at %d, want %q… at %d", qe.Msg, qe.Pos, tt.msg, tt.pos)
+			}
+		})
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, q := range []string{`(Syrien OR Irak) AND -Fußball`, `title:raw:IS NEAR/3 "Islamischen Staat"`, `@s ONEAR/2 *krise`, `teaser:(a OR b)`} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		q, err := ParseQuery(query, map[string][]string{"s": {"Syrien", "Syria"}})
+		if err != nil {
+			var qe *QueryError
+			if !errors.As(err, &qe) || qe.Pos < 1 || qe.Pos > len([]rune(query))+1 {
+				t.Fatalf("ParseQuery(%q) = %v: not a QueryError with a position inside the query", query, err)
+			}
+			return
+		}
+		q.Eval(syriaDoc)
+	})
+}
