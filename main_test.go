@@ -576,3 +576,37 @@ func TestHeldBackItemNotLostWhenFeedDropsIt(t *testing.T) {
 		t.Errorf("the released item was alerted again (%d alerts)", n)
 	}
 }
+
+// A watcher with a query and a synonym set, as a press office writes them.
+func TestQueryWatcher(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	cfg, _ := os.ReadFile(e.config)
+	c := strings.Replace(string(cfg), "sources:\n", `synonyms:
+  syrien: [Syrien, Syria, "Arabische Republik Syrien"]
+sources:
+`, 1) + `  - name: anfrage
+    schedule: "@hourly"
+    sources: [rundschau, world]
+    query: '@syrien AND (title:Waffenruhe OR "Islamic State" OR UN NEAR/3 report) -Macron'
+    channel: "#anfrage"
+`
+	os.WriteFile(e.config, []byte(c), 0o644)
+	out := e.once("--watcher", "anfrage")
+	var got []string
+	for _, m := range e.slack.Messages() {
+		got = append(got, m.BlockText())
+	}
+	if len(got) != 2 || !strings.Contains(strings.Join(got, ""), "syrien-waffenruhe-idlib-4711.html") || !strings.Contains(strings.Join(got, ""), "un-report-syria-aid.html") {
+		t.Fatalf("query alerts:\n%s\nwant the Syria article and the UN report\n%s", strings.Join(got, "\n"), out)
+	}
+	if !strings.Contains(strings.Join(got, ""), "Waffenruhe (title)") {
+		t.Errorf("the alert should say Waffenruhe matched in the title:\n%s", strings.Join(got, "\n"))
+	}
+
+	// A broken query: its place in the YAML and in the query.
+	os.WriteFile(e.config, []byte(strings.Replace(c, "(title:Waffenruhe", "((title:Waffenruhe", 1)), 0o644)
+	code, _, stderr := e.newsbot("validate", "--config", e.config)
+	if code == 0 || !regexp.MustCompile(`config.yaml:\d+:12: watchers\[anfrage\].query: unbalanced parenthesis at 13`).MatchString(stderr) {
+		t.Errorf("validate of a broken query: exit %d\n%s", code, stderr)
+	}
+}

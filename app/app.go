@@ -57,9 +57,9 @@ var _ Store = (*sqlite.Store)(nil)
 // Watcher is a configured watcher, compiled.
 type Watcher struct {
 	config.Watcher
-	keywords *match.Matcher
-	exclude  *match.Matcher // nil when the watcher excludes nothing
-	sources  []watchers.Source
+	// query is the watchlist: any keyword, or the query, and no exclude.
+	query   *match.Query
+	sources []watchers.Source
 	// mu keeps two ticks of one watcher (the start-up one and a scheduled
 	// one) from running at once and alerting twice.
 	mu sync.Mutex
@@ -112,10 +112,14 @@ func compile(cfg *config.Config) ([]*Watcher, error) {
 		if len(problems) > 0 {
 			continue
 		}
-		w.keywords, _ = match.Compile(cw.Keywords)
-		if len(cw.Exclude) > 0 {
-			w.exclude, _ = match.Compile(cw.Exclude)
+		q, err := match.Watchlist(cw.Keywords, cw.Query, cw.Exclude, cfg.Synonyms)
+		if err != nil {
+			// The keywords were checked above: this is the query's. Say
+			// where in the YAML, and where in the query.
+			problems = append(problems, cfg.Problem(p+".query", "%v", err))
+			continue
 		}
+		w.query = q
 		for _, name := range cw.Sources {
 			s, _ := cfg.Source(name)
 			w.sources = append(w.sources, watchers.Source{Name: s.Name, URL: s.URL, Type: s.Type, Links: s.Links})

@@ -66,7 +66,7 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 		res.URL = page
 	}
 	for _, w := range ws {
-		m := w.Match(art)
+		m := w.Match(art, "")
 		if m == nil {
 			continue
 		}

@@ -354,7 +354,7 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 	if a.tooOld(art.Published) {
 		return r
 	}
-	m := w.Match(art)
+	m := w.Match(art, it.Source)
 	if m == nil {
 		return r
 	}
@@ -385,47 +385,18 @@ type Match struct {
 	Summary summary.Summary
 }
 
-// Match matches the article (in NFC, as watchers gives it) against the
-// watcher's keywords and, when it
-// matches and no exclusion does, summarizes it. It returns nil for no match.
-func (w *Watcher) Match(art *news.Article) *Match {
-	// Each field on its own, so that an alert can say where a term stands
-	// and no phrase runs from the headline into the teaser.
-	fields := [...]struct{ name, text string }{
-		{"title", art.Title}, {"teaser", art.Teaser}, {"body", strings.Join(art.Body, "\n")},
-	}
-	var hits []match.Hit
-	where := map[int][]string{} // keyword → fields
-	for _, f := range fields {
-		for _, h := range w.keywords.FindAll(f.text) {
-			if ws := where[h.Keyword]; len(ws) == 0 || ws[len(ws)-1] != f.name {
-				where[h.Keyword] = append(ws, f.name)
-			}
-			hits = append(hits, h)
-		}
-	}
-	if len(hits) == 0 {
+// Match matches the article (in NFC, as watchers gives it), listed by
+// the named source, against the watcher's watchlist and, when it matches,
+// summarizes it. It returns nil for no match.
+func (w *Watcher) Match(art *news.Article, source string) *Match {
+	r := w.query.Eval(match.Doc{
+		Title: art.Title, Teaser: art.Teaser, Body: strings.Join(art.Body, "\n"),
+		URL: art.URL, Source: source,
+	})
+	if !r.Matched {
 		return nil
 	}
-	if w.exclude != nil {
-		for _, f := range fields {
-			if len(w.exclude.FindAll(f.text)) > 0 {
-				return nil
-			}
-		}
-	}
-	find := func(s string) [][2]int {
-		var out [][2]int
-		for _, h := range w.keywords.FindAll(s) {
-			out = append(out, [2]int{h.Start, h.End})
-		}
-		return out
-	}
-	m := &Match{Terms: w.keywords.Terms(hits), Fields: map[string][]string{}, Summary: summary.Summarize(art, find)}
-	for k, ws := range where {
-		m.Fields[w.keywords.Keywords()[k]] = ws
-	}
-	return m
+	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, w.query.Highlights)}
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -59,11 +59,13 @@ type Config struct {
 	// alerting (an article without a date always may).
 	MaxAge Duration `yaml:"max_age"`
 	// Timezone is the zone schedules run in, unless one starts with CRON_TZ=.
-	Timezone string    `yaml:"timezone"`
-	Slack    Slack     `yaml:"slack"`
-	HTTP     HTTP      `yaml:"http"`
-	Sources  []Source  `yaml:"sources"`
-	Watchers []Watcher `yaml:"watchers"`
+	Timezone string `yaml:"timezone"`
+	Slack    Slack  `yaml:"slack"`
+	HTTP     HTTP   `yaml:"http"`
+	// Synonyms are named sets of terms a query refers to as @name.
+	Synonyms map[string][]string `yaml:"synonyms"`
+	Sources  []Source            `yaml:"sources"`
+	Watchers []Watcher           `yaml:"watchers"`
 
 	// Location is Timezone loaded.
 	Location *time.Location `yaml:"-"`
@@ -110,8 +112,11 @@ type Watcher struct {
 	Schedule string   `yaml:"schedule"`
 	Sources  []string `yaml:"sources"`
 	Keywords []string `yaml:"keywords"`
-	Exclude  []string `yaml:"exclude"`
-	Channel  string   `yaml:"channel"`
+	// Query is a boolean query (see package match); a watcher matches on
+	// any keyword or the query.
+	Query   string   `yaml:"query"`
+	Exclude []string `yaml:"exclude"`
+	Channel string   `yaml:"channel"`
 
 	// Cron is Schedule parsed, in the config's timezone.
 	Cron cron.Schedule `yaml:"-"`
@@ -371,6 +376,16 @@ func (c *Config) validate() Problems {
 		bad("http.parallel", "must be positive")
 	}
 
+	for name, set := range c.Synonyms {
+		if len(set) == 0 {
+			bad("synonyms."+name, "empty synonym set")
+		}
+		for j, t := range set {
+			if strings.TrimSpace(t) == "" {
+				bad(fmt.Sprintf("synonyms.%s[%d]", name, j), "empty term")
+			}
+		}
+	}
 	if len(c.Sources) == 0 {
 		bad("sources", "no sources: name at least one feed or page")
 	}
@@ -440,8 +455,8 @@ func (c *Config) validate() Problems {
 			}
 			seen[name] = true
 		}
-		if len(w.Keywords) == 0 {
-			bad(p+".keywords", "empty: give at least one keyword")
+		if len(w.Keywords) == 0 && strings.TrimSpace(w.Query) == "" {
+			bad(p+".keywords", "empty: give at least one keyword, or a query")
 		}
 		for j, k := range w.Keywords {
 			if strings.TrimSpace(k) == "" {

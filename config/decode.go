@@ -78,6 +78,27 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		v.Set(reflect.ValueOf(dur))
 	case v.Kind() == reflect.Struct:
 		d.structure(n, v, path)
+	case v.Kind() == reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.bad(n, path, "expected a mapping of names, found %s", kindName(n))
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			p := path + "." + k.Value
+			if k.Kind != yaml.ScalarNode || k.Value == "" {
+				d.bad(k, p, "expected a name")
+				continue
+			}
+			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+				d.bad(k, p, "name %q given twice", k.Value)
+			}
+			e := reflect.New(v.Type().Elem()).Elem()
+			d.value(val, e, p)
+			m.SetMapIndex(reflect.ValueOf(k.Value), e)
+		}
+		v.Set(m)
 	case v.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			d.bad(n, path, "expected a list, found %s", kindName(n))
