@@ -27,6 +27,8 @@ Usage:
   newsbot once     [--config FILE] [--watcher NAME]   check every watcher (or one) now, deliver, exit
   newsbot validate [--config FILE]                    check the config file
   newsbot check    [--config FILE] [--json] URL|FILE  show what newsbot sees in one article
+  newsbot scan     [--config FILE] [--watcher NAME] [--query Q] [--json] PATH...
+                                                      run the watchers (or a query) over saved articles
   newsbot version
 
 --config defaults to config.yaml. --verbose logs debug messages.
@@ -50,13 +52,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	cfgPath := fs.String("config", "config.yaml", "the config file")
 	verbose := fs.Bool("verbose", false, "log debug messages")
-	var watcher *string
+	var watcher, query *string
 	var asJSON *bool
 	switch cmd {
 	case "once":
 		watcher = fs.String("watcher", "", "check only this watcher")
 	case "check":
 		asJSON = fs.Bool("json", false, "print one JSON object")
+	case "scan":
+		watcher = fs.String("watcher", "", "scan for this watcher only")
+		query = fs.String("query", "", "scan for this query instead of the watchers")
+		asJSON = fs.Bool("json", false, "print one JSON object a line")
 	case "run", "validate":
 	case "version":
 		fmt.Fprintln(stdout, "newsbot", app.Version)
@@ -87,6 +93,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return check(ctx, *cfgPath, fs, pos[0], *asJSON, stdout, stderr)
+	}
+	if cmd == "scan" {
+		return scan(ctx, *cfgPath, fs, *watcher, *query, *asJSON, pos, stdout, stderr)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(stderr, "newsbot %s: unexpected argument %q\n", cmd, pos[0])
@@ -227,5 +236,82 @@ func check(ctx context.Context, cfgPath string, fs *flag.FlagSet, target string,
 			fmt.Fprintf(stdout, "  » %s\n", s)
 		}
 	}
+	return 0
+}
+
+func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query string, asJSON bool, paths []string, stdout, stderr io.Writer) int {
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "newsbot scan: give one or more files or folders")
+		return 2
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+	var ws []*app.Watcher
+	cfg, all, err := app.Load(cfgPath)
+	if err != nil && (query == "" || explicit) {
+		// An ad-hoc query needs no config; the watchers do.
+		printLoadError(stderr, err)
+		return 2
+	}
+	switch {
+	case query != "":
+		var synonyms map[string][]string
+		if cfg != nil {
+			synonyms = cfg.Synonyms
+		}
+		w, err := app.AdHoc(query, synonyms)
+		if err != nil {
+			fmt.Fprintln(stderr, "newsbot scan: query:", err)
+			return 2
+		}
+		ws = []*app.Watcher{w}
+	case watcher != "":
+		for _, w := range all {
+			if w.Name == watcher {
+				ws = append(ws, w)
+			}
+		}
+		if len(ws) == 0 {
+			fmt.Fprintf(stderr, "newsbot scan: %v: %q\n", config.ErrNoWatcher, watcher)
+			return 2
+		}
+	default:
+		ws = all
+	}
+	files, err := app.ScanFiles(paths)
+	if err != nil {
+		fmt.Fprintln(stderr, "newsbot scan:", err)
+		return 2
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	var progress func(done, total int)
+	if f, ok := stderr.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			progress = func(done, total int) {
+				if done%50 == 0 || done == total {
+					width := 30
+					n := done * width / max(total, 1)
+					fmt.Fprintf(stderr, "\r[%s%s] %d/%d files", strings.Repeat("#", n), strings.Repeat(" ", width-n), done, total)
+					if done == total {
+						fmt.Fprintln(stderr)
+					}
+				}
+			}
+		}
+	}
+	hits, failed := 0, 0
+	app.Scan(ctx, ws, files, func(h app.ScanHit) {
+		hits++
+		if asJSON {
+			enc.Encode(h)
+		} else {
+			fmt.Fprintln(stdout, app.ScanLine(h))
+		}
+	}, func(path string, err error) {
+		failed++
+		fmt.Fprintf(stderr, "newsbot scan: %s: %v\n", path, err)
+	}, progress)
+	fmt.Fprintf(stderr, "newsbot: %d files scanned, %s, %d unreadable\n", len(files), app.Plural(int64(hits), "match"), failed)
 	return 0
 }

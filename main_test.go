@@ -610,3 +610,56 @@ sources:
 		t.Errorf("validate of a broken query: exit %d\n%s", code, stderr)
 	}
 }
+
+func TestScan(t *testing.T) {
+	e := newEnv(t, "alert", "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notiz.txt"), []byte("Ein Text über Syrien.\n\nUnd über den IS."), 0o644)
+	os.WriteFile(filepath.Join(dir, "leer.txt"), []byte("Nichts von Belang."), 0o644)
+
+	code, stdout, stderr := e.newsbot("scan", "--config", e.config, "--json", "testdata/site/politik/ausland", "testdata/site/en", "testdata/site/gesellschaft/hitzesommer-duerre.html", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	type hit struct {
+		Path, Watcher string
+		Terms, Fields []string
+	}
+	var hits []hit
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var h hit
+		if err := json.Unmarshal([]byte(line), &h); err != nil {
+			t.Fatalf("not one JSON object a line: %q", line)
+		}
+		hits = append(hits, h)
+	}
+	want := map[string]string{
+		"testdata/site/politik/ausland/syrien-waffenruhe-idlib-4711.html nahost": "Syrien,IS body,title,teaser",
+		"testdata/site/en/un-report-syria-aid.html nahost":                        "IS",
+		"testdata/site/politik/ausland/macron-reform-rente.html macron":           "Emmanuel Macron,Macron",
+		filepath.Join(dir, "notiz.txt") + " nahost":                              "Syrien,IS body",
+	}
+	got := map[string]bool{}
+	for _, h := range hits {
+		key := h.Path + " " + h.Watcher
+		got[key] = true
+		if _, ok := want[key]; !ok {
+			t.Errorf("unexpected hit %+v", h)
+		}
+	}
+	for key := range want {
+		if !got[key] {
+			t.Errorf("missing hit %s\n%s", key, stdout)
+		}
+	}
+
+	// An ad-hoc query needs no config.
+	code, stdout, stderr = (&env{t: t}).newsbot("scan", "--query", `title:Waffenruhe AND Syrien NEAR/3 Idlib`, "testdata/site")
+	if code != 0 || strings.TrimSpace(stdout) != "testdata/site/politik/ausland/syrien-waffenruhe-idlib-4711.html\tquery\tWaffenruhe, Syrien, Idlib\ttitle, teaser, body" {
+		t.Errorf("ad-hoc query: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// Nothing matching is still a scan that ran.
+	if code, _, stderr := (&env{t: t}).newsbot("scan", "--query", "Grönland", "testdata/site"); code != 0 || !strings.Contains(stderr, "0 matches") {
+		t.Errorf("a scan without matches: exit %d, %s", code, stderr)
+	}
+}

@@ -75,24 +75,24 @@ func (s *Stats) Sources() (checked, failed int) {
 func (s *Stats) String() string {
 	var b strings.Builder
 	checked, failed := s.Sources()
-	b.WriteString(plural(int64(checked), "source") + " checked")
+	b.WriteString(Plural(int64(checked), "source") + " checked")
 	if failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", failed)
 	}
-	b.WriteString(", " + plural(s.New.Load(), "new item"))
+	b.WriteString(", " + Plural(s.New.Load(), "new item"))
 	if n := s.Primed.Load(); n > 0 {
 		fmt.Fprintf(&b, " (%d recorded without alerts on a first check, first_run: skip)", n)
 	}
-	b.WriteString(", " + plural(s.Matches.Load(), "match") + ", " + plural(s.Sent.Load(), "alert") + " sent")
+	b.WriteString(", " + Plural(s.Matches.Load(), "match") + ", " + Plural(s.Sent.Load(), "alert") + " sent")
 	if n := s.Pending.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d pending", n)
 	}
-	b.WriteString(", " + plural(int64(failed)+s.SendErrs.Load()+s.StoreErrs.Load(), "error"))
+	b.WriteString(", " + Plural(int64(failed)+s.SendErrs.Load()+s.StoreErrs.Load(), "error"))
 	return b.String()
 }
 
-// plural is "1 match", "2 matches", "0 errors".
-func plural(n int64, noun string) string {
+// Plural is "1 match", "2 matches", "0 errors".
+func Plural(n int64, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
