@@ -635,8 +635,8 @@ func TestScan(t *testing.T) {
 	}
 	want := map[string]string{
 		"testdata/site/politik/ausland/syrien-waffenruhe-idlib-4711.html nahost": "Syrien,IS body,title,teaser",
-		"testdata/site/en/un-report-syria-aid.html nahost":                        "IS",
-		"testdata/site/politik/ausland/macron-reform-rente.html macron":           "Emmanuel Macron,Macron",
+		"testdata/site/en/un-report-syria-aid.html nahost":                       "IS",
+		"testdata/site/politik/ausland/macron-reform-rente.html macron":          "Emmanuel Macron,Macron",
 		filepath.Join(dir, "notiz.txt") + " nahost":                              "Syrien,IS body",
 	}
 	got := map[string]bool{}
