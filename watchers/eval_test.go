@@ -17,6 +17,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"github.com/newsbot/newsbot/internal/corpus"
 	"io"
 	"math"
 	"os"
@@ -47,35 +48,7 @@ const (
 	pagesWithoutCleanFloor = 0.88
 )
 
-// corpusDir finds shared/corpus: $NEWSBOT_CORPUS, or a shared/corpus
-// folder in the working directory or one of its parents (the repository
-// lives beside shared/, so from this package it is ../../shared/corpus).
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	if d := os.Getenv("NEWSBOT_CORPUS"); d != "" {
-		if _, err := os.Stat(d); err != nil {
-			tb.Skipf("NEWSBOT_CORPUS=%s: %v", d, err)
-		}
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Skipf("no working directory: %v", err)
-	}
-	for d := wd; ; {
-		c := filepath.Join(d, "shared", "corpus")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
-	}
-	tb.Skip("evaluation corpus shared/corpus not found (set NEWSBOT_CORPUS)")
-	return ""
-}
+func corpusDir(tb testing.TB) string { return corpus.Dir(tb) }
 
 // zytePage is one page of the Zyte benchmark with its ground truth.
 type zytePage struct {
