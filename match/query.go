@@ -20,7 +20,7 @@ const (
 	FieldSource = "source"
 )
 
-var fieldOrder = []string{FieldTitle, FieldTeaser, FieldBody, FieldURL, FieldSource}
+var fieldOrder = [...]string{FieldTitle, FieldTeaser, FieldBody, FieldURL, FieldSource}
 
 // Doc is an article as a query sees it.
 type Doc struct {
@@ -67,8 +67,13 @@ func (e *QueryError) Error() string { return fmt.Sprintf("%s at %d", e.Msg, e.Po
 type Query struct {
 	root  node
 	leaf  []leaf
+	terms []Term // one per leaf, as compiled
 	m     *Matcher
-	empty bool // no terms at all: matches nothing
+	// byTerm maps a keyword index of m to the leaves it stands for: one
+	// each on its own, several when a Set shares terms between queries.
+	byTerm [][]int
+	pos    map[int]bool // leaves that count for a match (not under NOT)
+	empty  bool         // no terms at all: matches nothing
 }
 
 type leaf struct {
@@ -92,13 +97,32 @@ type Result struct {
 
 type node interface {
 	// eval says whether the node holds, and where (for proximity).
-	eval(found [][]occ) (bool, []occ)
+	eval(found map[int][]occ) (bool, []occ)
 	// positive collects the leaves that count for a match.
 	positive(neg bool, out map[int]bool)
 }
 
 type termNode struct{ leaf int }
-type orNode struct{ kids []node }
+type orNode struct {
+	kids []node
+	// terms: when every kid is a term, their leaves, so that the node
+	// looks only at the terms found, not at all its terms.
+	terms map[int]bool
+}
+
+func newOr(kids []node) orNode {
+	o := orNode{kids: kids, terms: map[int]bool{}}
+	for _, k := range kids {
+		t, ok := k.(termNode)
+		if !ok {
+			o.terms = nil
+			break
+		}
+		o.terms[t.leaf] = true
+	}
+	return o
+}
+
 type andNode struct{ kids []node }
 type notNode struct{ kid node }
 type nearNode struct {
@@ -107,7 +131,7 @@ type nearNode struct {
 	ordered bool
 }
 
-func (t termNode) eval(found [][]occ) (bool, []occ) {
+func (t termNode) eval(found map[int][]occ) (bool, []occ) {
 	return len(found[t.leaf]) > 0, found[t.leaf]
 }
 
@@ -117,7 +141,16 @@ func (t termNode) positive(neg bool, out map[int]bool) {
 	}
 }
 
-func (o orNode) eval(found [][]occ) (bool, []occ) {
+func (o orNode) eval(found map[int][]occ) (bool, []occ) {
+	if o.terms != nil {
+		var all []occ
+		for li, occs := range found {
+			if o.terms[li] {
+				all = append(all, occs...)
+			}
+		}
+		return len(all) > 0, all
+	}
 	ok := false
 	var all []occ
 	for _, k := range o.kids {
@@ -134,7 +167,7 @@ func (o orNode) positive(neg bool, out map[int]bool) {
 	}
 }
 
-func (a andNode) eval(found [][]occ) (bool, []occ) {
+func (a andNode) eval(found map[int][]occ) (bool, []occ) {
 	var all []occ
 	for _, k := range a.kids {
 		ok, occs := k.eval(found)
@@ -152,14 +185,14 @@ func (a andNode) positive(neg bool, out map[int]bool) {
 	}
 }
 
-func (n notNode) eval(found [][]occ) (bool, []occ) {
+func (n notNode) eval(found map[int][]occ) (bool, []occ) {
 	ok, _ := n.kid.eval(found)
 	return !ok, nil
 }
 
 func (n notNode) positive(neg bool, out map[int]bool) { n.kid.positive(!neg, out) }
 
-func (n nearNode) eval(found [][]occ) (bool, []occ) {
+func (n nearNode) eval(found map[int][]occ) (bool, []occ) {
 	_, as := n.a.eval(found)
 	_, bs := n.b.eval(found)
 	var spans []occ
@@ -199,49 +232,71 @@ func (q *Query) Eval(d Doc) Result {
 	if q.empty {
 		return Result{}
 	}
-	found := make([][]occ, len(q.leaf))
-	where := make([][]string, len(q.leaf))
-	for _, f := range fieldOrder {
-		text := d.field(f)
-		if text == "" {
-			continue
+	return q.eval(q.m.Scan(d))
+}
+
+// Scanned is a document's hits of a matcher, by field.
+type Scanned struct {
+	hits [len(fieldOrder)][]Hit
+}
+
+// Scan finds the matcher's keywords in every field of a document, each
+// field read once.
+func (m *Matcher) Scan(d Doc) *Scanned {
+	sc := &Scanned{}
+	for i, f := range fieldOrder {
+		if text := d.field(f); text != "" {
+			sc.hits[i] = m.FindAll(Normalize(text))
 		}
-		for _, h := range q.m.FindAll(Normalize(text)) {
-			l := q.leaf[h.Keyword]
-			if l.field != f && (l.field != "" || f == FieldURL || f == FieldSource) {
+	}
+	return sc
+}
+
+func (q *Query) eval(sc *Scanned) Result {
+	// Only the terms found are looked at, however many the query has.
+	found := map[int][]occ{}
+	where := map[int][]string{}
+	for fi, f := range fieldOrder {
+		for _, h := range sc.hits[fi] {
+			if h.Keyword >= len(q.byTerm) {
 				continue
 			}
-			found[h.Keyword] = append(found[h.Keyword], occ{f, h.FirstWord, h.LastWord})
-			if ws := where[h.Keyword]; len(ws) == 0 || ws[len(ws)-1] != f {
-				where[h.Keyword] = append(ws, f)
+			for _, li := range q.byTerm[h.Keyword] {
+				l := q.leaf[li]
+				if l.field != f && (l.field != "" || f == FieldURL || f == FieldSource) {
+					continue
+				}
+				found[li] = append(found[li], occ{f, h.FirstWord, h.LastWord})
+				if ws := where[li]; len(ws) == 0 || ws[len(ws)-1] != f {
+					where[li] = append(ws, f)
+				}
 			}
 		}
 	}
-	ok, _ := q.root.eval(found)
-	if !ok {
+	if ok, _ := q.root.eval(found); !ok {
 		return Result{}
 	}
-	pos := map[int]bool{}
-	q.root.positive(false, pos)
-	r := Result{Matched: true, Fields: map[string][]string{}}
-	seen := map[string]bool{}
-	for i, l := range q.leaf {
-		if !pos[i] || len(found[i]) == 0 {
-			continue
-		}
-		if !seen[l.text] {
-			seen[l.text] = true
-			r.Terms = append(r.Terms, l.text)
-		}
-		for _, f := range where[i] {
-			if !contains(r.Fields[l.text], f) {
-				r.Fields[l.text] = append(r.Fields[l.text], f)
-			}
+	leaves := make([]int, 0, len(found))
+	for li := range found {
+		if q.pos[li] {
+			leaves = append(leaves, li)
 		}
 	}
-	for t, fs := range r.Fields {
+	sort.Ints(leaves)
+	r := Result{Matched: true, Fields: map[string][]string{}}
+	for _, li := range leaves {
+		text := q.leaf[li].text
+		if _, dup := r.Fields[text]; !dup {
+			r.Terms = append(r.Terms, text)
+		}
+		fs := r.Fields[text]
+		for _, f := range where[li] {
+			if !contains(fs, f) {
+				fs = append(fs, f)
+			}
+		}
 		sort.Slice(fs, func(i, j int) bool { return fieldRank(fs[i]) < fieldRank(fs[j]) })
-		r.Fields[t] = fs
+		r.Fields[text] = fs
 	}
 	return r
 }
@@ -270,12 +325,17 @@ func (q *Query) Highlights(s string) [][2]int {
 	if q.empty {
 		return nil
 	}
-	pos := map[int]bool{}
-	q.root.positive(false, pos)
+	pos := q.pos
 	var out [][2]int
 	for _, h := range q.m.FindAll(s) {
-		if l := q.leaf[h.Keyword]; pos[h.Keyword] && l.field != FieldURL && l.field != FieldSource {
-			out = append(out, [2]int{h.Start, h.End})
+		if h.Keyword >= len(q.byTerm) {
+			continue
+		}
+		for _, li := range q.byTerm[h.Keyword] {
+			if l := q.leaf[li]; pos[li] && l.field != FieldURL && l.field != FieldSource {
+				out = append(out, [2]int{h.Start, h.End})
+				break
+			}
 		}
 	}
 	return out
@@ -299,21 +359,83 @@ func Watchlist(keywords []string, query string, exclude []string, synonyms map[s
 		}
 		any = append(any, n)
 	}
-	var root node = orNode{any}
+	var root node = newOr(any)
 	if len(exclude) > 0 {
 		var none []node
 		for _, k := range exclude {
 			none = append(none, b.add(k, "", CaseAuto))
 		}
-		root = andNode{[]node{root, notNode{orNode{none}}}}
+		root = andNode{[]node{root, notNode{newOr(none)}}}
 	}
-	q := &Query{root: root, leaf: b.leaves, empty: len(any) == 0}
+	q := &Query{root: root, leaf: b.leaves, terms: b.terms, pos: map[int]bool{}, empty: len(any) == 0}
+	root.positive(false, q.pos)
 	m, err := CompileTerms(b.terms)
 	if err != nil {
 		return nil, err
 	}
 	q.m = m
+	q.byTerm = make([][]int, len(b.terms))
+	for i := range b.terms {
+		q.byTerm[i] = []int{i}
+	}
 	return q, nil
+}
+
+// Set is many queries compiled into one matcher, so that a document is
+// read once, whatever the number of queries and terms; each query is then
+// evaluated on the terms found.
+type Set struct {
+	m       *Matcher
+	queries []*Query
+}
+
+// NewSet compiles the queries' terms together; a term that several
+// queries share is looked for once. The queries then match through the
+// set (Scan, then EvalScanned) as well as on their own.
+func NewSet(queries ...*Query) (*Set, error) {
+	var terms []Term
+	id := map[Term]int{}
+	byTerm := make([][][]int, len(queries))
+	for qi, q := range queries {
+		for li, t := range q.terms {
+			k, ok := id[t]
+			if !ok {
+				k = len(terms)
+				id[t] = k
+				terms = append(terms, t)
+			}
+			for len(byTerm[qi]) <= k {
+				byTerm[qi] = append(byTerm[qi], nil)
+			}
+			byTerm[qi][k] = append(byTerm[qi][k], li)
+		}
+	}
+	m, err := CompileTerms(terms)
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{m: m}
+	for qi, q := range queries {
+		c := *q
+		c.m, c.byTerm = m, byTerm[qi]
+		s.queries = append(s.queries, &c)
+	}
+	return s, nil
+}
+
+// Queries returns the set's queries, in the order given to NewSet, bound
+// to the set's matcher.
+func (s *Set) Queries() []*Query { return s.queries }
+
+// Scan reads a document once for all the set's queries.
+func (s *Set) Scan(d Doc) *Scanned { return s.m.Scan(d) }
+
+// EvalScanned evaluates a query of the set on a document the set scanned.
+func (q *Query) EvalScanned(sc *Scanned) Result {
+	if q.empty {
+		return Result{}
+	}
+	return q.eval(sc)
 }
 
 // ParseQuery compiles a query alone.
@@ -533,7 +655,7 @@ func (p *parser) or(m mods) (node, error) {
 	if len(kids) == 1 {
 		return first, nil
 	}
-	return orNode{kids}, nil
+	return newOr(kids), nil
 }
 
 func (p *parser) and(m mods) (node, error) {
@@ -642,7 +764,7 @@ func (p *parser) unary(m mods) (node, error) {
 				}
 				kids = append(kids, p.b.add(s, field, cs))
 			}
-			return orNode{kids}, nil
+			return newOr(kids), nil
 		}
 		if _, err := parse(t.text, cs); err != nil {
 			return nil, &QueryError{Pos: t.pos, Msg: fmt.Sprintf("%q: %v", t.text, err)}
