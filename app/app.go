@@ -57,8 +57,10 @@ var _ Store = (*sqlite.Store)(nil)
 // Watcher is a configured watcher, compiled.
 type Watcher struct {
 	config.Watcher
-	// query is the watchlist: any keyword, or the query, and no exclude.
+	// query is the watchlist: any keyword, or the query, and no exclude,
+	// bound to set, the matcher of all watchers' terms together.
 	query   *match.Query
+	set     *match.Set
 	sources []watchers.Source
 	// mu keeps two ticks of one watcher (the start-up one and a scheduled
 	// one) from running at once and alerting twice.
@@ -129,7 +131,27 @@ func compile(cfg *config.Config) ([]*Watcher, error) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	if err := bindSet(ws); err != nil {
+		return nil, err
+	}
 	return ws, nil
+}
+
+// bindSet compiles the watchers' watchlists into one matcher, so that an
+// article is read once, whatever the number of watchers and terms.
+func bindSet(ws []*Watcher) error {
+	qs := make([]*match.Query, len(ws))
+	for i, w := range ws {
+		qs[i] = w.query
+	}
+	set, err := match.NewSet(qs...)
+	if err != nil {
+		return err
+	}
+	for i, w := range ws {
+		w.query, w.set = set.Queries()[i], set
+	}
+	return nil
 }
 
 // Options are what main passes besides the config.

@@ -65,8 +65,9 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 	if res.URL == "" {
 		res.URL = page
 	}
+	scans := &scanCache{}
 	for _, w := range ws {
-		m := w.Match(art, "")
+		m := w.Match(art, "", scans)
 		if m == nil {
 			continue
 		}

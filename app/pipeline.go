@@ -107,13 +107,13 @@ func Plural(n int64, noun string) string {
 // watcher's alerts as soon as it is done. A failing source or watcher is
 // logged and does not stop the others.
 func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
-	run := a.fetcher.NewRun()
+	t := &tick{run: a.fetcher.NewRun(), scans: &scanCache{}}
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.checkWatcher(ctx, run, w, st)
+			a.checkWatcher(ctx, t, w, st)
 			a.Deliver(ctx, st)
 		}()
 	}
@@ -124,7 +124,7 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 // fetched, extracted, matched and summarized, and each match recorded.
 // Items held back after a passing failure are tried again; one that its
 // source no longer lists gets its last try now.
-func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, st *Stats) {
+func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	wlog := a.log.With("watcher", w.Name)
@@ -142,14 +142,14 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 	listedBy := map[string]bool{} // sources that answered
 	// Fetch all sources at once; they are then read in the config's order.
 	for _, src := range w.sources {
-		go run.List(ctx, src)
+		go t.run.List(ctx, src)
 	}
 	for _, src := range w.sources {
 		if ctx.Err() != nil {
 			return
 		}
 		log := wlog.With("source", src.Name)
-		items, err := run.List(ctx, src)
+		items, err := t.run.List(ctx, src)
 		if first := st.source(src.Name, err == nil); err != nil {
 			// A source shared by several watchers failed once: say it once.
 			if first {
@@ -190,7 +190,7 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 			log.Info("first check of source: recorded its items without alerting (first_run: skip)", "items", len(fresh))
 			continue
 		}
-		a.process(ctx, run, w, fresh, false, seen, st, wlog)
+		a.process(ctx, t, w, fresh, false, seen, st, wlog)
 		// Only a source checked to the end counts as primed.
 		if ctx.Err() == nil {
 			if err := a.store.MarkSeen(ctx, w.Name, src.Name, nil); err != nil {
@@ -208,7 +208,7 @@ func (a *App) checkWatcher(ctx context.Context, run *watchers.Run, w *Watcher, s
 		}
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i].Key() < gone[j].Key() })
-	a.process(ctx, run, w, gone, true, seen, st, wlog)
+	a.process(ctx, t, w, gone, true, seen, st, wlog)
 }
 
 // tickSeen is what one watcher's tick has done so far.
@@ -219,7 +219,7 @@ type tickSeen struct {
 
 // process examines items and records, in their order, an alert for each
 // match and the rest as seen. last: no item is held back for later.
-func (a *App) process(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item, last bool, seen *tickSeen, st *Stats, log *slog.Logger) {
+func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Item, last bool, seen *tickSeen, st *Stats, log *slog.Logger) {
 	// An item two sources list is examined once a tick.
 	var todo []news.Item
 	for _, it := range items {
@@ -234,7 +234,7 @@ func (a *App) process(ctx context.Context, run *watchers.Run, w *Watcher, items 
 	}
 	// Fetch and match concurrently, then record in the source's order,
 	// so that alerts go out in the order their articles were found.
-	results := a.examine(ctx, run, w, items, last, st)
+	results := a.examine(ctx, t, w, items, last, st)
 	var quiet []string
 	for i, r := range results {
 		if ctx.Err() != nil {
@@ -305,27 +305,27 @@ type result struct {
 
 // examine fetches, extracts, matches and summarizes items concurrently;
 // the fetcher bounds how many requests are in flight (http.parallel).
-func (a *App) examine(ctx context.Context, run *watchers.Run, w *Watcher, items []news.Item, last bool, st *Stats) []result {
+func (a *App) examine(ctx context.Context, t *tick, w *Watcher, items []news.Item, last bool, st *Stats) []result {
 	results := make([]result, len(items))
 	var wg sync.WaitGroup
 	for i, it := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = a.examineItem(ctx, run, w, it, last, st)
+			results[i] = a.examineItem(ctx, t, w, it, last, st)
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
-func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it news.Item, last bool, st *Stats) result {
+func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item, last bool, st *Stats) result {
 	r := result{keys: []string{it.Key()}}
 	if a.tooOld(it.Published) {
 		return r // not worth fetching
 	}
 	log := a.log.With("watcher", w.Name, "source", it.Source, "url", it.URL)
-	art, err := run.Article(ctx, it)
+	art, err := t.run.Article(ctx, it)
 	if err != nil {
 		if ctx.Err() != nil {
 			return result{} // cut short: leave the item unseen
@@ -354,7 +354,7 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 	if a.tooOld(art.Published) {
 		return r
 	}
-	m := w.Match(art, it.Source)
+	m := w.Match(art, it.Source, t.scans)
 	if m == nil {
 		return r
 	}
@@ -377,6 +377,34 @@ func (a *App) examineItem(ctx context.Context, run *watchers.Run, w *Watcher, it
 	return r
 }
 
+// tick is what the watchers of one tick share: each source and article is
+// fetched once, and each article read once by the matcher.
+type tick struct {
+	run   *watchers.Run
+	scans *scanCache
+}
+
+// scanCache holds the scans of a tick's articles, by their text.
+type scanCache struct{ m sync.Map }
+
+func (c *scanCache) get(set *match.Set, art *news.Article) *match.Scanned {
+	body := strings.Join(art.Body, "\n")
+	scan := func() *match.Scanned {
+		return set.Scan(match.Doc{Title: art.Title, Teaser: art.Teaser, Body: body, URL: art.URL})
+	}
+	if c == nil {
+		return scan()
+	}
+	// The same page gives the same article; a feed's fallback text differs
+	// from item to item, so the key is the text.
+	key := art.URL + "\x00" + art.Title + "\x00" + art.Teaser + "\x00" + body
+	if sc, ok := c.m.Load(key); ok {
+		return sc.(*match.Scanned)
+	}
+	sc, _ := c.m.LoadOrStore(key, scan())
+	return sc.(*match.Scanned)
+}
+
 // Match is a watcher's verdict on an article.
 type Match struct {
 	Terms []string
@@ -388,11 +416,11 @@ type Match struct {
 // Match matches the article (in NFC, as watchers gives it), listed by
 // the named source, against the watcher's watchlist and, when it matches,
 // summarizes it. It returns nil for no match.
-func (w *Watcher) Match(art *news.Article, source string) *Match {
-	r := w.query.Eval(match.Doc{
-		Title: art.Title, Teaser: art.Teaser, Body: strings.Join(art.Body, "\n"),
-		URL: art.URL, Source: source,
-	})
+// scans keeps each article's scan for one tick, so that the watchers
+// share it; nil scans nothing twice only within one call.
+func (w *Watcher) Match(art *news.Article, source string, scans *scanCache) *Match {
+	sc := scans.get(w.set, art)
+	r := w.query.EvalScanned(w.set.WithSource(sc, source))
 	if !r.Matched {
 		return nil
 	}

@@ -33,6 +33,9 @@ func AdHoc(query string, synonyms map[string][]string) (*Watcher, error) {
 	}
 	w := &Watcher{query: q}
 	w.Name = "query"
+	if err := bindSet([]*Watcher{w}); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -124,8 +127,9 @@ func Scan(ctx context.Context, ws []*Watcher, files []string, hit func(ScanHit),
 					continue
 				}
 				var hits []ScanHit
+				scans := &scanCache{} // one read of the file for all watchers
 				for _, w := range ws {
-					r := w.query.Eval(match.Doc{Title: art.Title, Teaser: art.Teaser, Body: strings.Join(art.Body, "\n"), URL: art.URL})
+					r := w.query.EvalScanned(w.set.WithSource(scans.get(w.set, art), ""))
 					if r.Matched {
 						hits = append(hits, ScanHit{Path: files[i], Watcher: w.Name, Terms: r.Terms, Fields: fieldsOf(r.Fields)})
 					}

@@ -430,6 +430,18 @@ func (s *Set) Queries() []*Query { return s.queries }
 // Scan reads a document once for all the set's queries.
 func (s *Set) Scan(d Doc) *Scanned { return s.m.Scan(d) }
 
+// WithSource returns a scan with its source field replaced: the same
+// article can be listed by several sources, so a scan of its text is shared
+// and the source's name scanned on its own.
+func (s *Set) WithSource(sc *Scanned, source string) *Scanned {
+	c := *sc
+	c.hits[len(fieldOrder)-1] = nil
+	if source != "" {
+		c.hits[len(fieldOrder)-1] = s.m.FindAll(Normalize(source))
+	}
+	return &c
+}
+
 // EvalScanned evaluates a query of the set on a document the set scanned.
 func (q *Query) EvalScanned(sc *Scanned) Result {
 	if q.empty {
