@@ -663,3 +663,33 @@ func TestScan(t *testing.T) {
 		t.Errorf("a scan without matches: exit %d, %s", code, stderr)
 	}
 }
+
+// stem: true finds the inflected forms, in the article's language.
+func TestStemWatcher(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(`slack: {channel: "#news"}
+sources: [{name: a, url: "https://rr.example/rss"}]
+watchers:
+  - {name: exakt, schedule: "@hourly", sources: [a], keywords: [Syrien, Flüchtling]}
+  - {name: stamm, schedule: "@hourly", sources: [a], keywords: [Syrien, Flüchtling], stem: true}
+`), 0o644)
+	page := filepath.Join(dir, "a.html")
+	os.WriteFile(page, []byte(`<html lang="de"><body><article><h1>Die Lage Syriens</h1>
+<p>Die Zahl der Fluechtlinge aus dem Norden des Landes ist in den vergangenen Wochen stark gestiegen, sagen Helfer.</p>
+<p>Die Vereinten Nationen fordern mehr Geld für die Versorgung der Menschen in den Lagern an der Grenze.</p></article></body></html>`), 0o644)
+	code, stdout, stderr := (&env{t: t}).newsbot("check", "--config", cfg, "--json", page)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Matches []struct {
+			Watcher string
+			Terms   []string
+		}
+	}
+	json.Unmarshal([]byte(stdout), &res)
+	if len(res.Matches) != 1 || res.Matches[0].Watcher != "stamm" || !equal(res.Matches[0].Terms, []string{"Syrien", "Flüchtling"}) {
+		t.Errorf("matches = %+v, want only the stemming watcher, with both terms", res.Matches)
+	}
+}

@@ -114,7 +114,14 @@ func compile(cfg *config.Config) ([]*Watcher, error) {
 		if len(problems) > 0 {
 			continue
 		}
-		q, err := match.Watchlist(cw.Keywords, cw.Query, cw.Exclude, cfg.Synonyms)
+		spec := match.Spec{Keywords: cw.Keywords, Query: cw.Query, Exclude: cw.Exclude, Synonyms: cfg.Synonyms}
+		if cw.Stem {
+			spec.Stem = "auto"
+			if cw.Lang != "" {
+				spec.Stem = cw.Lang
+			}
+		}
+		q, err := spec.Compile()
 		if err != nil {
 			// The keywords were checked above: this is the query's. Say
 			// where in the YAML, and where in the query.

@@ -390,14 +390,14 @@ type scanCache struct{ m sync.Map }
 func (c *scanCache) get(set *match.Set, art *news.Article) *match.Scanned {
 	body := strings.Join(art.Body, "\n")
 	scan := func() *match.Scanned {
-		return set.Scan(match.Doc{Title: art.Title, Teaser: art.Teaser, Body: body, URL: art.URL})
+		return set.Scan(match.Doc{Title: art.Title, Teaser: art.Teaser, Body: body, URL: art.URL, Lang: art.Lang})
 	}
 	if c == nil {
 		return scan()
 	}
 	// The same page gives the same article; a feed's fallback text differs
 	// from item to item, so the key is the text.
-	key := art.URL + "\x00" + art.Title + "\x00" + art.Teaser + "\x00" + body
+	key := art.URL + "\x00" + art.Lang + "\x00" + art.Title + "\x00" + art.Teaser + "\x00" + body
 	if sc, ok := c.m.Load(key); ok {
 		return sc.(*match.Scanned)
 	}
@@ -424,7 +424,8 @@ func (w *Watcher) Match(art *news.Article, source string, scans *scanCache) *Mat
 	if !r.Matched {
 		return nil
 	}
-	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, w.query.Highlights)}
+	find := func(s string) [][2]int { return w.query.HighlightsLang(s, art.Lang) }
+	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, find)}
 }
 
 func firstNonEmpty(ss ...string) string {

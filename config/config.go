@@ -116,7 +116,11 @@ type Watcher struct {
 	// any keyword or the query.
 	Query   string   `yaml:"query"`
 	Exclude []string `yaml:"exclude"`
-	Channel string   `yaml:"channel"`
+	// Stem matches words by their stems ("Syrien" finds "Syriens"), in
+	// the article's language, or in Lang when it is set.
+	Stem    bool   `yaml:"stem"`
+	Lang    string `yaml:"lang"`
+	Channel string `yaml:"channel"`
 
 	// Cron is Schedule parsed, in the config's timezone.
 	Cron cron.Schedule `yaml:"-"`
@@ -454,6 +458,14 @@ func (c *Config) validate() Problems {
 				bad(sp, "source %q named twice", name)
 			}
 			seen[name] = true
+		}
+		switch w.Lang {
+		case "", "de", "en":
+		default:
+			bad(p+".lang", "must be de or en, not %q", w.Lang)
+		}
+		if w.Lang != "" && !w.Stem {
+			bad(p+".lang", "lang sets the stemming language: it needs stem: true")
 		}
 		if len(w.Keywords) == 0 && strings.TrimSpace(w.Query) == "" {
 			bad(p+".keywords", "empty: give at least one keyword, or a query")

@@ -45,10 +45,15 @@ const (
 	CaseInsensitive
 )
 
-// Term is a keyword with its case mode.
+// Term is a keyword with its case mode and stemming.
 type Term struct {
 	Text string
 	Case Case
+	// Stem matches the term's words by their stems, so that "Syrien"
+	// finds "Syriens": "de" or "en" for that language, "auto" for the
+	// document's (see FindAllLang), "" not at all. Terms with a wildcard
+	// or in capitals only are never stemmed.
+	Stem string
 }
 
 // Matcher finds a fixed list of keywords.
@@ -64,6 +69,9 @@ type Matcher struct {
 	// Single-word keywords with a leading *, by the word ending they need.
 	suffix, suffixCase         map[string][]*pattern
 	suffixLens, suffixCaseLens []int
+	// Stemmed keywords by the stem of their first word: those of a fixed
+	// language, and those that take the document's, by language.
+	stemFixed, stemAuto map[string]map[string][]*pattern
 }
 
 type pattern struct {
@@ -74,6 +82,8 @@ type pattern struct {
 	// firstSuffix: the (only) word matches any word it ends ("*krise").
 	firstSuffix   bool
 	caseSensitive bool
+	// stems are the words' stems by language, for a stemmed keyword.
+	stems map[string][]string
 }
 
 // Compile prepares keywords for matching. It fails on a keyword that has
@@ -100,6 +110,8 @@ func CompileTerms(terms []Term) (*Matcher, error) {
 		prefixCase: map[string][]*pattern{},
 		suffix:     map[string][]*pattern{},
 		suffixCase: map[string][]*pattern{},
+		stemFixed:  map[string]map[string][]*pattern{},
+		stemAuto:   map[string]map[string][]*pattern{},
 	}
 	for i, k := range keywords {
 		p, err := parse(k, terms[i].Case)
@@ -107,6 +119,27 @@ func CompileTerms(terms []Term) (*Matcher, error) {
 			return nil, fmt.Errorf("keyword %q: %w", k, err)
 		}
 		p.keyword = i
+		if st := terms[i].Stem; st != "" && !p.caseSensitive && !p.lastPrefix && !p.firstSuffix {
+			idx, langs := m.stemFixed, []string{st}
+			if st == "auto" {
+				idx, langs = m.stemAuto, stemLangs
+			}
+			p.stems = map[string][]string{}
+			for _, lang := range langs {
+				if stemmers[lang] == nil {
+					return nil, fmt.Errorf("keyword %q: no stemmer for language %q (have: de, en)", k, lang)
+				}
+				for _, w := range p.words {
+					p.stems[lang] = append(p.stems[lang], stem(lang, w))
+				}
+				if idx[lang] == nil {
+					idx[lang] = map[string][]*pattern{}
+				}
+				first := p.stems[lang][0]
+				idx[lang][first] = append(idx[lang][first], p)
+			}
+			continue
+		}
 		if p.firstSuffix {
 			w := p.words[0]
 			if p.caseSensitive {
@@ -243,7 +276,11 @@ func tokenize(s string) []token {
 
 // FindAll returns every occurrence of every keyword in text, in text order.
 // text should be NFC (see Normalize); offsets refer to it as given.
-func (m *Matcher) FindAll(text string) []Hit {
+func (m *Matcher) FindAll(text string) []Hit { return m.FindAllLang(text, "") }
+
+// FindAllLang is FindAll for a text in the language lang ("de", "en"),
+// which keywords stemmed in the document's language ("auto") use.
+func (m *Matcher) FindAllLang(text, lang string) []Hit {
 	toks := tokenize(text)
 	words := make([]string, len(toks))
 	lower := make([]string, len(toks))
@@ -251,6 +288,7 @@ func (m *Matcher) FindAll(text string) []Hit {
 		words[i] = fold(text[t.start:t.end], false)
 		lower[i] = fold(text[t.start:t.end], true)
 	}
+	ts := &tokenStems{lower: lower}
 	var hits []Hit
 	try := func(ps []*pattern, i int) {
 		for _, p := range ps {
@@ -271,6 +309,12 @@ func (m *Matcher) FindAll(text string) []Hit {
 		forPrefixes(words[i], m.prefixCaseLens, func(pre string) { try(m.prefixCase[pre], i) })
 		forSuffixes(lower[i], m.suffixLens, func(suf string) { try(m.suffix[suf], i) })
 		forSuffixes(words[i], m.suffixCaseLens, func(suf string) { try(m.suffixCase[suf], i) })
+		for l, idx := range m.stemFixed {
+			m.tryStem(idx[ts.stem(l, i)], l, ts, i, &hits, toks)
+		}
+		if idx := m.stemAuto[lang]; idx != nil {
+			m.tryStem(idx[ts.stem(lang, i)], lang, ts, i, &hits, toks)
+		}
 	}
 	return hits
 }
@@ -286,6 +330,46 @@ func forPrefixes(w string, lens []int, f func(string)) {
 			f(w[:n])
 		}
 	}
+}
+
+// tryStem matches stemmed patterns whose first word's stem is the stem of
+// word i.
+func (m *Matcher) tryStem(ps []*pattern, lang string, ts *tokenStems, i int, hits *[]Hit, toks []token) {
+	for _, p := range ps {
+		stems := p.stems[lang]
+		if i+len(stems) > len(ts.lower) {
+			continue
+		}
+		ok := true
+		for j := 1; j < len(stems) && ok; j++ {
+			ok = ts.stem(lang, i+j) == stems[j]
+		}
+		if ok {
+			end := i + len(stems) - 1
+			*hits = append(*hits, Hit{Keyword: p.keyword, Start: toks[i].start, End: toks[end].end, FirstWord: i, LastWord: end})
+		}
+	}
+}
+
+// tokenStems stems a text's words when first needed, once per language.
+type tokenStems struct {
+	lower []string
+	by    map[string][]string
+}
+
+func (t *tokenStems) stem(lang string, i int) string {
+	if t.by == nil {
+		t.by = map[string][]string{}
+	}
+	s := t.by[lang]
+	if s == nil {
+		s = make([]string, len(t.lower))
+		t.by[lang] = s
+	}
+	if s[i] == "" {
+		s[i] = stem(lang, t.lower[i])
+	}
+	return s[i]
 }
 
 // forSuffixes calls f with each ending of w of one of the lengths (in

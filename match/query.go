@@ -25,6 +25,8 @@ var fieldOrder = [...]string{FieldTitle, FieldTeaser, FieldBody, FieldURL, Field
 // Doc is an article as a query sees it.
 type Doc struct {
 	Title, Teaser, Body, URL, Source string
+	// Lang is the document's language ("de", "en"), for stemmed terms.
+	Lang string
 }
 
 func (d Doc) field(f string) string {
@@ -246,7 +248,7 @@ func (m *Matcher) Scan(d Doc) *Scanned {
 	sc := &Scanned{}
 	for i, f := range fieldOrder {
 		if text := d.field(f); text != "" {
-			sc.hits[i] = m.FindAll(Normalize(text))
+			sc.hits[i] = m.FindAllLang(Normalize(text), d.Lang)
 		}
 	}
 	return sc
@@ -321,13 +323,17 @@ func contains(ss []string, s string) bool {
 
 // Highlights returns the byte ranges in s of the terms that count for a
 // match, for emphasis in a summary.
-func (q *Query) Highlights(s string) [][2]int {
+func (q *Query) Highlights(s string) [][2]int { return q.HighlightsLang(s, "") }
+
+// HighlightsLang is Highlights for a text in the language lang, for
+// stemmed terms.
+func (q *Query) HighlightsLang(s, lang string) [][2]int {
 	if q.empty {
 		return nil
 	}
 	pos := q.pos
 	var out [][2]int
-	for _, h := range q.m.FindAll(s) {
+	for _, h := range q.m.FindAllLang(s, lang) {
 		if h.Keyword >= len(q.byTerm) {
 			continue
 		}
@@ -347,7 +353,24 @@ func (q *Query) Highlights(s string) [][2]int {
 // refers to. A mistake in the query is a *QueryError; in a keyword, an
 // error naming the keyword.
 func Watchlist(keywords []string, query string, exclude []string, synonyms map[string][]string) (*Query, error) {
-	b := &builder{synonyms: synonyms}
+	return Spec{Keywords: keywords, Query: query, Exclude: exclude, Synonyms: synonyms}.Compile()
+}
+
+// Spec is a watchlist to compile: see Watchlist.
+type Spec struct {
+	Keywords []string
+	Query    string
+	Exclude  []string
+	Synonyms map[string][]string
+	// Stem matches terms by their stems: "de", "en", "auto" (the
+	// document's language) or "" (exact words).
+	Stem string
+}
+
+// Compile compiles the watchlist.
+func (sp Spec) Compile() (*Query, error) {
+	keywords, query, exclude := sp.Keywords, sp.Query, sp.Exclude
+	b := &builder{synonyms: sp.Synonyms, stem: sp.Stem}
 	var any []node
 	for _, k := range keywords {
 		any = append(any, b.add(k, "", CaseAuto))
@@ -460,13 +483,14 @@ func ParseQuery(query string, synonyms map[string][]string) (*Query, error) {
 
 type builder struct {
 	synonyms map[string][]string
+	stem     string
 	leaves   []leaf
 	terms    []Term
 }
 
 func (b *builder) add(text, field string, c Case) node {
 	b.leaves = append(b.leaves, leaf{text: text, field: field})
-	b.terms = append(b.terms, Term{Text: text, Case: c})
+	b.terms = append(b.terms, Term{Text: text, Case: c, Stem: b.stem})
 	return termNode{len(b.leaves) - 1}
 }
 

@@ -166,3 +166,31 @@ func FuzzParseQuery(f *testing.F) {
 		q.Eval(syriaDoc)
 	})
 }
+
+func TestStem(t *testing.T) {
+	tests := []struct {
+		spec  Spec
+		doc   Doc
+		match bool
+	}{
+		{Spec{Keywords: []string{"Syrien"}, Stem: "de"}, Doc{Body: "Die Lage Syriens bleibt offen."}, true},
+		{Spec{Keywords: []string{"Syrien"}}, Doc{Body: "Die Lage Syriens bleibt offen."}, false},
+		{Spec{Keywords: []string{"Flüchtling"}, Stem: "de"}, Doc{Body: "Viele Fluechtlinge kamen."}, true},
+		{Spec{Keywords: []string{"Islamischer Staat"}, Stem: "de"}, Doc{Body: "Kämpfer des Islamischen Staates"}, true},
+		{Spec{Keywords: []string{"refugee"}, Stem: "auto"}, Doc{Body: "Thousands of refugees arrived.", Lang: "en"}, true},
+		{Spec{Keywords: []string{"refugee"}, Stem: "auto"}, Doc{Body: "Thousands of refugees arrived."}, false}, // language unknown: exact words
+		{Spec{Keywords: []string{"IS"}, Stem: "de"}, Doc{Body: "ISIS und Islam"}, false},                       // capitals: never stemmed
+		{Spec{Keywords: []string{"IS"}, Stem: "de"}, Doc{Body: "die IS-Miliz"}, true},
+		{Spec{Query: `Syrien NEAR/2 Krisen`, Stem: "de"}, Doc{Body: "Syriens Krise"}, true},
+		{Spec{Keywords: []string{"Syri*"}, Stem: "de"}, Doc{Body: "syrischen"}, true}, // wildcards as written
+	}
+	for _, tt := range tests {
+		q, err := tt.spec.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := q.Eval(tt.doc).Matched; got != tt.match {
+			t.Errorf("%+v on %q: matched %v, want %v", tt.spec, tt.doc.Body, got, tt.match)
+		}
+	}
+}
