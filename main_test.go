@@ -693,3 +693,28 @@ watchers:
 		t.Errorf("matches = %+v, want only the stemming watcher, with both terms", res.Matches)
 	}
 }
+
+// A keyword that is also a class name or an attribute of the page's
+// markup never matches the markup.
+func TestMarkupNotMatched(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(`slack: {channel: "#news"}
+sources: [{name: a, url: "https://rr.example/rss"}]
+watchers:
+  - {name: w, schedule: "@hourly", sources: [a], keywords: [syrien, IS, teaser, article]}
+`), 0o644)
+	page := filepath.Join(dir, "a.html")
+	os.WriteFile(page, []byte(`<html lang="de"><head><meta name="keywords" content="syrien, IS"></head>
+<body class="syrien"><article class="article syrien" id="IS" data-topic="syrien">
+<h1 class="IS">Die Lage im Land</h1><p class="teaser">Die Zahl der Menschen auf der Flucht ist in den vergangenen Wochen stark gestiegen, sagen Helfer.</p>
+<p title="syrien">Die Vereinten Nationen fordern mehr Geld für die Versorgung der Menschen in den Lagern an der Grenze.</p>
+<img alt="" src="/img/syrien.jpg"></article></body></html>`), 0o644)
+	code, stdout, stderr := (&env{t: t}).newsbot("check", "--config", cfg, "--json", page)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `"matches": []`) {
+		t.Errorf("markup matched:\n%s", stdout)
+	}
+}
