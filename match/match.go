@@ -309,8 +309,10 @@ func (m *Matcher) FindAllLang(text, lang string) []Hit {
 		forPrefixes(words[i], m.prefixCaseLens, func(pre string) { try(m.prefixCase[pre], i) })
 		forSuffixes(lower[i], m.suffixLens, func(suf string) { try(m.suffix[suf], i) })
 		forSuffixes(words[i], m.suffixCaseLens, func(suf string) { try(m.suffixCase[suf], i) })
-		for l, idx := range m.stemFixed {
-			m.tryStem(idx[ts.stem(l, i)], l, ts, i, &hits, toks)
+		if len(m.stemFixed) > 0 {
+			for l, idx := range m.stemFixed {
+				m.tryStem(idx[ts.stem(l, i)], l, ts, i, &hits, toks)
+			}
 		}
 		if idx := m.stemAuto[lang]; idx != nil {
 			m.tryStem(idx[ts.stem(lang, i)], lang, ts, i, &hits, toks)
