@@ -97,10 +97,19 @@ func Load(path string) (*config.Config, []*Watcher, error) {
 
 func compile(cfg *config.Config) ([]*Watcher, error) {
 	var problems config.Problems
+	// Every synonym set's terms, used or not.
+	for name, set := range cfg.Synonyms {
+		for j, t := range set {
+			if _, err := match.Compile([]string{t}); err != nil {
+				problems = append(problems, cfg.Problem(fmt.Sprintf("synonyms.%s[%d]", name, j), "%v", err))
+			}
+		}
+	}
 	var ws []*Watcher
 	for i, cw := range cfg.Watchers {
 		p := cfg.WatcherPath(i)
 		w := &Watcher{Watcher: cw}
+		before := len(problems)
 		for j, k := range cw.Keywords {
 			if _, err := match.Compile([]string{k}); err != nil {
 				problems = append(problems, cfg.Problem(fmt.Sprintf("%s.keywords[%d]", p, j), "%v", err))
@@ -111,7 +120,7 @@ func compile(cfg *config.Config) ([]*Watcher, error) {
 				problems = append(problems, cfg.Problem(fmt.Sprintf("%s.exclude[%d]", p, j), "%v", err))
 			}
 		}
-		if len(problems) > 0 {
+		if len(problems) > before {
 			continue
 		}
 		spec := match.Spec{Keywords: cw.Keywords, Query: cw.Query, Exclude: cw.Exclude, Synonyms: cfg.Synonyms}

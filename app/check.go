@@ -72,6 +72,9 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 			continue
 		}
 		cm := CheckMatch{Watcher: w.Name, Terms: m.Terms, Fields: m.Fields, Summary: m.Summary.Text}
+		if cm.Terms == nil {
+			cm.Terms = []string{}
+		}
 		for _, s := range m.Summary.Snippets {
 			cm.Snippets = append(cm.Snippets, s.Text)
 		}

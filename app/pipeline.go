@@ -424,7 +424,7 @@ func (w *Watcher) Match(art *news.Article, source string, scans *scanCache) *Mat
 	if !r.Matched {
 		return nil
 	}
-	find := func(s string) [][2]int { return w.query.HighlightsLang(s, art.Lang) }
+	find := func(s string) [][2]int { return w.query.Highlights(r, s, art.Lang) }
 	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, find)}
 }
 

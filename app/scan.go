@@ -46,7 +46,10 @@ func ScanFiles(paths []string) ([]string, error) {
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			// A missing path is one file that cannot be read, not the end
+			// of the scan: ReadArticle will say so.
+			files = append(files, p)
+			continue
 		}
 		if !info.IsDir() {
 			files = append(files, p)
@@ -99,7 +102,7 @@ func ReadArticle(path string) (*news.Article, error) {
 			body = append(body, p)
 		}
 	}
-	return &news.Article{Body: body}, nil
+	return &news.Article{Body: body, Lang: watchers.GuessLang(strings.Join(body, " "))}, nil
 }
 
 // Scan runs the watchers over saved articles and calls hit for each file a
@@ -131,7 +134,14 @@ func Scan(ctx context.Context, ws []*Watcher, files []string, hit func(ScanHit),
 				for _, w := range ws {
 					r := w.query.EvalScanned(w.set.WithSource(scans.get(w.set, art), ""))
 					if r.Matched {
-						hits = append(hits, ScanHit{Path: files[i], Watcher: w.Name, Terms: r.Terms, Fields: fieldsOf(r.Fields)})
+						h := ScanHit{Path: files[i], Watcher: w.Name, Terms: r.Terms, Fields: fieldsOf(r.Fields)}
+						if h.Terms == nil {
+							h.Terms = []string{}
+						}
+						if h.Fields == nil {
+							h.Fields = []string{}
+						}
+						hits = append(hits, h)
 					}
 				}
 				results[i] <- result{hits: hits}

@@ -72,6 +72,10 @@ type Matcher struct {
 	// Stemmed keywords by the stem of their first word: those of a fixed
 	// language, and those that take the document's, by language.
 	stemFixed, stemAuto map[string]map[string][]*pattern
+	// autoExact holds the stemmed-in-the-document's-language keywords by
+	// their exact first word, for documents in a language with no stemmer:
+	// stemming only ever adds matches.
+	autoExact map[string][]*pattern
 }
 
 type pattern struct {
@@ -112,6 +116,7 @@ func CompileTerms(terms []Term) (*Matcher, error) {
 		suffixCase: map[string][]*pattern{},
 		stemFixed:  map[string]map[string][]*pattern{},
 		stemAuto:   map[string]map[string][]*pattern{},
+		autoExact:  map[string][]*pattern{},
 	}
 	for i, k := range keywords {
 		p, err := parse(k, terms[i].Case)
@@ -123,6 +128,7 @@ func CompileTerms(terms []Term) (*Matcher, error) {
 			idx, langs := m.stemFixed, []string{st}
 			if st == "auto" {
 				idx, langs = m.stemAuto, stemLangs
+				m.autoExact[p.words[0]] = append(m.autoExact[p.words[0]], p)
 			}
 			p.stems = map[string][]string{}
 			for _, lang := range langs {
@@ -281,6 +287,7 @@ func (m *Matcher) FindAll(text string) []Hit { return m.FindAllLang(text, "") }
 // FindAllLang is FindAll for a text in the language lang ("de", "en"),
 // which keywords stemmed in the document's language ("auto") use.
 func (m *Matcher) FindAllLang(text, lang string) []Hit {
+	lang = langCode(lang)
 	toks := tokenize(text)
 	words := make([]string, len(toks))
 	lower := make([]string, len(toks))
@@ -316,6 +323,8 @@ func (m *Matcher) FindAllLang(text, lang string) []Hit {
 		}
 		if idx := m.stemAuto[lang]; idx != nil {
 			m.tryStem(idx[ts.stem(lang, i)], lang, ts, i, &hits, toks)
+		} else if len(m.autoExact) > 0 {
+			try(m.autoExact[lower[i]], i)
 		}
 	}
 	return hits
@@ -332,6 +341,14 @@ func forPrefixes(w string, lens []int, f func(string)) {
 			f(w[:n])
 		}
 	}
+}
+
+// langCode turns "de-DE" or "EN" into "de" or "en".
+func langCode(lang string) string {
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	return strings.ToLower(lang)
 }
 
 // tryStem matches stemmed patterns whose first word's stem is the stem of

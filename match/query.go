@@ -86,6 +86,7 @@ type leaf struct {
 type occ struct {
 	field       string
 	first, last int // word indexes
+	leaf        int // the term found there; -1 for a NEAR's span
 }
 
 // Result is a query's verdict on a document.
@@ -95,11 +96,13 @@ type Result struct {
 	// NOT), in the query's order; Fields says where each was found.
 	Terms  []string
 	Fields map[string][]string
+	leaves map[int]bool // the leaves of Terms
 }
 
 type node interface {
-	// eval says whether the node holds, and where (for proximity).
-	eval(found map[int][]occ) (bool, []occ)
+	// eval says whether the node holds, where (spans, for proximity), and
+	// on what evidence: the occurrences of terms that made it hold.
+	eval(found map[int][]occ) (ok bool, spans, evidence []occ)
 	// positive collects the leaves that count for a match.
 	positive(neg bool, out map[int]bool)
 }
@@ -133,8 +136,9 @@ type nearNode struct {
 	ordered bool
 }
 
-func (t termNode) eval(found map[int][]occ) (bool, []occ) {
-	return len(found[t.leaf]) > 0, found[t.leaf]
+func (t termNode) eval(found map[int][]occ) (bool, []occ, []occ) {
+	occs := found[t.leaf]
+	return len(occs) > 0, occs, occs
 }
 
 func (t termNode) positive(neg bool, out map[int]bool) {
@@ -143,24 +147,26 @@ func (t termNode) positive(neg bool, out map[int]bool) {
 	}
 }
 
-func (o orNode) eval(found map[int][]occ) (bool, []occ) {
+func (o orNode) eval(found map[int][]occ) (bool, []occ, []occ) {
+	var all []occ
 	if o.terms != nil {
-		var all []occ
 		for li, occs := range found {
 			if o.terms[li] {
 				all = append(all, occs...)
 			}
 		}
-		return len(all) > 0, all
+		return len(all) > 0, all, all
 	}
 	ok := false
-	var all []occ
+	var ev []occ
 	for _, k := range o.kids {
-		kok, occs := k.eval(found)
-		ok = ok || kok
-		all = append(all, occs...)
+		if kok, spans, kev := k.eval(found); kok {
+			ok = true
+			all = append(all, spans...)
+			ev = append(ev, kev...)
+		}
 	}
-	return ok, all
+	return ok, all, ev
 }
 
 func (o orNode) positive(neg bool, out map[int]bool) {
@@ -169,16 +175,17 @@ func (o orNode) positive(neg bool, out map[int]bool) {
 	}
 }
 
-func (a andNode) eval(found map[int][]occ) (bool, []occ) {
-	var all []occ
+func (a andNode) eval(found map[int][]occ) (bool, []occ, []occ) {
+	var all, ev []occ
 	for _, k := range a.kids {
-		ok, occs := k.eval(found)
+		ok, spans, kev := k.eval(found)
 		if !ok {
-			return false, nil
+			return false, nil, nil
 		}
-		all = append(all, occs...)
+		all = append(all, spans...)
+		ev = append(ev, kev...)
 	}
-	return true, all
+	return true, all, ev
 }
 
 func (a andNode) positive(neg bool, out map[int]bool) {
@@ -187,28 +194,38 @@ func (a andNode) positive(neg bool, out map[int]bool) {
 	}
 }
 
-func (n notNode) eval(found map[int][]occ) (bool, []occ) {
-	ok, _ := n.kid.eval(found)
-	return !ok, nil
+func (n notNode) eval(found map[int][]occ) (bool, []occ, []occ) {
+	ok, _, _ := n.kid.eval(found)
+	return !ok, nil, nil
 }
 
 func (n notNode) positive(neg bool, out map[int]bool) { n.kid.positive(!neg, out) }
 
-func (n nearNode) eval(found map[int][]occ) (bool, []occ) {
-	_, as := n.a.eval(found)
-	_, bs := n.b.eval(found)
+func (n nearNode) eval(found map[int][]occ) (bool, []occ, []occ) {
+	_, as, aev := n.a.eval(found)
+	_, bs, bev := n.b.eval(found)
 	var spans []occ
 	for _, a := range as {
 		for _, b := range bs {
-			if a.field != b.field {
+			if a.field != b.field || a.first == b.first && a.last == b.last { // a word is not near itself
 				continue
 			}
 			if gap, ok := n.gap(a, b); ok && gap <= n.n {
-				spans = append(spans, occ{a.field, min(a.first, b.first), max(a.last, b.last)})
+				spans = append(spans, occ{field: a.field, first: min(a.first, b.first), last: max(a.last, b.last), leaf: -1})
 			}
 		}
 	}
-	return len(spans) > 0, spans
+	// The evidence is what stands inside a qualifying span.
+	var ev []occ
+	for _, e := range append(aev, bev...) {
+		for _, sp := range spans {
+			if e.field == sp.field && e.first >= sp.first && e.last <= sp.last {
+				ev = append(ev, e)
+				break
+			}
+		}
+	}
+	return len(spans) > 0, spans, ev
 }
 
 // gap is the number of words between a and b; ordered: a must come first.
@@ -257,7 +274,6 @@ func (m *Matcher) Scan(d Doc) *Scanned {
 func (q *Query) eval(sc *Scanned) Result {
 	// Only the terms found are looked at, however many the query has.
 	found := map[int][]occ{}
-	where := map[int][]string{}
 	for fi, f := range fieldOrder {
 		for _, h := range sc.hits[fi] {
 			if h.Keyword >= len(q.byTerm) {
@@ -268,25 +284,29 @@ func (q *Query) eval(sc *Scanned) Result {
 				if l.field != f && (l.field != "" || f == FieldURL || f == FieldSource) {
 					continue
 				}
-				found[li] = append(found[li], occ{f, h.FirstWord, h.LastWord})
-				if ws := where[li]; len(ws) == 0 || ws[len(ws)-1] != f {
-					where[li] = append(ws, f)
-				}
+				found[li] = append(found[li], occ{field: f, first: h.FirstWord, last: h.LastWord, leaf: li})
 			}
 		}
 	}
-	if ok, _ := q.root.eval(found); !ok {
+	ok, _, evidence := q.root.eval(found)
+	if !ok {
 		return Result{}
 	}
-	leaves := make([]int, 0, len(found))
-	for li := range found {
-		if q.pos[li] {
-			leaves = append(leaves, li)
+	// Report what made the match: the terms of the evidence, and where.
+	where := map[int][]string{}
+	for _, e := range evidence {
+		if e.leaf >= 0 && q.pos[e.leaf] && !contains(where[e.leaf], e.field) {
+			where[e.leaf] = append(where[e.leaf], e.field)
 		}
 	}
+	leaves := make([]int, 0, len(where))
+	for li := range where {
+		leaves = append(leaves, li)
+	}
 	sort.Ints(leaves)
-	r := Result{Matched: true, Fields: map[string][]string{}}
+	r := Result{Matched: true, Terms: []string{}, Fields: map[string][]string{}, leaves: map[int]bool{}}
 	for _, li := range leaves {
+		r.leaves[li] = true
 		text := q.leaf[li].text
 		if _, dup := r.Fields[text]; !dup {
 			r.Terms = append(r.Terms, text)
@@ -321,24 +341,16 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-// Highlights returns the byte ranges in s of the terms that count for a
-// match, for emphasis in a summary.
-func (q *Query) Highlights(s string) [][2]int { return q.HighlightsLang(s, "") }
-
-// HighlightsLang is Highlights for a text in the language lang, for
-// stemmed terms.
-func (q *Query) HighlightsLang(s, lang string) [][2]int {
-	if q.empty {
-		return nil
-	}
-	pos := q.pos
+// Highlights returns the byte ranges in s, a text in the language lang,
+// of the terms that made the result, for emphasis in a summary.
+func (q *Query) Highlights(r Result, s, lang string) [][2]int {
 	var out [][2]int
 	for _, h := range q.m.FindAllLang(s, lang) {
 		if h.Keyword >= len(q.byTerm) {
 			continue
 		}
 		for _, li := range q.byTerm[h.Keyword] {
-			if l := q.leaf[li]; pos[li] && l.field != FieldURL && l.field != FieldSource {
+			if l := q.leaf[li]; r.leaves[li] && l.field != FieldURL && l.field != FieldSource {
 				out = append(out, [2]int{h.Start, h.End})
 				break
 			}
@@ -379,6 +391,11 @@ func (sp Spec) Compile() (*Query, error) {
 		n, err := b.parse(query)
 		if err != nil {
 			return nil, err
+		}
+		pos := map[int]bool{}
+		n.positive(false, pos)
+		if len(pos) == 0 {
+			return nil, &QueryError{Pos: 1, Msg: "nothing to match, only NOT: a query needs a term that must be there"}
 		}
 		any = append(any, n)
 	}
@@ -460,7 +477,15 @@ func (s *Set) WithSource(sc *Scanned, source string) *Scanned {
 	c := *sc
 	c.hits[len(fieldOrder)-1] = nil
 	if source != "" {
-		c.hits[len(fieldOrder)-1] = s.m.FindAll(Normalize(source))
+		// A source's name is an identifier: a term matches all of it
+		// ("faz" is not "faz-politik").
+		name := Normalize(source)
+		last := len(tokenize(name)) - 1
+		for _, h := range s.m.FindAll(name) {
+			if h.FirstWord == 0 && h.LastWord == last {
+				c.hits[len(fieldOrder)-1] = append(c.hits[len(fieldOrder)-1], h)
+			}
+		}
 	}
 	return &c
 }
@@ -548,6 +573,8 @@ func lex(q string) ([]qtoken, error) {
 			i++
 		}
 		// Modifiers: title:, raw:, … before a term, a phrase or a group.
+		// After a field, only raw: and nocase: are modifiers; the rest is
+		// the term, so that url:https://… means what it says.
 		for {
 			j := i
 			for j < len(rs) && unicode.IsLetter(rs[j]) {
@@ -563,14 +590,26 @@ func lex(q string) ([]qtoken, error) {
 					return nil, &QueryError{Pos: i + 1, Msg: "two fields on one term"}
 				}
 				t.field = mod
-			case "raw":
-				t.cs = CaseSensitive
-			case "nocase":
-				t.cs = CaseInsensitive
+			case "raw", "nocase":
+				c := CaseSensitive
+				if mod == "nocase" {
+					c = CaseInsensitive
+				}
+				if t.cs != CaseAuto && t.cs != c {
+					return nil, &QueryError{Pos: i + 1, Msg: "raw: and nocase: on one term"}
+				}
+				t.cs = c
 			default:
+				if t.field != "" {
+					goto term // the term itself has a colon
+				}
 				return nil, &QueryError{Pos: i + 1, Msg: fmt.Sprintf("unknown field %q (fields: title, teaser, body, url, source; modes: raw, nocase)", mod)}
 			}
 			i = j + 1
+		}
+	term:
+		if i < len(rs) && rs[i] == '-' && !t.minus && (t.field != "" || t.cs != CaseAuto) {
+			return nil, &QueryError{Pos: i + 1, Msg: "put - before the field, as in -title:term"}
 		}
 		if i < len(rs) && rs[i] == '(' {
 			if t.minus {
@@ -618,9 +657,10 @@ func lex(q string) ([]qtoken, error) {
 					toks = append(toks, qtoken{kind: tNot, pos: pos})
 					continue
 				}
-				if m := nearRe.FindStringSubmatch(t.text); m != nil {
-					if m[2] == "" {
-						return nil, &QueryError{Pos: pos, Msg: m[1] + " needs a distance in words, as in " + m[1] + "/5"}
+				if m := nearRe.FindStringSubmatch(t.text); m != nil || strings.HasPrefix(t.text, "NEAR/") || strings.HasPrefix(t.text, "ONEAR/") {
+					if m == nil || m[2] == "" {
+						op, _, _ := strings.Cut(t.text, "/")
+						return nil, &QueryError{Pos: pos, Msg: op + " needs a distance in words, as in " + op + "/5"}
 					}
 					n, _ := strconv.Atoi(m[2])
 					toks = append(toks, qtoken{kind: tNear, pos: pos, n: n, ordered: m[1] == "ONEAR"})
@@ -770,6 +810,9 @@ func (p *parser) unary(m mods) (node, error) {
 		}
 		if t.cs != CaseAuto {
 			inner.cs = t.cs
+		}
+		if p.peek().kind == tRParen {
+			return nil, &QueryError{Pos: t.pos, Msg: "empty group"}
 		}
 		n, err := p.or(inner)
 		if err != nil {

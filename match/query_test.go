@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -191,6 +192,69 @@ func TestStem(t *testing.T) {
 		}
 		if got := q.Eval(tt.doc).Matched; got != tt.match {
 			t.Errorf("%+v on %q: matched %v, want %v", tt.spec, tt.doc.Body, got, tt.match)
+		}
+	}
+}
+
+func TestQueryReview(t *testing.T) {
+	// What made the match, and only that, is reported.
+	for _, tt := range []struct {
+		query  string
+		terms  []string
+		fields map[string][]string
+	}{
+		{`(Putin NEAR/0 Assad) OR Moskau`, []string{"Moskau"}, map[string][]string{"Moskau": {"body"}}},
+		{`(Putin AND Bundesliga) OR Moskau`, []string{"Moskau"}, map[string][]string{"Moskau": {"body"}}},
+		{`Syrien NEAR/0 gilt`, []string{"Syrien", "gilt"}, map[string][]string{"Syrien": {"teaser"}, "gilt": {"teaser"}}},
+		{`url:https://rr.example/politik`, []string{"https://rr.example/politik"}, map[string][]string{"https://rr.example/politik": {"url"}}},
+	} {
+		q, err := ParseQuery(tt.query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := q.Eval(syriaDoc)
+		if !reflect.DeepEqual(r.Terms, tt.terms) || !reflect.DeepEqual(r.Fields, tt.fields) {
+			t.Errorf("%s: terms %q fields %v, want %q %v", tt.query, r.Terms, r.Fields, tt.terms, tt.fields)
+		}
+	}
+	// A word is not near itself.
+	q, _ := ParseQuery(`Moskau NEAR/5 Moskau`, nil)
+	if q.Eval(syriaDoc).Matched {
+		t.Error("one Moskau matched Moskau NEAR/5 Moskau")
+	}
+	// source: is the whole name.
+	for src, want := range map[string]bool{"faz": true, "faz-politik": false} {
+		q, _ := ParseQuery(`source:faz`, nil)
+		set, _ := NewSet(q)
+		if got := set.Queries()[0].EvalScanned(set.WithSource(set.Scan(Doc{}), src)).Matched; got != want {
+			t.Errorf("source:faz on source %q: %v, want %v", src, got, want)
+		}
+	}
+	// Stemming in an unknown language falls back to exact words.
+	sq, _ := Spec{Query: "Syrien", Stem: "auto"}.Compile()
+	for _, lang := range []string{"", "fr", "de-DE"} {
+		if !sq.Eval(Doc{Body: "Syrien", Lang: lang}).Matched {
+			t.Errorf("stem auto, lang %q: the exact word did not match", lang)
+		}
+	}
+	// Errors.
+	for query, msg := range map[string]string{
+		`NOT Fußball`:     "nothing to match, only NOT",
+		`a NEAR/ b`:       "NEAR needs a distance",
+		`()`:              "empty group",
+		`title:-a`:        "put - before the field",
+		`raw:nocase:IS`:   "raw: and nocase: on one term",
+		`Syrien -Fußball`: "",
+	} {
+		_, err := ParseQuery(query, nil)
+		if msg == "" {
+			if err != nil {
+				t.Errorf("%s: %v", query, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: error %v, want %q", query, err, msg)
 		}
 	}
 }

@@ -15,6 +15,9 @@ var stopwords = map[string]string{
 	"be": "en", "from": "en", "have": "en", "has": "en", "which": "en", "their": "en",
 }
 
+// GuessLang tells German ("de") from English ("en") text; see guessLang.
+func GuessLang(text string) string { return guessLang(text) }
+
 // guessLang tells German ("de") from English ("en") text by its most
 // frequent words, for pages and feeds that do not say their language. It
 // returns "" when the text is too short or neither wins clearly.

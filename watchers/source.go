@@ -276,8 +276,12 @@ func (r *Run) Article(ctx context.Context, item news.Item) (*news.Article, error
 }
 
 func fromFeed(item news.Item) *news.Article {
+	lang := item.Lang
+	if lang == "" {
+		lang = guessLang(item.Title + " " + item.Description)
+	}
 	return &news.Article{
 		URL: item.URL, Title: item.Title, Teaser: item.Description,
-		Lang: item.Lang, Published: item.Published, FromFeed: true,
+		Lang: lang, Published: item.Published, FromFeed: true,
 	}
 }
