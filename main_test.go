@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/internal/testsite"
@@ -25,6 +26,7 @@ slack:
   token: {{TOKEN}}
   api_url: {{SLACK}}
   channel: "#news"
+  pace: 10ms
 sources:
   - name: rundschau
     url: {{BASE}}/rss/politik.xml
@@ -716,5 +718,54 @@ watchers:
 	}
 	if !strings.Contains(stdout, `"matches": []`) {
 		t.Errorf("markup matched:\n%s", stdout)
+	}
+}
+
+// Each channel gets at most one message a second (slack.pace), so that
+// Slack's rate limit is the exception; other channels do not wait.
+func TestPacing(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	cfg, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "pace: 10ms", "pace: 300ms", 1)), 0o644)
+	e.once("--watcher", "nahost")
+	var last time.Time
+	n := 0
+	for _, m := range e.slack.Messages() {
+		if m.Channel != "#nahost" {
+			continue
+		}
+		if n > 0 && m.At.Sub(last) < 290*time.Millisecond {
+			t.Errorf("two messages to #nahost %v apart, want at least the pace of 300ms", m.At.Sub(last))
+		}
+		last = m.At
+		n++
+	}
+	if n != 3 {
+		t.Errorf("%d alerts to #nahost, want 3", n)
+	}
+}
+
+// mention and mention_on: an alert notifies whom the watcher names, and
+// only for the terms it names.
+func TestMentions(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	cfg, _ := os.ReadFile(e.config)
+	c := strings.Replace(string(cfg), `    keywords: [Syrien, IS, "Islamischer Staat"]
+    channel: "#nahost"`, `    keywords: [Syrien, IS, "Islamischer Staat"]
+    channel: "#nahost"
+    mention: ["@here", U0123ABC, "<!subteam^S42>"]
+    mention_on: [Syrien]`, 1)
+	os.WriteFile(e.config, []byte(c), 0o644)
+	e.once("--watcher", "nahost")
+	for _, m := range e.slack.Messages() {
+		syria := strings.Contains(m.BlockText(), "Syrien") && strings.Contains(m.BlockText(), "matched: Syrien")
+		mentioned := strings.HasPrefix(m.Text, "<!here> <@U0123ABC> <!subteam^S42> ") && strings.Contains(m.BlockText(), "<!here> <@U0123ABC> <!subteam^S42> *<")
+		if syria != mentioned {
+			t.Errorf("matched Syrien: %v, mentions: %v\n%s\n%s", syria, mentioned, m.Text, m.BlockText())
+		}
+	}
+	os.WriteFile(e.config, []byte(strings.Replace(c, "U0123ABC", "someone", 1)), 0o644)
+	if code, _, stderr := e.newsbot("validate", "--config", e.config); code == 0 || !strings.Contains(stderr, `watchers[nahost].mention[1]: "someone" is not a mention`) {
+		t.Errorf("validate of a bad mention: exit %d, %s", code, stderr)
 	}
 }

@@ -195,11 +195,13 @@ type App struct {
 	stopSending string
 	// channelWait holds back channels that failed, until the time given.
 	channelWait map[string]time.Time
+	// lastPost is when each channel was last sent to, for pacing.
+	lastPost map[string]time.Time
 }
 
 // New opens the store and the notifier for a loaded config.
 func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (*App, error) {
-	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, channelWait: map[string]time.Time{}}
+	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, channelWait: map[string]time.Time{}, lastPost: map[string]time.Time{}}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}

@@ -69,7 +69,15 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			}
 			continue // another process is sending it
 		}
+		// Pace the channel: Slack takes about one message a second.
+		if wait := time.Until(a.lastPost[al.Channel].Add(time.Duration(a.cfg.Slack.Pace))); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+			}
+		}
 		ts, err := a.send(ctx, al)
+		a.lastPost[al.Channel] = time.Now()
 		// Record what happened even if a signal came meanwhile.
 		rctx := context.WithoutCancel(ctx)
 		switch {

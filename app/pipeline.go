@@ -373,6 +373,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		Found:     a.now(),
 		Lang:      art.Lang,
 		FromFeed:  art.FromFeed,
+		Mentions:  w.mentions(m.Terms),
 	}
 	return r
 }
@@ -382,6 +383,31 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 type tick struct {
 	run   *watchers.Run
 	scans *scanCache
+}
+
+// mentions are who an alert with these terms notifies.
+func (w *Watcher) mentions(terms []string) []string {
+	if len(w.Mention) == 0 {
+		return nil
+	}
+	if len(w.MentionOn) > 0 {
+		on := false
+		for _, t := range terms {
+			for _, o := range w.MentionOn {
+				on = on || t == o
+			}
+		}
+		if !on {
+			return nil
+		}
+	}
+	var out []string
+	for _, m := range w.Mention {
+		if mk, ok := config.MentionMarkup(m); ok {
+			out = append(out, mk)
+		}
+	}
+	return out
 }
 
 // scanCache holds the scans of a tick's articles, by their text.

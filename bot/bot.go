@@ -157,6 +157,9 @@ func Blocks(a *news.Alert) []slack.Block {
 	if a.URL != "" {
 		head = fmt.Sprintf("*<%s|%s>*", escapeURL(a.URL), Escape(title))
 	}
+	if len(a.Mentions) > 0 {
+		head = strings.Join(a.Mentions, " ") + " " + head
+	}
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil)}
 	if a.Summary != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(bold(a.Summary, a.Marks, MaxSectionText)), nil, nil))
@@ -201,8 +204,11 @@ func Matched(a *news.Alert) string {
 // Fallback is the alert's plain text, for notifications and clients that
 // show no blocks.
 func Fallback(a *news.Alert) string {
-	s := fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL)
-	return Escape(textutil.Truncate(s, MaxFallback))
+	s := Escape(textutil.Truncate(fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL), MaxFallback))
+	if len(a.Mentions) > 0 {
+		s = strings.Join(a.Mentions, " ") + " " + s
+	}
+	return s
 }
 
 // mrkdwn is a text object for our own markup. Verbatim: Slack is not to
@@ -317,6 +323,9 @@ func text(a *news.Alert, loc *time.Location) string {
 		meta = append(meta, a.Published.In(loc).Format("2006-01-02 15:04 MST"))
 	}
 	meta = append(meta, "matched: "+Matched(a))
+	if len(a.Mentions) > 0 {
+		meta = append(meta, "notifies: "+strings.Join(a.Mentions, " "))
+	}
 	if a.FromFeed {
 		meta = append(meta, "page unavailable: from the feed's text")
 	}

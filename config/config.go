@@ -33,6 +33,7 @@ const (
 	DefaultMaxBody     = 5 << 20
 	DefaultParallel    = 4
 	MaxSlackTimeout    = time.Minute
+	DefaultPace        = time.Second
 )
 
 // First-run policies.
@@ -83,6 +84,9 @@ type Slack struct {
 	Channel string `yaml:"channel"`
 	// Timeout bounds one call to Slack.
 	Timeout Duration `yaml:"timeout"`
+	// Pace is the least time between two messages to one channel: Slack
+	// allows about one a second, and pacing keeps 429s the exception.
+	Pace Duration `yaml:"pace"`
 }
 
 // HTTP is how newsbot fetches sources and articles.
@@ -121,6 +125,11 @@ type Watcher struct {
 	Stem    bool   `yaml:"stem"`
 	Lang    string `yaml:"lang"`
 	Channel string `yaml:"channel"`
+	// Mention is who an alert notifies: "@here", "@channel", a user
+	// ("U123"), a user group ("<!subteam^S123>"); MentionOn limits it to
+	// alerts that matched one of these terms.
+	Mention   []string `yaml:"mention"`
+	MentionOn []string `yaml:"mention_on"`
 
 	// Cron is Schedule parsed, in the config's timezone.
 	Cron cron.Schedule `yaml:"-"`
@@ -359,6 +368,11 @@ func (c *Config) validate() Problems {
 	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
 		c.Slack.APIURL += "/"
 	}
+	if _, set := c.pos["slack.pace"]; !set {
+		c.Slack.Pace = Duration(DefaultPace)
+	} else if c.Slack.Pace < 0 {
+		bad("slack.pace", "must not be negative")
+	}
 	if c.Slack.Timeout == 0 {
 		c.Slack.Timeout = Duration(DefaultTimeout)
 	} else if c.Slack.Timeout < 0 || time.Duration(c.Slack.Timeout) > MaxSlackTimeout {
@@ -480,6 +494,14 @@ func (c *Config) validate() Problems {
 				bad(fmt.Sprintf("%s.exclude[%d]", p, j), "empty keyword")
 			}
 		}
+		for j, m := range w.Mention {
+			if _, ok := MentionMarkup(m); !ok {
+				bad(fmt.Sprintf("%s.mention[%d]", p, j), "%q is not a mention: use @here, @channel, @everyone, a user ID (U123), or <!subteam^S123>", m)
+			}
+		}
+		if len(w.MentionOn) > 0 && len(w.Mention) == 0 {
+			bad(p+".mention_on", "mention_on needs mention: who to notify")
+		}
 		if w.Channel == "" {
 			if c.Slack.Channel == "" {
 				bad(p+".channel", "missing, and slack.channel gives no default")
@@ -488,6 +510,25 @@ func (c *Config) validate() Problems {
 		}
 	}
 	return ps
+}
+
+var (
+	userID    = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	markupRef = regexp.MustCompile(`^<(!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+|!here|!channel|!everyone)>$`)
+)
+
+// MentionMarkup turns a mention as written in the config into Slack's
+// markup: "@here" is "<!here>", "U123" is "<@U123>".
+func MentionMarkup(m string) (string, bool) {
+	switch m = strings.TrimSpace(m); {
+	case m == "@here" || m == "@channel" || m == "@everyone":
+		return "<!" + m[1:] + ">", true
+	case userID.MatchString(m):
+		return "<@" + m + ">", true
+	case markupRef.MatchString(m):
+		return m, true
+	}
+	return "", false
 }
 
 // scheduleInZone puts a schedule in the config's timezone unless it names its own.

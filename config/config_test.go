@@ -95,7 +95,7 @@ func TestParseFull(t *testing.T) {
 	if c.Location == nil || c.Location.String() != "Europe/Berlin" {
 		t.Errorf("Location = %v, want Europe/Berlin", c.Location)
 	}
-	wantSlack := config.Slack{Token: "xoxb-123", APIURL: "http://127.0.0.1:8080/api/", Channel: "#news", Timeout: config.Duration(15 * time.Second)}
+	wantSlack := config.Slack{Token: "xoxb-123", APIURL: "http://127.0.0.1:8080/api/", Channel: "#news", Timeout: config.Duration(15 * time.Second), Pace: config.Duration(time.Second)}
 	if c.Slack != wantSlack {
 		t.Errorf("Slack = %+v, want %+v (api_url gains a trailing slash)", c.Slack, wantSlack)
 	}

@@ -92,6 +92,9 @@ type Alert struct {
 	// with a few words around each; their Marks work the same way.
 	Snippets []Snippet
 	Lang     string
+	// Mentions are who the alert notifies, in Slack's markup ("<!here>",
+	// "<@U123>"): written by newsbot from the config, never from a page.
+	Mentions []string `json:",omitempty"`
 	// FromFeed is true when the page could not be had and the alert rests
 	// on the feed's title and description.
 	FromFeed bool

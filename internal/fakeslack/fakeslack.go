@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Message is one chat.postMessage call as Slack received it.
@@ -23,6 +24,7 @@ type Message struct {
 	UnfurlMedia string
 	Token       string
 	TS          string
+	At          time.Time // when Slack received it
 }
 
 // BlockText is every text of the message's blocks, one per line.
@@ -113,7 +115,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	m := Message{
 		Channel: channel, Text: r.Form.Get("text"), Token: token,
 		UnfurlLinks: r.Form.Get("unfurl_links"), UnfurlMedia: r.Form.Get("unfurl_media"),
-		TS: fmt.Sprintf("1700000000.%06d", len(s.messages)+1),
+		TS: fmt.Sprintf("1700000000.%06d", len(s.messages)+1), At: time.Now(),
 	}
 	if b := r.Form.Get("blocks"); b != "" {
 		if err := json.Unmarshal([]byte(b), &m.Blocks); err != nil {
