@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // schedules in any time zone, even where the system has no zoneinfo
 
 	"github.com/newsbot/newsbot/app"
@@ -24,7 +25,8 @@ const usage = `newsbot watches news sources for keywords and posts summarized al
 
 Usage:
   newsbot run      [--config FILE]                    run the watchers on their schedules
-  newsbot once     [--config FILE] [--watcher NAME]   check every watcher (or one) now, deliver, exit
+  newsbot once     [--config FILE] [--watcher NAME] [--timeout 2m]
+                                                      check every watcher (or one) now, deliver, exit
   newsbot validate [--config FILE]                    check the config file
   newsbot check    [--config FILE] [--json] URL|FILE  show what newsbot sees in one article
   newsbot scan     [--config FILE] [--watcher NAME] [--query Q] [--json] PATH...
@@ -53,10 +55,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "config.yaml", "the config file")
 	verbose := fs.Bool("verbose", false, "log debug messages")
 	var watcher, query *string
+	var wait *time.Duration
 	var asJSON *bool
 	switch cmd {
 	case "once":
 		watcher = fs.String("watcher", "", "check only this watcher")
+		wait = fs.Duration("timeout", 2*time.Minute, "how long to keep trying to deliver before leaving alerts pending")
 	case "check":
 		asJSON = fs.Bool("json", false, "print one JSON object")
 	case "scan":
@@ -125,10 +129,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	switch cmd {
 	case "once":
-		st, err := a.Once(ctx, *watcher)
+		st, err := a.Once(ctx, *watcher, *wait)
 		if err != nil {
 			fmt.Fprintln(stderr, "newsbot:", err)
 			return 2
+		}
+		if st.GaveUp {
+			fmt.Fprintf(stderr, "newsbot: gave up delivering after %s (--timeout); the rest stays pending for the next run\n", *wait)
 		}
 		fmt.Fprintln(stderr, "newsbot: "+st.String())
 	case "run":

@@ -303,8 +303,8 @@ func TestDeadSourceAndRefusedChannelDoNotStopOthers(t *testing.T) {
 func TestSlackOutageKeepsAlertsPending(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
 	e.slack.FailNext = 1000
-	out := e.once("--watcher", "macron")
-	if !strings.Contains(out, "1 pending") {
+	out := e.once("--watcher", "macron", "--timeout", "1s")
+	if !strings.Contains(out, "1 pending") || !strings.Contains(out, "gave up delivering after 1s") {
 		t.Errorf("an alert Slack could not take should stay pending:\n%s", out)
 	}
 	e.slack.FailNext = 0
@@ -455,7 +455,7 @@ func TestSameArticleUnderAnotherLinkAlertsOnce(t *testing.T) {
 func TestTwoProcessesSendEachAlertOnce(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
 	e.slack.FailNext = 1000 // record the alerts, but leave them pending
-	e.once()
+	e.once("--timeout", "0s")
 	e.slack.FailNext = 0
 	done := make(chan struct{})
 	for range 2 {
@@ -767,5 +767,16 @@ func TestMentions(t *testing.T) {
 	os.WriteFile(e.config, []byte(strings.Replace(c, "U0123ABC", "someone", 1)), 0o644)
 	if code, _, stderr := e.newsbot("validate", "--config", e.config); code == 0 || !strings.Contains(stderr, `watchers[nahost].mention[1]: "someone" is not a mention`) {
 		t.Errorf("validate of a bad mention: exit %d, %s", code, stderr)
+	}
+}
+
+// once waits out a short Slack outage: it returns when every alert is
+// sent, not with alerts left pending.
+func TestOnceWaitsOutShortOutage(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.slack.FailNext = 3 // one delivery's three tries
+	out := e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 || strings.Contains(out, "pending") {
+		t.Errorf("after a short outage once sent %d alerts, want 1 and none pending\n%s", n, out)
 	}
 }

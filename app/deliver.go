@@ -15,7 +15,7 @@ import (
 // between them.
 const (
 	// channelRest is how long a channel that failed gets nothing more.
-	channelRest  = 30 * time.Second
+	channelRest  = 5 * time.Second
 	sendAttempts = 3
 	backoffBase  = time.Second
 	backoffMax   = 30 * time.Second

@@ -31,6 +31,7 @@ type Stats struct {
 	SendErrs  atomic.Int64
 	StoreErrs atomic.Int64 // failures of the store
 	Pending   atomic.Int64 // alerts left for a later attempt
+	GaveUp    bool         // once stopped waiting for Slack (see App.Once)
 }
 
 // logOnce logs a warning the first time key comes up in the run, and at

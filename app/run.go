@@ -17,13 +17,38 @@ const ShutdownGrace = 5 * time.Second
 
 // Once checks every watcher (or the one named) now, delivers what matched,
 // and returns what it did.
-func (a *App) Once(ctx context.Context, watcher string) (*Stats, error) {
+//
+// It returns only when every deliverable alert is sent or parked, or when
+// wait has passed (then Stats.GaveUp is set and the rest stays pending for
+// the next run).
+func (a *App) Once(ctx context.Context, watcher string, wait time.Duration) (*Stats, error) {
 	ws, err := a.selectWatchers(watcher)
 	if err != nil {
 		return nil, err
 	}
 	st := &Stats{}
 	a.Tick(ctx, ws, st)
+	deadline := time.Now().Add(wait)
+	for st.Pending.Load() > 0 && a.stopSending == "" && ctx.Err() == nil {
+		if !time.Now().Before(deadline) {
+			st.GaveUp = true
+			break
+		}
+		// Wait for the first channel that rests to be ready again.
+		next := deadline
+		a.deliverMu.Lock()
+		for _, t := range a.channelWait {
+			if t.After(time.Now()) && t.Before(next) {
+				next = t
+			}
+		}
+		a.deliverMu.Unlock()
+		select {
+		case <-time.After(max(time.Until(next), 100*time.Millisecond)):
+		case <-ctx.Done():
+		}
+		a.Deliver(ctx, st)
+	}
 	return st, nil
 }
 
