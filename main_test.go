@@ -780,3 +780,21 @@ func TestOnceWaitsOutShortOutage(t *testing.T) {
 		t.Errorf("after a short outage once sent %d alerts, want 1 and none pending\n%s", n, out)
 	}
 }
+
+// The ops channel hears about an alert that cannot be delivered.
+func TestOpsChannelHearsAboutParkedAlerts(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	cfg, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "  pace: 10ms\n", "  pace: 10ms\n  ops_channel: \"#ops\"\n", 1)), 0o644)
+	e.slack.Refuse["#news"] = "not_in_channel"
+	e.once("--watcher", "macron")
+	var ops []string
+	for _, m := range e.slack.Messages() {
+		if m.Channel == "#ops" {
+			ops = append(ops, m.Text)
+		}
+	}
+	if len(ops) != 1 || !strings.Contains(ops[0], "macron") || !strings.Contains(ops[0], "#news") || !strings.Contains(ops[0], "not_in_channel") {
+		t.Errorf("ops channel got %q, want one notice naming the watcher, the channel and the reason", ops)
+	}
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -102,6 +103,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			st.SendErrs.Add(1)
 			log.Error("alert not deliverable, parked as failed", "error", err)
 			a.markFailed(rctx, log, st, al.ID, err, true)
+			a.tellOps(rctx, log, fmt.Sprintf("newsbot could not deliver an alert of watcher %s to %s, and parked it: %v (%s)", al.Watcher, al.Channel, err, al.URL))
 		default:
 			st.SendErrs.Add(1)
 			left++
@@ -114,6 +116,17 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			log.Warn("alert not sent, will retry", "error", err)
 			a.markFailed(rctx, log, st, al.ID, err, false)
 		}
+	}
+}
+
+// tellOps tells the ops channel (slack.ops_channel), when there is one.
+func (a *App) tellOps(ctx context.Context, log *slog.Logger, text string) {
+	ch := a.cfg.Slack.OpsChannel
+	if ch == "" {
+		return
+	}
+	if err := a.notifier.Notice(ctx, ch, text); err != nil {
+		log.Error("telling the ops channel failed", "ops_channel", ch, "error", err)
 	}
 }
 

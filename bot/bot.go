@@ -33,6 +33,8 @@ type Notifier interface {
 	// Send delivers the alert and returns an identifier of the message
 	// (Slack's ts). A failure that a retry cannot mend is a *PermanentError.
 	Send(ctx context.Context, a *news.Alert) (string, error)
+	// Notice posts a plain operational message (to the ops channel).
+	Notice(ctx context.Context, channel, text string) error
 }
 
 // PermanentError is a failure that sending again will not mend, such as an
@@ -114,6 +116,18 @@ func (s *Slack) Send(ctx context.Context, a *news.Alert) (string, error) {
 		return "", classify(fmt.Errorf("post to %s: %w", a.Channel, err))
 	}
 	return ts, nil
+}
+
+// Notice posts text, escaped, to channel.
+func (s *Slack) Notice(ctx context.Context, channel, text string) error {
+	_, _, err := s.client.PostMessageContext(ctx, channel,
+		slack.MsgOptionText(Escape(text), false),
+		slack.MsgOptionDisableLinkUnfurl(),
+	)
+	if err != nil {
+		return classify(fmt.Errorf("post to %s: %w", channel, err))
+	}
+	return nil
 }
 
 func classify(err error) error {
@@ -290,6 +304,19 @@ func (s *Stdout) Send(_ context.Context, a *news.Alert) (string, error) {
 	defer s.mu.Unlock()
 	fmt.Fprint(s.W, Text(a, s.Loc))
 	return fmt.Sprintf("stdout-%d", a.ID), nil
+}
+
+// Notice prints an operational message.
+func (s *Stdout) Notice(_ context.Context, channel, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.W, "── ops → %s: %s\n\n", channel, strings.Map(func(r rune) rune {
+		if r != '\n' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, text))
+	return nil
 }
 
 // Text is the alert as plain text for a terminal, matched words in *stars*.

@@ -87,6 +87,8 @@ type Slack struct {
 	// Pace is the least time between two messages to one channel: Slack
 	// allows about one a second, and pacing keeps 429s the exception.
 	Pace Duration `yaml:"pace"`
+	// OpsChannel hears about alerts that cannot be delivered.
+	OpsChannel string `yaml:"ops_channel"`
 }
 
 // HTTP is how newsbot fetches sources and articles.
