@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/newsbot/newsbot/bot"
@@ -197,6 +198,9 @@ type App struct {
 	channelWait map[string]time.Time
 	// lastPost is when each channel was last sent to, for pacing.
 	lastPost map[string]time.Time
+	// stopping is set when run is asked to stop: the message in flight is
+	// finished, the rest stays pending for the next start.
+	stopping atomic.Bool
 }
 
 // New opens the store and the notifier for a loaded config.

@@ -55,7 +55,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		return
 	}
 	for i, al := range pending {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || a.stopping.Load() {
 			left += len(pending) - i
 			return
 		}

@@ -104,6 +104,7 @@ func (a *App) Run(ctx context.Context) error {
 	c.Start()
 
 	<-ctx.Done()
+	a.stopping.Store(true)
 	a.log.Info("shutting down: finishing the work in flight")
 	stopped := c.Stop()
 	timer := time.NewTimer(ShutdownGrace)
