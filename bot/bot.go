@@ -310,25 +310,23 @@ func (s *Stdout) Send(_ context.Context, a *news.Alert) (string, error) {
 func (s *Stdout) Notice(_ context.Context, channel, text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.W, "── ops → %s: %s\n\n", channel, strings.Map(func(r rune) rune {
-		if r != '\n' && unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, text))
+	fmt.Fprintf(s.W, "── ops → %s: %s\n\n", channel, printable(text))
 	return nil
 }
 
 // Text is the alert as plain text for a terminal, matched words in *stars*.
 // Control characters from a page are dropped, so that no article can move
 // the cursor or recolour the terminal.
-func Text(a *news.Alert, loc *time.Location) string {
+func Text(a *news.Alert, loc *time.Location) string { return printable(text(a, loc)) }
+
+// printable drops control characters (but line breaks) for a terminal.
+func printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
 			return -1
 		}
 		return r
-	}, text(a, loc))
+	}, s)
 }
 
 func text(a *news.Alert, loc *time.Location) string {
