@@ -798,3 +798,22 @@ func TestOpsChannelHearsAboutParkedAlerts(t *testing.T) {
 		t.Errorf("ops channel got %q, want one notice naming the watcher, the channel and the reason", ops)
 	}
 }
+
+// During a watcher's quiet hours its alerts wait; once does not wait for
+// them, and says how many are held.
+func TestQuietHours(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	now := time.Now().In(berlin)
+	quiet := now.Add(-time.Hour).Format("15:04") + "-" + now.Add(time.Hour).Format("15:04")
+	cfg, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "    keywords: [Emmanuel Macron, Macron]", "    keywords: [Emmanuel Macron, Macron]\n    quiet: \""+quiet+"\"", 1)), 0o644)
+	start := time.Now()
+	out := e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 0 || !strings.Contains(out, "1 held for quiet hours") {
+		t.Errorf("during quiet hours %d alerts were sent, want none held back\n%s", n, out)
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Error("once waited for an alert held for quiet hours")
+	}
+}

@@ -45,8 +45,8 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		}
 		return
 	}
-	left := 0 // alerts still pending after this pass
-	defer func() { st.Pending.Store(int64(left)) }()
+	left, quiet := 0, 0 // alerts still pending after this pass; held for quiet hours
+	defer func() { st.Pending.Store(int64(left)); st.Quiet.Store(int64(quiet)) }()
 	if a.stopSending != "" {
 		left = len(pending)
 		if left > 0 {
@@ -58,6 +58,10 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		if ctx.Err() != nil || a.stopping.Load() {
 			left += len(pending) - i
 			return
+		}
+		if a.now().Before(al.NotBefore) {
+			quiet++ // its watcher's quiet hours: it goes out when they end
+			continue
 		}
 		if a.now().Before(a.channelWait[al.Channel]) {
 			left++

@@ -31,6 +31,7 @@ type Stats struct {
 	SendErrs  atomic.Int64
 	StoreErrs atomic.Int64 // failures of the store
 	Pending   atomic.Int64 // alerts left for a later attempt
+	Quiet     atomic.Int64 // alerts held for their watcher's quiet hours
 	GaveUp    bool         // once stopped waiting for Slack (see App.Once)
 }
 
@@ -87,6 +88,9 @@ func (s *Stats) String() string {
 	b.WriteString(", " + Plural(s.Matches.Load(), "match") + ", " + Plural(s.Sent.Load(), "alert") + " sent")
 	if n := s.Pending.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d pending", n)
+	}
+	if n := s.Quiet.Load(); n > 0 {
+		fmt.Fprintf(&b, ", %d held for quiet hours", n)
 	}
 	b.WriteString(", " + Plural(int64(failed)+s.SendErrs.Load()+s.StoreErrs.Load(), "error"))
 	return b.String()
@@ -375,6 +379,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		Lang:      art.Lang,
 		FromFeed:  art.FromFeed,
 		Mentions:  w.mentions(m.Terms),
+		NotBefore: w.QuietUntil(a.now().In(a.cfg.Location)),
 	}
 	return r
 }

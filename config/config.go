@@ -132,9 +132,63 @@ type Watcher struct {
 	// alerts that matched one of these terms.
 	Mention   []string `yaml:"mention"`
 	MentionOn []string `yaml:"mention_on"`
+	// Quiet is a daily window, "22:00-07:00" in the config's timezone,
+	// during which alerts wait and go out when it ends.
+	Quiet string `yaml:"quiet"`
 
 	// Cron is Schedule parsed, in the config's timezone.
 	Cron cron.Schedule `yaml:"-"`
+	// QuietFrom and QuietTo are Quiet parsed, in minutes after midnight.
+	QuietFrom, QuietTo int `yaml:"-"`
+}
+
+// QuietUntil returns when the watcher's quiet hours that t falls in end,
+// or the zero time when t is not in them.
+func (w *Watcher) QuietUntil(t time.Time) time.Time {
+	if w.Quiet == "" || w.QuietFrom == w.QuietTo {
+		return time.Time{}
+	}
+	m := t.Hour()*60 + t.Minute()
+	var in bool
+	if w.QuietFrom < w.QuietTo {
+		in = m >= w.QuietFrom && m < w.QuietTo
+	} else { // over midnight
+		in = m >= w.QuietFrom || m < w.QuietTo
+	}
+	if !in {
+		return time.Time{}
+	}
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+	end := day.Add(time.Duration(w.QuietTo) * time.Minute)
+	if !end.After(t) {
+		end = end.AddDate(0, 0, 1)
+	}
+	return end
+}
+
+// parseQuiet reads "22:00-07:00".
+func parseQuiet(s string) (from, to int, err error) {
+	a, b, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("want a window such as \"22:00-07:00\", not %q", s)
+	}
+	parse := func(hm string) (int, error) {
+		t, err := time.Parse("15:04", hm)
+		if err != nil {
+			return 0, fmt.Errorf("want a window such as \"22:00-07:00\", not %q", s)
+		}
+		return t.Hour()*60 + t.Minute(), nil
+	}
+	if from, err = parse(a); err != nil {
+		return 0, 0, err
+	}
+	if to, err = parse(b); err != nil {
+		return 0, 0, err
+	}
+	if from == to {
+		return 0, 0, fmt.Errorf("%q is an empty window", s)
+	}
+	return from, to, nil
 }
 
 // Duration is a time.Duration written as "90s", "15m", "24h" or "2d".
@@ -500,6 +554,13 @@ func (c *Config) validate() Problems {
 			if _, ok := MentionMarkup(m); !ok {
 				bad(fmt.Sprintf("%s.mention[%d]", p, j), "%q is not a mention: use @here, @channel, @everyone, a user ID (U123), or <!subteam^S123>", m)
 			}
+		}
+		if w.Quiet != "" {
+			from, to, err := parseQuiet(w.Quiet)
+			if err != nil {
+				bad(p+".quiet", "%v", err)
+			}
+			w.QuietFrom, w.QuietTo = from, to
 		}
 		if len(w.MentionOn) > 0 && len(w.Mention) == 0 {
 			bad(p+".mention_on", "mention_on needs mention: who to notify")

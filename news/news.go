@@ -95,6 +95,8 @@ type Alert struct {
 	// Mentions are who the alert notifies, in Slack's markup ("<!here>",
 	// "<@U123>"): written by newsbot from the config, never from a page.
 	Mentions []string `json:",omitempty"`
+	// NotBefore holds the alert back until then (the watcher's quiet hours).
+	NotBefore time.Time `json:",omitzero"`
 	// FromFeed is true when the page could not be had and the alert rests
 	// on the feed's title and description.
 	FromFeed bool
