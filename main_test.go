@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/internal/testsite"
@@ -815,5 +818,34 @@ func TestQuietHours(t *testing.T) {
 	}
 	if time.Since(start) > 30*time.Second {
 		t.Error("once waited for an alert held for quiet hours")
+	}
+}
+
+// A process killed between Slack's answer and the store's commit leaves
+// its alert claimed; the next one finds the message in the channel's
+// history (by its metadata) and records it instead of posting it again.
+func TestInterruptedAlertNotPostedTwice(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Fatalf("%d alerts, want 1", n)
+	}
+	// Make the store look as it does after such a kill: the alert claimed
+	// long ago, never marked sent.
+	db := regexp.MustCompile(`storage: (.*)`).FindStringSubmatch(func() string { b, _ := os.ReadFile(e.config); return string(b) }())[1]
+	sdb, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sdb.Exec(`UPDATE alerts SET status = 'sending', claimed_at = 1, ts = ''`); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	out := e.once("--watcher", "macron")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Errorf("the interrupted alert was posted again (%d messages)\n%s", n, out)
+	}
+	if !strings.Contains(out, "interrupted alert was posted before") {
+		t.Errorf("the log should say the alert was found in the channel:\n%s", out)
 	}
 }

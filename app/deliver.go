@@ -74,6 +74,26 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			}
 			continue // another process is sending it
 		}
+		// A process that claimed this alert died while sending it: it may
+		// be in the channel already. Look before posting it again.
+		if al.Interrupted {
+			if f, ok := a.notifier.(postedFinder); ok {
+				ts, found, err := f.Posted(ctx, al, al.Found.Add(-time.Minute))
+				switch {
+				case err != nil:
+					log.Warn("could not check whether an interrupted alert was posted; posting it (it may show twice)", "error", err)
+				case found:
+					log.Info("interrupted alert was posted before; recording it", "ts", ts)
+					st.Sent.Add(1)
+					wctx := context.WithoutCancel(ctx)
+					if err := retry(wctx, func() error { return a.store.MarkSent(wctx, al.ID, ts) }); err != nil {
+						st.StoreErrs.Add(1)
+						log.Error("recording the alert failed", "error", err)
+					}
+					continue
+				}
+			}
+		}
 		// Pace the channel: Slack takes about one message a second.
 		if wait := time.Until(a.lastPost[al.Channel].Add(time.Duration(a.cfg.Slack.Pace))); wait > 0 {
 			select {
@@ -121,6 +141,11 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			a.markFailed(rctx, log, st, al.ID, err, false)
 		}
 	}
+}
+
+// postedFinder finds an alert's message in its channel (bot.Slack).
+type postedFinder interface {
+	Posted(ctx context.Context, a *news.Alert, since time.Time) (string, bool, error)
 }
 
 // tellOps tells the ops channel (slack.ops_channel), when there is one.

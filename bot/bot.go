@@ -89,6 +89,8 @@ var permanentErrors = map[string]bool{
 // Slack sends alerts with the Slack Web API.
 type Slack struct {
 	client *slack.Client
+	mu     sync.Mutex
+	ids    map[string]string // channel name → ID, from conversations.list
 }
 
 // NewSlack returns a Slack notifier for the token, talking to apiURL
@@ -116,6 +118,73 @@ func (s *Slack) Send(ctx context.Context, a *news.Alert) (string, error) {
 		return "", classify(fmt.Errorf("post to %s: %w", a.Channel, err))
 	}
 	return ts, nil
+}
+
+// Posted looks in the channel's history since the given time for the
+// message of the alert (by its newsbot_alert metadata), and returns its ts
+// when it is there: an alert whose sending was cut short by a crash may
+// have been posted. It needs the channel's ID; a "#name" is looked up with
+// conversations.list (scopes channels:read, groups:read).
+func (s *Slack) Posted(ctx context.Context, a *news.Alert, since time.Time) (string, bool, error) {
+	id, err := s.channelID(ctx, a.Channel)
+	if err != nil {
+		return "", false, err
+	}
+	params := &slack.GetConversationHistoryParameters{
+		ChannelID: id, Oldest: fmt.Sprintf("%d", since.Unix()), Limit: 200, IncludeAllMetadata: true,
+	}
+	for {
+		resp, err := s.client.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return "", false, fmt.Errorf("history of %s: %w", a.Channel, err)
+		}
+		for _, m := range resp.Messages {
+			if m.Metadata.EventType != "newsbot_alert" {
+				continue
+			}
+			if v, ok := m.Metadata.EventPayload["alert_id"]; ok && fmt.Sprint(v) == fmt.Sprint(a.ID) {
+				return m.Timestamp, true, nil
+			}
+		}
+		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+			return "", false, nil
+		}
+		params.Cursor = resp.ResponseMetaData.NextCursor
+	}
+}
+
+// channelID is a channel's ID: the channel itself when it is one.
+func (s *Slack) channelID(ctx context.Context, channel string) (string, error) {
+	name, isName := strings.CutPrefix(channel, "#")
+	if !isName {
+		return channel, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.ids[name]; ok {
+		return id, nil
+	}
+	if s.ids == nil {
+		s.ids = map[string]string{}
+	}
+	params := &slack.GetConversationsParameters{Limit: 1000, ExcludeArchived: true, Types: []string{"public_channel", "private_channel"}}
+	for {
+		chans, next, err := s.client.GetConversationsContext(ctx, params)
+		if err != nil {
+			return "", fmt.Errorf("look up channel %s: %w", channel, err)
+		}
+		for _, c := range chans {
+			s.ids[c.Name] = c.ID
+		}
+		if next == "" {
+			break
+		}
+		params.Cursor = next
+	}
+	if id, ok := s.ids[name]; ok {
+		return id, nil
+	}
+	return "", fmt.Errorf("look up channel %s: not found", channel)
 }
 
 // Notice posts text, escaped, to channel.

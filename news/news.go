@@ -97,6 +97,9 @@ type Alert struct {
 	Mentions []string `json:",omitempty"`
 	// NotBefore holds the alert back until then (the watcher's quiet hours).
 	NotBefore time.Time `json:",omitzero"`
+	// Interrupted is set by the store on an alert a process claimed and
+	// never finished with: it may have been posted already.
+	Interrupted bool `json:"-"`
 	// FromFeed is true when the page could not be had and the alert rests
 	// on the feed's title and description.
 	FromFeed bool

@@ -260,7 +260,7 @@ func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, no
 // whose claim has timed out.
 func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, payload FROM alerts WHERE status = ? OR (status = ? AND claimed_at < ?) ORDER BY id`,
+		`SELECT id, payload, status FROM alerts WHERE status = ? OR (status = ? AND claimed_at < ?) ORDER BY id`,
 		StatusPending, StatusSending, s.now().Add(-ClaimTimeout).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("query pending alerts: %w", err)
@@ -269,8 +269,8 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	var alerts []*news.Alert
 	for rows.Next() {
 		var id int64
-		var payload string
-		if err := rows.Scan(&id, &payload); err != nil {
+		var payload, status string
+		if err := rows.Scan(&id, &payload, &status); err != nil {
 			return nil, fmt.Errorf("query pending alerts: %w", err)
 		}
 		a := &news.Alert{}
@@ -278,6 +278,7 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 			return nil, fmt.Errorf("alert %d: %w", id, err)
 		}
 		a.ID = id
+		a.Interrupted = status == StatusSending
 		alerts = append(alerts, a)
 	}
 	return alerts, rows.Err()

@@ -79,6 +79,36 @@ func New(t testing.TB) *Server {
 // URL is the API URL to give slack-go (ends in "/").
 func (s *Server) APIURL() string { return s.Server.URL + "/api/" }
 
+// channelID is the fake ID of a channel name ("#news" → "C_news").
+func channelID(name string) string { return "C_" + strings.TrimPrefix(name, "#") }
+
+func (s *Server) list(w http.ResponseWriter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	var chans []map[string]any
+	for _, m := range s.messages {
+		if name := strings.TrimPrefix(m.Channel, "#"); !seen[name] {
+			seen[name] = true
+			chans = append(chans, map[string]any{"id": channelID(m.Channel), "name": name})
+		}
+	}
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channels": chans})
+}
+
+func (s *Server) history(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var msgs []map[string]any
+	for i := len(s.messages) - 1; i >= 0; i-- { // newest first, as Slack
+		m := s.messages[i]
+		if channelID(m.Channel) == id || m.Channel == id {
+			msgs = append(msgs, map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "metadata": m.Metadata})
+		}
+	}
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": msgs, "has_more": false})
+}
+
 // Messages returns the messages posted so far.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -88,6 +118,15 @@ func (s *Server) Messages() []Message {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
+	switch r.URL.Path {
+	case "/api/conversations.list":
+		s.list(w)
+		return
+	case "/api/conversations.history":
+		r.ParseForm()
+		s.history(w, r.Form.Get("channel"))
+		return
+	}
 	if r.URL.Path != "/api/chat.postMessage" {
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "unknown_method"})
 		return
