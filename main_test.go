@@ -849,3 +849,33 @@ func TestInterruptedAlertNotPostedTwice(t *testing.T) {
 		t.Errorf("the log should say the alert was found in the channel:\n%s", out)
 	}
 }
+
+// A source that keeps failing is reported to the ops channel once, after
+// three checks in a row, and once again when it answers.
+func TestSourceHealthToOps(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	cfg, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "  pace: 10ms\n", "  pace: 10ms\n  ops_channel: \"#ops\"\n", 1)), 0o644)
+	e.site.Fail("/atom/world.xml", 503)
+	ops := func() []string {
+		var out []string
+		for _, m := range e.slack.Messages() {
+			if m.Channel == "#ops" {
+				out = append(out, m.Text)
+			}
+		}
+		return out
+	}
+	for i := 0; i < 5; i++ {
+		e.once("--watcher", "nahost")
+	}
+	if got := ops(); len(got) != 1 || !strings.Contains(got[0], "source world") || !strings.Contains(got[0], "3 checks in a row") {
+		t.Fatalf("after five failed checks ops heard %q, want one notice", got)
+	}
+	e.site.Fail("/atom/world.xml", 0)
+	e.once("--watcher", "nahost")
+	e.once("--watcher", "nahost")
+	if got := ops(); len(got) != 2 || !strings.Contains(got[1], "source world") || !strings.Contains(got[1], "answers again") {
+		t.Errorf("after it recovered ops heard %q, want one more notice", got)
+	}
+}

@@ -47,6 +47,9 @@ type Store interface {
 	Pending(ctx context.Context) ([]*news.Alert, error)
 	// Claim takes an alert for sending; false means another process has.
 	Claim(ctx context.Context, id int64) (bool, error)
+	// SourceChecked keeps a source's health and says when to tell ops
+	// ("down" after threshold failures in a row, "up" when it recovers).
+	SourceChecked(ctx context.Context, source string, ok bool, threshold int) (string, time.Time, error)
 	MarkSent(ctx context.Context, id int64, ts string) error
 	// MarkFailed records a failed attempt; permanent parks the alert.
 	MarkFailed(ctx context.Context, id int64, reason string, permanent bool) error

@@ -155,7 +155,11 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		}
 		log := wlog.With("source", src.Name)
 		items, err := t.run.List(ctx, src)
-		if first := st.source(src.Name, err == nil); err != nil {
+		first := st.source(src.Name, err == nil)
+		if _, done := st.logged.LoadOrStore("health:"+src.Name, true); !done {
+			a.sourceHealth(ctx, src, err, log)
+		}
+		if err != nil {
 			// A source shared by several watchers failed once: say it once.
 			if first {
 				log.Error("source failed", "url", src.URL, "error", err)
@@ -214,6 +218,28 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i].Key() < gone[j].Key() })
 	a.process(ctx, t, w, gone, true, seen, st, wlog)
+}
+
+// sourceFailures is how many checks in a row a source must fail before
+// the ops channel hears of it.
+const sourceFailures = 3
+
+// sourceHealth keeps a source's record, once a tick, and tells the ops
+// channel when it has failed sourceFailures checks in a row, and when it
+// answers again: once each, not on every tick.
+func (a *App) sourceHealth(ctx context.Context, src watchers.Source, err error, log *slog.Logger) {
+	tell, since, serr := a.store.SourceChecked(ctx, src.Name, err == nil, sourceFailures)
+	if serr != nil {
+		log.Error("store failed", "error", serr)
+		return
+	}
+	switch tell {
+	case "down":
+		a.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) has failed %d checks in a row since %s: %v",
+			src.Name, src.URL, sourceFailures, since.In(a.cfg.Location).Format("2006-01-02 15:04"), err))
+	case "up":
+		a.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) answers again", src.Name, src.URL))
+	}
 }
 
 // tickSeen is what one watcher's tick has done so far.

@@ -72,6 +72,14 @@ var migrations = []string{
 		item     TEXT NOT NULL DEFAULT '',
 		PRIMARY KEY (watcher, key)
 	) WITHOUT ROWID;`,
+
+	// Source health: failures in a row, and whether ops has been told.
+	`CREATE TABLE source_health (
+		source   TEXT PRIMARY KEY,
+		failures INTEGER NOT NULL DEFAULT 0,
+		since    INTEGER NOT NULL DEFAULT 0,
+		reported INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID;`,
 }
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
@@ -344,6 +352,41 @@ func (s *Store) HeldBack(ctx context.Context, watcher string) ([]news.Item, erro
 		items = append(items, it)
 	}
 	return items, rows.Err()
+}
+
+// SourceChecked records a check of a source, and says what to tell ops:
+// "down" when it has now failed threshold times in a row (once), "up"
+// when it answers again after that was said, "" otherwise. since is when
+// the failures began.
+func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, threshold int) (tell string, since time.Time, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var failures, reported int
+		var from int64
+		err := tx.QueryRowContext(ctx, `SELECT failures, since, reported FROM source_health WHERE source = ?`, source).Scan(&failures, &from, &reported)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if ok {
+			if reported == 1 {
+				tell = "up"
+			}
+			failures, reported, from = 0, 0, 0
+		} else {
+			if failures == 0 {
+				from = s.now().Unix()
+			}
+			failures++
+			if failures >= threshold && reported == 0 {
+				tell, reported = "down", 1
+			}
+		}
+		since = time.Unix(from, 0)
+		_, err = tx.ExecContext(ctx, `INSERT INTO source_health (source, failures, since, reported) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET failures = excluded.failures, since = excluded.since, reported = excluded.reported`,
+			source, failures, from, reported)
+		return err
+	})
+	return tell, since, err
 }
 
 // MarkSent records that the alert went out, with the message's timestamp.

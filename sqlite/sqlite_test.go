@@ -497,3 +497,23 @@ func TestRecordAlertWaitsForAnotherWriter(t *testing.T) {
 		t.Fatalf("RecordAlert while another process writes: %v", err)
 	}
 }
+
+func TestSourceChecked(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "n.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var got []string
+	for _, ok := range []bool{false, false, false, false, true, true, false} {
+		tell, _, err := s.SourceChecked(ctx, "faz", ok, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tell)
+	}
+	if want := []string{"", "", "down", "", "up", "", ""}; !reflect.DeepEqual(got, want) {
+		t.Errorf("tells = %q, want %q", got, want)
+	}
+}
