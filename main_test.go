@@ -103,6 +103,24 @@ func (e *env) once(args ...string) string {
 
 func (e *env) url(p string) string { return e.site.URL + p }
 
+// edit replaces old by new in the config file; a test whose edit finds
+// nothing to replace would test the unedited config, so it fails.
+func (e *env) edit(old, new string) string {
+	e.t.Helper()
+	b, err := os.ReadFile(e.config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		e.t.Fatalf("config has no %q to edit", old)
+	}
+	c := strings.Replace(string(b), old, new, 1)
+	if err := os.WriteFile(e.config, []byte(c), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
 // Phrases of the pages' chrome that must never reach an alert
 // (testdata/site/README.md lists them).
 var chrome = []string{
@@ -507,8 +525,7 @@ func TestInvalidTokenKeepsAlertsPending(t *testing.T) {
 func TestTransientArticleFailureRetried(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
 	// "Rentenreform" stands in the Macron article's body, not in the feed.
-	cfg, _ := os.ReadFile(e.config)
-	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "keywords: [Emmanuel Macron, Macron]", "keywords: [Rentenreform]", 1)), 0o644)
+	e.edit("keywords: [Emmanuel Macron, Macron]", "keywords: [Rentenreform]")
 	e.site.Fail("/politik/ausland/macron-reform-rente.html", 503)
 	out := e.once("--watcher", "macron")
 	if len(e.slack.Messages()) != 0 || !strings.Contains(out, "will try again") {
@@ -523,8 +540,7 @@ func TestTransientArticleFailureRetried(t *testing.T) {
 
 func TestMaxAge(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
-	cfg, _ := os.ReadFile(e.config)
-	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "timezone:", "max_age: 24h\ntimezone:", 1)), 0o644)
+	e.edit("timezone:", "max_age: 24h\ntimezone:")
 	out := e.once()
 	// Every article of the test site is from 2025, and the paywalled one
 	// too: none is alerted, and none is fetched.
@@ -728,8 +744,7 @@ watchers:
 // Slack's rate limit is the exception; other channels do not wait.
 func TestPacing(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
-	cfg, _ := os.ReadFile(e.config)
-	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "pace: 10ms", "pace: 300ms", 1)), 0o644)
+	e.edit("pace: 10ms", "pace: 300ms")
 	e.once("--watcher", "nahost")
 	var last time.Time
 	n := 0
@@ -787,8 +802,7 @@ func TestOnceWaitsOutShortOutage(t *testing.T) {
 // The ops channel hears about an alert that cannot be delivered.
 func TestOpsChannelHearsAboutParkedAlerts(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
-	cfg, _ := os.ReadFile(e.config)
-	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "  pace: 10ms\n", "  pace: 10ms\n  ops_channel: \"#ops\"\n", 1)), 0o644)
+	e.edit("  pace: 10ms\n", "  pace: 10ms\n  ops_channel: \"#ops\"\n")
 	e.slack.Refuse["#news"] = "not_in_channel"
 	e.once("--watcher", "macron")
 	var ops []string
@@ -809,8 +823,7 @@ func TestQuietHours(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	now := time.Now().In(berlin)
 	quiet := now.Add(-time.Hour).Format("15:04") + "-" + now.Add(time.Hour).Format("15:04")
-	cfg, _ := os.ReadFile(e.config)
-	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "    keywords: [Emmanuel Macron, Macron]", "    keywords: [Emmanuel Macron, Macron]\n    quiet: \""+quiet+"\"", 1)), 0o644)
+	e.edit("    keywords: [Emmanuel Macron, Macron]", "    keywords: [Emmanuel Macron, Macron]\n    quiet: \""+quiet+"\"")
 	start := time.Now()
 	out := e.once("--watcher", "macron")
 	if n := len(e.slack.Messages()); n != 0 || !strings.Contains(out, "1 held for quiet hours") {
@@ -854,8 +867,7 @@ func TestInterruptedAlertNotPostedTwice(t *testing.T) {
 // three checks in a row, and once again when it answers.
 func TestSourceHealthToOps(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
-	cfg, _ := os.ReadFile(e.config)
-	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "  pace: 10ms\n", "  pace: 10ms\n  ops_channel: \"#ops\"\n", 1)), 0o644)
+	e.edit("  pace: 10ms\n", "  pace: 10ms\n  ops_channel: \"#ops\"\n")
 	e.site.Fail("/atom/world.xml", 503)
 	ops := func() []string {
 		var out []string

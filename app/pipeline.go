@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -393,8 +394,8 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		Watcher:   w.Name,
 		Channel:   w.Channel,
 		Source:    it.Source,
-		URL:       firstNonEmpty(art.URL, it.URL),
-		Title:     firstNonEmpty(art.Title, it.Title),
+		URL:       cmp.Or(art.URL, it.URL),
+		Title:     cmp.Or(art.Title, it.Title),
 		Summary:   m.Summary.Text,
 		Marks:     m.Summary.Marks,
 		Snippets:  m.Summary.Snippets,
@@ -484,13 +485,4 @@ func (w *Watcher) Match(art *news.Article, source string, scans *scanCache) *Mat
 	}
 	find := func(s string) [][2]int { return w.query.Highlights(r, s, art.Lang) }
 	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, find)}
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -185,22 +186,13 @@ func fieldsOf(m map[string][]string) []string {
 	var out []string
 	for _, f := range order {
 		for _, fs := range m {
-			if containsString(fs, f) {
+			if slices.Contains(fs, f) {
 				out = append(out, f)
 				break
 			}
 		}
 	}
 	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ScanLine is a hit as one line of text.

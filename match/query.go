@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -295,7 +296,7 @@ func (q *Query) eval(sc *Scanned) Result {
 	// Report what made the match: the terms of the evidence, and where.
 	where := map[int][]string{}
 	for _, e := range evidence {
-		if e.leaf >= 0 && q.pos[e.leaf] && !contains(where[e.leaf], e.field) {
+		if e.leaf >= 0 && q.pos[e.leaf] && !slices.Contains(where[e.leaf], e.field) {
 			where[e.leaf] = append(where[e.leaf], e.field)
 		}
 	}
@@ -313,7 +314,7 @@ func (q *Query) eval(sc *Scanned) Result {
 		}
 		fs := r.Fields[text]
 		for _, f := range where[li] {
-			if !contains(fs, f) {
+			if !slices.Contains(fs, f) {
 				fs = append(fs, f)
 			}
 		}
@@ -330,15 +331,6 @@ func fieldRank(f string) int {
 		}
 	}
 	return len(fieldOrder)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Highlights returns the byte ranges in s, a text in the language lang,

@@ -2,6 +2,7 @@ package watchers
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -59,8 +60,8 @@ func Extract(body []byte, page string) (*news.Article, error) {
 
 	a := &news.Article{
 		URL:       meta.canonical,
-		Title:     firstNonEmpty(meta.title, clean(res.Metadata.Title)),
-		Lang:      firstNonEmpty(meta.lang, res.Metadata.Language),
+		Title:     cmp.Or(meta.title, clean(res.Metadata.Title)),
+		Lang:      cmp.Or(meta.lang, res.Metadata.Language),
 		Published: meta.published,
 	}
 	if a.Published.IsZero() {
@@ -77,7 +78,7 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	if len(paras) > 0 && a.Title == "" {
 		a.Title, paras = paras[0], paras[1:]
 	}
-	desc := firstNonEmpty(meta.description, clean(res.Metadata.Description))
+	desc := cmp.Or(meta.description, clean(res.Metadata.Description))
 	switch {
 	case len(paras) > 0 && sameStart(paras[0], desc):
 		a.Teaser, paras = paras[0], paras[1:]
@@ -164,8 +165,8 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 		return clean(v)
 	}
 	m := pageMeta{
-		title:       firstNonEmpty(attr(`meta[property="og:title"]`, "content"), attr(`meta[name="twitter:title"]`, "content")),
-		description: firstNonEmpty(attr(`meta[property="og:description"]`, "content"), attr(`meta[name="description"]`, "content")),
+		title:       cmp.Or(attr(`meta[property="og:title"]`, "content"), attr(`meta[name="twitter:title"]`, "content")),
+		description: cmp.Or(attr(`meta[property="og:description"]`, "content"), attr(`meta[name="description"]`, "content")),
 		lang:        langCode(attr("html", "lang")),
 	}
 	for _, p := range publishedMeta {
@@ -360,15 +361,6 @@ func paragraphs(n *html.Node) []string {
 // composed and decomposed umlauts read the same to the matcher.
 func clean(s string) string {
 	return norm.NFC.String(strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "))
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // sameStart reports whether two texts begin alike: a teaser and its
