@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -30,6 +31,11 @@ const (
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
+	// owner names this process in its claims: "host pid nonce".
+	owner string
+	// abandoned maps the alerts Pending found claimed by a dead process
+	// to that claim, which Claim may then take over.
+	abandoned sync.Map
 }
 
 // migrations are applied in order; user_version counts those applied.
@@ -80,6 +86,9 @@ var migrations = []string{
 		since    INTEGER NOT NULL DEFAULT 0,
 		reported INTEGER NOT NULL DEFAULT 0
 	) WITHOUT ROWID;`,
+
+	// Who holds a claim, so that a process that died is noticed at once.
+	`ALTER TABLE alerts ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';`,
 }
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
@@ -105,7 +114,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// One connection: SQLite has one writer anyway, and this way no
 	// statement ever waits on the busy timeout within the process.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, now: time.Now}
+	s := &Store{db: db, now: time.Now, owner: newOwner()}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -265,11 +274,12 @@ func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, no
 }
 
 // Pending returns the alerts waiting to be sent, oldest first, with those
-// whose claim has timed out.
+// whose claim has timed out or whose claiming process has died (on this
+// host); those are marked Interrupted.
 func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, payload, status FROM alerts WHERE status = ? OR (status = ? AND claimed_at < ?) ORDER BY id`,
-		StatusPending, StatusSending, s.now().Add(-ClaimTimeout).Unix())
+		`SELECT id, payload, status, claimed_at < ?, claimed_by FROM alerts WHERE status IN (?, ?) ORDER BY id`,
+		s.now().Add(-ClaimTimeout).Unix(), StatusPending, StatusSending)
 	if err != nil {
 		return nil, fmt.Errorf("query pending alerts: %w", err)
 	}
@@ -277,9 +287,16 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	var alerts []*news.Alert
 	for rows.Next() {
 		var id int64
-		var payload, status string
-		if err := rows.Scan(&id, &payload, &status); err != nil {
+		var payload, status, owner string
+		var expired sql.NullBool
+		if err := rows.Scan(&id, &payload, &status, &expired, &owner); err != nil {
 			return nil, fmt.Errorf("query pending alerts: %w", err)
+		}
+		if status == StatusSending && !expired.Bool {
+			if !s.dead(owner) {
+				continue // another process is sending it
+			}
+			s.abandoned.Store(id, owner)
 		}
 		a := &news.Alert{}
 		if err := json.Unmarshal([]byte(payload), a); err != nil {
@@ -294,12 +311,18 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 
 // Claim marks the alert as being sent by this process. It reports false
 // when another process has claimed it (or it is no longer pending): the
-// caller must then not send it.
+// caller must then not send it. A claim that has timed out, or that
+// Pending found held by a dead process, is taken over.
 func (s *Store) Claim(ctx context.Context, id int64) (bool, error) {
 	now := s.now()
+	dead := "\x00" // matches no owner
+	if o, ok := s.abandoned.LoadAndDelete(id); ok {
+		dead = o.(string)
+	}
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE alerts SET status = ?, claimed_at = ? WHERE id = ? AND (status = ? OR (status = ? AND claimed_at < ?))`,
-		StatusSending, now.Unix(), id, StatusPending, StatusSending, now.Add(-ClaimTimeout).Unix())
+		`UPDATE alerts SET status = ?, claimed_at = ?, claimed_by = ?
+		WHERE id = ? AND (status = ? OR (status = ? AND (claimed_at < ? OR claimed_by = ?)))`,
+		StatusSending, now.Unix(), s.owner, id, StatusPending, StatusSending, now.Add(-ClaimTimeout).Unix(), dead)
 	if err != nil {
 		return false, fmt.Errorf("claim alert %d: %w", id, err)
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -515,5 +518,64 @@ func TestSourceChecked(t *testing.T) {
 	}
 	if want := []string{"", "", "down", "", "up", "", ""}; !reflect.DeepEqual(got, want) {
 		t.Errorf("tells = %q, want %q", got, want)
+	}
+}
+
+// An alert claimed by a process of this host that has died is handed out
+// again at once, marked Interrupted, and may be claimed; one claimed by a
+// live process, or by one on another host, waits for ClaimTimeout.
+func TestClaimOfDeadProcess(t *testing.T) {
+	ctx := context.Background()
+	s, path := mustOpen(t)
+	for i := 0; i < 3; i++ {
+		if err := s.RecordAlert(ctx, alert("nahost", fmt.Sprintf("https://rr.example/%d", i)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A process that has exited: its ID is free (or taken by another
+	// process, which then looks alive: the safe side).
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no process to outlive:", err)
+	}
+	host := strings.Fields(s.owner)[0]
+	owners := []string{
+		fmt.Sprintf("%s %d deadbeef0001", host, cmd.Process.Pid),  // dead
+		fmt.Sprintf("%s %d deadbeef0002", host, os.Getppid()),     // alive
+		fmt.Sprintf("elsewhere %d deadbeef0003", cmd.Process.Pid), // another host
+	}
+	for i, o := range owners {
+		if _, err := s.db.Exec(`UPDATE alerts SET status = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ?`, time.Now().Unix(), o, i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another process opening the store later (a restart).
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if running(cmd.Process.Pid) {
+		t.Skip("the exited process's ID was taken again")
+	}
+	got, err := s2.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != 1 || !got[0].Interrupted {
+		t.Fatalf("pending = %+v, want only alert 1, interrupted", got)
+	}
+	if ok, err := s2.Claim(ctx, 1); !ok || err != nil {
+		t.Errorf("claiming the dead process's alert: %v, %v", ok, err)
+	}
+	for _, id := range []int64{2, 3} {
+		if ok, err := s2.Claim(ctx, id); ok || err != nil {
+			t.Errorf("claimed alert %d, held by a live or remote process: %v", id, err)
+		}
+	}
+	// Past the timeout, every claim is taken over.
+	s2.now = func() time.Time { return time.Now().Add(ClaimTimeout + time.Minute) }
+	if got, _ := s2.Pending(ctx); len(got) != 3 {
+		t.Errorf("after the claim timeout %d alerts pending, want all 3", len(got))
 	}
 }

@@ -66,6 +66,10 @@ type Server struct {
 	Refuse map[string]string
 	// FailNext makes the next n calls answer 500.
 	FailNext int
+	// Delay holds each chat.postMessage answer back this long after the
+	// message is posted, as a slow network does: a client that dies
+	// meanwhile has posted without knowing it.
+	Delay time.Duration
 }
 
 // New starts a fake Slack; it stops with the test.
@@ -96,12 +100,15 @@ func (s *Server) list(w http.ResponseWriter) {
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channels": chans})
 }
 
-func (s *Server) history(w http.ResponseWriter, id string) {
+func (s *Server) history(w http.ResponseWriter, id, oldest string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var msgs []map[string]any
 	for i := len(s.messages) - 1; i >= 0; i-- { // newest first, as Slack
 		m := s.messages[i]
+		if oldest != "" && m.TS < oldest { // same width: compares as numbers
+			continue
+		}
 		if channelID(m.Channel) == id || m.Channel == id {
 			msgs = append(msgs, map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "metadata": m.Metadata})
 		}
@@ -124,7 +131,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/api/conversations.history":
 		r.ParseForm()
-		s.history(w, r.Form.Get("channel"))
+		s.history(w, r.Form.Get("channel"), r.Form.Get("oldest"))
 		return
 	}
 	if r.URL.Path != "/api/chat.postMessage" {
@@ -136,7 +143,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	delay := s.Delay
+	defer func() {
+		s.mu.Unlock()
+		time.Sleep(delay)
+	}()
 	if s.FailNext > 0 {
 		s.FailNext--
 		http.Error(w, "upstream trouble", http.StatusInternalServerError)
@@ -154,7 +165,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	m := Message{
 		Channel: channel, Text: r.Form.Get("text"), Token: token,
 		UnfurlLinks: r.Form.Get("unfurl_links"), UnfurlMedia: r.Form.Get("unfurl_media"),
-		TS: fmt.Sprintf("1700000000.%06d", len(s.messages)+1), At: time.Now(),
+		TS: fmt.Sprintf("%d.%06d", time.Now().Unix(), len(s.messages)+1), At: time.Now(),
 	}
 	if b := r.Form.Get("blocks"); b != "" {
 		if err := json.Unmarshal([]byte(b), &m.Blocks); err != nil {

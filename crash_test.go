@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/internal/fakeslack"
+)
+
+// childEnv, when set, makes the test binary run newsbot with the
+// arguments it holds (separated by U+001F) instead of the tests, so that a test
+// can run newsbot as a child process and kill it.
+const childEnv = "NEWSBOT_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(childEnv); args != "" {
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// newsSite serves a feed of n articles that all mention Syrien, each on
+// its own page.
+func newsSite(t *testing.T, n int) *httptest.Server {
+	mux := http.NewServeMux()
+	var feed strings.Builder
+	feed.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Crash-Kurier</title><language>de</language>`)
+	for i := range n {
+		fmt.Fprintf(&feed, `<item><title>Meldung %d aus Syrien</title><link>{{BASE}}/artikel/%d.html</link><guid>crash-%d</guid></item>`, i, i, i)
+		body := fmt.Sprintf(`<!DOCTYPE html><html lang="de"><head><title>Meldung %[1]d aus Syrien</title></head><body>
+<nav><a href="/">Start</a> <a href="/politik/">Politik</a></nav>
+<article><h1>Meldung %[1]d aus Syrien</h1>
+<p>Die Lage in Syrien bleibt nach Angaben der Vereinten Nationen angespannt, berichtet unser Korrespondent in der Meldung Nummer %[1]d.</p>
+<p>Hilfsorganisationen fordern seit Wochen einen sicheren Zugang zu den betroffenen Regionen im Norden des Landes.</p>
+<p>Die Regierung in Damaskus äußerte sich am Abend nicht zu den Berichten über neue Kämpfe.</p>
+</article><footer>Impressum</footer></body></html>`, i)
+		mux.HandleFunc(fmt.Sprintf("/artikel/%d.html", i), func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte(body))
+		})
+	}
+	feed.WriteString(`</channel></rss>`)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	xml := strings.ReplaceAll(feed.String(), "{{BASE}}", srv.URL)
+	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(xml))
+	})
+	return srv
+}
+
+// Delivery survives kill -9 at any moment: a child process running
+// newsbot once is killed at random points while it finds and posts
+// alerts, and started again until it finishes; every alert must have
+// been posted exactly once. Slack answers each post after a delay, so
+// many kills land between Slack's answer and the store's commit.
+func TestCrashDeliversExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes for a while")
+	}
+	const rounds, alerts = 8, 15
+	var runs, kills, recovered, lost, dups, total int
+	for round := range rounds {
+		site := newsSite(t, alerts)
+		slack := fakeslack.New(t)
+		slack.Delay = 30 * time.Millisecond
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "config.yaml")
+		os.WriteFile(cfg, []byte(fmt.Sprintf(`
+storage: %s
+first_run: alert
+slack: {token: xoxb-crash, api_url: %q, channel: "#crash", pace: 10ms}
+sources:
+  - {name: kurier, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
+`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), site.URL+"/feed.xml")), 0o644)
+		done := false
+		for attempt := 0; !done; attempt++ {
+			if attempt > 50 {
+				t.Fatalf("round %d: newsbot never finished", round)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), childEnv+"=once\x1f--config\x1f"+cfg+"\x1f--timeout\x1f30s")
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			runs++
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			// Kill at a random point of the first runs; let the last finish.
+			var kill <-chan time.Time
+			if attempt < 8 {
+				kill = time.After(time.Duration(rand.N(700)) * time.Millisecond)
+			}
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Fatalf("round %d: newsbot once failed: %v\n%s", round, err, out.String())
+				}
+				done = strings.Contains(out.String(), "0 errors") && !strings.Contains(out.String(), "pending")
+			case <-kill:
+				cmd.Process.Kill()
+				<-exited
+				kills++
+			}
+			recovered += strings.Count(out.String(), "interrupted alert was posted before")
+		}
+		posted := map[string]int{}
+		for _, m := range slack.Messages() {
+			posted[m.Text]++
+		}
+		for i := range alerts {
+			n := 0
+			for text, c := range posted {
+				if strings.Contains(text, fmt.Sprintf("Meldung %d aus Syrien", i)) {
+					n += c
+				}
+			}
+			total++
+			switch {
+			case n == 0:
+				lost++
+				t.Errorf("round %d: alert %d was never posted", round, i)
+			case n > 1:
+				dups += n - 1
+				t.Errorf("round %d: alert %d was posted %d times", round, i, n)
+			}
+		}
+	}
+	t.Logf("crash test: %d runs of newsbot once, %d killed with SIGKILL; %d alerts, %d lost, %d duplicated; %d found in the channel's history after a kill between Slack's answer and the store's commit",
+		runs, kills, total, lost, dups, recovered)
+}
