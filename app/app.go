@@ -43,6 +43,18 @@ type Store interface {
 	HoldBack(ctx context.Context, watcher string, item news.Item) (int, error)
 	// HeldBack returns the watcher's held-back items.
 	HeldBack(ctx context.Context, watcher string) ([]news.Item, error)
+	// Alerted returns what the watcher last said about those of keys it
+	// alerted on.
+	Alerted(ctx context.Context, watcher string, keys []string) (map[string]news.Prior, error)
+	// RecordFollowUp records a change to an alerted article: a reply in
+	// the first alert's thread, or, while that is unsent, a new version of
+	// it; a nil alert only keeps the item's new signature.
+	RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Alert, keys []string, sig string) error
+	// DigestSince is when the watcher's last digest was made.
+	DigestSince(ctx context.Context, watcher string) (time.Time, error)
+	// FoldDigest turns the alerts held for the watcher's digest into the
+	// digest's messages, atomically, and returns how many it folded.
+	FoldDigest(ctx context.Context, watcher string, build func([]*news.Alert, time.Time) []*news.Alert) (int, error)
 	// Pending returns the alerts to send, oldest first.
 	Pending(ctx context.Context) ([]*news.Alert, error)
 	// Claim takes an alert for sending; false means another process has.

@@ -37,6 +37,7 @@ const (
 func (a *App) Deliver(ctx context.Context, st *Stats) {
 	a.deliverMu.Lock()
 	defer a.deliverMu.Unlock()
+	a.foldDigests(ctx, st)
 	pending, err := a.store.Pending(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -54,6 +55,9 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		}
 		return
 	}
+	// The messages sent in this pass, by alert (a digest's for each of
+	// its alerts), for the follow-ups that go in their threads.
+	posted := map[int64]string{}
 	for i, al := range pending {
 		if ctx.Err() != nil || a.stopping.Load() {
 			left += len(pending) - i
@@ -61,6 +65,15 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		}
 		if a.now().Before(al.NotBefore) {
 			quiet++ // its watcher's quiet hours: it goes out when they end
+			continue
+		}
+		if al.ThreadOf != 0 && al.ThreadTS == "" {
+			if ts, ok := posted[al.ThreadOf]; ok {
+				al.ThreadTS, al.ParentPending = ts, false
+			}
+		}
+		if al.ParentPending {
+			left++ // a follow-up waits for its first alert
 			continue
 		}
 		if a.now().Before(a.channelWait[al.Channel]) {
@@ -108,6 +121,12 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		switch {
 		case err == nil:
 			st.Sent.Add(1)
+			posted[al.ID] = ts
+			if al.Digest != nil {
+				for _, e := range al.Digest.Entries {
+					posted[e.AlertID] = ts
+				}
+			}
 			// An alert sent but not recorded as sent would be sent again
 			// once its claim times out: try hard to record it.
 			if err := retry(rctx, func() error { return a.store.MarkSent(rctx, al.ID, ts) }); err != nil {

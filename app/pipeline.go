@@ -3,14 +3,18 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/match"
@@ -28,6 +32,7 @@ type Stats struct {
 	New       atomic.Int64 // items not seen before
 	Primed    atomic.Int64 // items recorded without alerting on a first check
 	Matches   atomic.Int64
+	Updates   atomic.Int64 // follow-ups on articles alerted before
 	Sent      atomic.Int64
 	SendErrs  atomic.Int64
 	StoreErrs atomic.Int64 // failures of the store
@@ -86,7 +91,11 @@ func (s *Stats) String() string {
 	if n := s.Primed.Load(); n > 0 {
 		fmt.Fprintf(&b, " (%d recorded without alerts on a first check, first_run: skip)", n)
 	}
-	b.WriteString(", " + Plural(s.Matches.Load(), "match") + ", " + Plural(s.Sent.Load(), "alert") + " sent")
+	b.WriteString(", " + Plural(s.Matches.Load(), "match"))
+	if n := s.Updates.Load(); n > 0 {
+		b.WriteString(", " + Plural(n, "follow-up"))
+	}
+	b.WriteString(", " + Plural(s.Sent.Load(), "alert") + " sent")
 	if n := s.Pending.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d pending", n)
 	}
@@ -179,6 +188,7 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 			log.Error("store failed", "error", err)
 			continue
 		}
+		a.followUps(ctx, t, w, items, fresh, seen, st, log)
 		for _, it := range fresh {
 			if _, ok := held[it.Key()]; !ok {
 				st.New.Add(1)
@@ -280,6 +290,12 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 		err := a.store.RecordAlert(ctx, r.alert, r.keys)
 		if errors.Is(err, news.ErrSeen) {
 			log.Debug("article already seen under another link", "source", items[i].Source, "url", r.alert.URL, "link", items[i].URL)
+			// Under a new link, perhaps with a new headline.
+			if prior, err := a.store.Alerted(ctx, w.Name, []string{r.alert.URL}); err == nil {
+				if p, ok := prior[r.alert.URL]; ok {
+					a.followUp(ctx, w, p, r, st, log)
+				}
+			}
 			continue
 		}
 		if err != nil {
@@ -294,6 +310,107 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 		st.StoreErrs.Add(1)
 		log.Error("store failed", "error", err)
 	}
+}
+
+// followUps looks again at the articles the watcher alerted on whose item
+// the source now describes differently (title or description), and
+// records a follow-up for each that matters.
+func (a *App) followUps(ctx context.Context, t *tick, w *Watcher, items, fresh []news.Item, seen *tickSeen, st *Stats, log *slog.Logger) {
+	isFresh := make(map[string]bool, len(fresh))
+	for _, it := range fresh {
+		isFresh[it.Key()] = true
+	}
+	var old []news.Item
+	for _, it := range items {
+		if !isFresh[it.Key()] && !seen.examined[it.Key()] {
+			old = append(old, it)
+		}
+	}
+	if len(old) == 0 {
+		return
+	}
+	prior, err := a.store.Alerted(ctx, w.Name, keys(old))
+	if err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+		return
+	}
+	var changed []news.Item
+	for _, it := range old {
+		if p, ok := prior[it.Key()]; ok && p.Sig != itemSig(it) {
+			seen.examined[it.Key()] = true
+			changed = append(changed, it)
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	for i, r := range a.examine(ctx, t, w, changed, true, st) {
+		if ctx.Err() != nil {
+			return
+		}
+		r.sig = itemSig(changed[i])
+		a.followUp(ctx, w, prior[changed[i].Key()], r, st, log)
+	}
+}
+
+// followUp records what changed in an article the watcher alerted on
+// (prior), when it matters: a new headline, or terms it did not match
+// before. Otherwise only the item's new signature is kept.
+func (a *App) followUp(ctx context.Context, w *Watcher, prior news.Prior, r result, st *Stats, log *slog.Logger) {
+	var al *news.Alert
+	if r.alert != nil {
+		up := &news.Update{}
+		if sameTitle := normTitle(r.alert.Title) == normTitle(prior.Title); !sameTitle {
+			up.OldTitle = prior.Title
+		}
+		for _, t := range r.alert.Terms {
+			if !slices.Contains(prior.Terms, t) {
+				up.NewTerms = append(up.NewTerms, t)
+			}
+		}
+		if up.OldTitle != "" || len(up.NewTerms) > 0 {
+			al, r.alert.Update = r.alert, up
+			// A reply notifies only for terms that are new.
+			al.Mentions = nil
+			if len(up.NewTerms) > 0 {
+				al.Mentions = w.mentions(up.NewTerms)
+			}
+		}
+	}
+	if r.sig == "" && r.alert != nil {
+		r.sig = r.alert.ItemSig
+	}
+	if al == nil && r.sig == "" {
+		return // nothing to record
+	}
+	var up news.Update
+	if al != nil {
+		up = *al.Update
+	}
+	if err := a.store.RecordFollowUp(ctx, prior, al, r.keys, r.sig); err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("recording follow-up failed", "alert", prior.AlertID, "error", err)
+		return
+	}
+	if al != nil {
+		st.Updates.Add(1)
+		log.Info("follow-up", "url", al.URL, "alert", prior.AlertID, "new_title", up.OldTitle != "", "new_terms", strings.Join(up.NewTerms, ", "))
+	}
+}
+
+// itemSig is a digest of what a source says of an item.
+func itemSig(it news.Item) string {
+	h := sha256.Sum256([]byte(it.Title + "\x00" + it.Description))
+	return hex.EncodeToString(h[:12])
+}
+
+// normTitle is a headline as compared for a follow-up: a change of case,
+// spacing or punctuation alone is not a new headline.
+func normTitle(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	}), " ")
 }
 
 // unseen returns the items the watcher has not seen.
@@ -333,6 +450,7 @@ func (a *App) tooOld(t time.Time) bool {
 type result struct {
 	alert *news.Alert // nil: no alert
 	keys  []string    // to mark seen
+	sig   string      // the item's signature, for a follow-up
 }
 
 // examine fetches, extracts, matches and summarizes items concurrently;
@@ -407,6 +525,8 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		FromFeed:  art.FromFeed,
 		Mentions:  w.mentions(m.Terms),
 		NotBefore: w.QuietUntil(a.now().In(a.cfg.Location)),
+		ItemSig:   itemSig(it),
+		InDigest:  w.DigestCron != nil,
 	}
 	return r
 }

@@ -26,6 +26,13 @@ const (
 	MaxSectionText = 3000
 	MaxTitle       = 250
 	MaxFallback    = 3000
+	MaxBlocks      = 50
+	// MaxDigestEntries is how many articles one digest message lists:
+	// a block each, with a heading and a context line, within MaxBlocks,
+	// and at most about 40,000 characters, the most Slack shows.
+	MaxDigestEntries = 40
+	// maxEntryText is the most one digest entry's section holds.
+	maxEntryText = 900
 )
 
 // Notifier sends alerts.
@@ -103,17 +110,26 @@ func NewSlack(token, apiURL string, timeout time.Duration) *Slack {
 }
 
 // Send posts the alert to its channel.
+// A follow-up goes in its first alert's thread (a.ThreadTS).
 func (s *Slack) Send(ctx context.Context, a *news.Alert) (string, error) {
-	_, ts, err := s.client.PostMessageContext(ctx, a.Channel,
+	payload := map[string]any{"alert_id": a.ID, "watcher": a.Watcher}
+	if a.ThreadOf != 0 {
+		payload["thread_of"] = a.ThreadOf
+	}
+	if a.Digest != nil {
+		payload["digest"] = len(a.Digest.Entries)
+	}
+	opts := []slack.MsgOption{
 		slack.MsgOptionBlocks(Blocks(a)...),
 		slack.MsgOptionText(Fallback(a), false),
 		slack.MsgOptionDisableLinkUnfurl(),
 		slack.MsgOptionDisableMediaUnfurl(),
-		slack.MsgOptionMetadata(slack.SlackMetadata{
-			EventType:    "newsbot_alert",
-			EventPayload: map[string]any{"alert_id": a.ID, "watcher": a.Watcher},
-		}),
-	)
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: "newsbot_alert", EventPayload: payload}),
+	}
+	if a.ThreadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(a.ThreadTS))
+	}
+	_, ts, err := s.client.PostMessageContext(ctx, a.Channel, opts...)
 	if err != nil {
 		return "", classify(fmt.Errorf("post to %s: %w", a.Channel, err))
 	}
@@ -130,21 +146,47 @@ func (s *Slack) Posted(ctx context.Context, a *news.Alert, since time.Time) (str
 	if err != nil {
 		return "", false, err
 	}
+	find := func(msgs []slack.Message) (string, bool) {
+		for _, m := range msgs {
+			if m.Metadata.EventType != "newsbot_alert" {
+				continue
+			}
+			if v, ok := m.Metadata.EventPayload["alert_id"]; ok && fmt.Sprint(v) == fmt.Sprint(a.ID) {
+				return m.Timestamp, true
+			}
+		}
+		return "", false
+	}
+	oldest := fmt.Sprintf("%d", since.Unix())
+	if a.ThreadTS != "" {
+		// A reply is in its thread, not in the channel's history.
+		params := &slack.GetConversationRepliesParameters{
+			ChannelID: id, Timestamp: a.ThreadTS, Oldest: oldest, Limit: 200, IncludeAllMetadata: true,
+		}
+		for {
+			msgs, more, cursor, err := s.client.GetConversationRepliesContext(ctx, params)
+			if err != nil {
+				return "", false, fmt.Errorf("thread in %s: %w", a.Channel, err)
+			}
+			if ts, ok := find(msgs); ok {
+				return ts, true, nil
+			}
+			if !more || cursor == "" {
+				return "", false, nil
+			}
+			params.Cursor = cursor
+		}
+	}
 	params := &slack.GetConversationHistoryParameters{
-		ChannelID: id, Oldest: fmt.Sprintf("%d", since.Unix()), Limit: 200, IncludeAllMetadata: true,
+		ChannelID: id, Oldest: oldest, Limit: 200, IncludeAllMetadata: true,
 	}
 	for {
 		resp, err := s.client.GetConversationHistoryContext(ctx, params)
 		if err != nil {
 			return "", false, fmt.Errorf("history of %s: %w", a.Channel, err)
 		}
-		for _, m := range resp.Messages {
-			if m.Metadata.EventType != "newsbot_alert" {
-				continue
-			}
-			if v, ok := m.Metadata.EventPayload["alert_id"]; ok && fmt.Sprint(v) == fmt.Sprint(a.ID) {
-				return m.Timestamp, true, nil
-			}
+		if ts, ok := find(resp.Messages); ok {
+			return ts, true, nil
 		}
 		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
 			return "", false, nil
@@ -232,6 +274,9 @@ func RetryAfter(err error) (time.Duration, bool) {
 // context line with the source, the publication time, the watcher and the
 // matched words.
 func Blocks(a *news.Alert) []slack.Block {
+	if a.Digest != nil {
+		return digestBlocks(a)
+	}
 	title := textutil.Truncate(a.Title, MaxTitle)
 	if title == "" {
 		title = a.URL
@@ -243,7 +288,11 @@ func Blocks(a *news.Alert) []slack.Block {
 	if len(a.Mentions) > 0 {
 		head = strings.Join(a.Mentions, " ") + " " + head
 	}
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil)}
+	var blocks []slack.Block
+	if a.Update != nil {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(updateLine(a.Update))))
+	}
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(head), nil, nil))
 	if a.Summary != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(bold(a.Summary, a.Marks, MaxSectionText)), nil, nil))
 	}
@@ -287,7 +336,15 @@ func Matched(a *news.Alert) string {
 // Fallback is the alert's plain text, for notifications and clients that
 // show no blocks.
 func Fallback(a *news.Alert) string {
-	s := Escape(textutil.Truncate(fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL), MaxFallback))
+	var s string
+	switch {
+	case a.Digest != nil:
+		s = Escape(fmt.Sprintf("[%s] digest: %s", a.Watcher, digestCount(a.Digest)))
+	case a.Update != nil:
+		s = Escape(textutil.Truncate(fmt.Sprintf("[%s] update: %s – %s", a.Watcher, a.Title, a.URL), MaxFallback))
+	default:
+		s = Escape(textutil.Truncate(fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL), MaxFallback))
+	}
 	if len(a.Mentions) > 0 {
 		s = strings.Join(a.Mentions, " ") + " " + s
 	}
@@ -399,9 +456,27 @@ func printable(s string) string {
 }
 
 func text(a *news.Alert, loc *time.Location) string {
+	if loc == nil {
+		loc = time.Local
+	}
 	var b strings.Builder
 	head := fmt.Sprintf("── %s → %s ", a.Watcher, a.Channel)
+	switch {
+	case a.Digest != nil:
+		head = fmt.Sprintf("── digest of %s → %s: %s ", a.Watcher, a.Channel, digestCount(a.Digest))
+	case a.ThreadOf != 0:
+		head = fmt.Sprintf("── %s → %s, follow-up of alert %d ", a.Watcher, a.Channel, a.ThreadOf)
+	}
 	b.WriteString(head + strings.Repeat("─", max(3, 72-utf8.RuneCountInString(head))) + "\n")
+	if len(a.Mentions) > 0 && a.Digest != nil {
+		b.WriteString("notifies: " + strings.Join(a.Mentions, " ") + "\n")
+	}
+	if a.Digest != nil {
+		return b.String() + digestText(a, loc) + "\n"
+	}
+	if a.Update != nil {
+		b.WriteString(plainUpdate(a.Update) + "\n")
+	}
 	b.WriteString(a.Title + "\n" + a.URL + "\n")
 	if a.Summary != "" {
 		b.WriteString("\n" + plainBold(a.Summary, a.Marks) + "\n")
@@ -411,9 +486,6 @@ func text(a *news.Alert, loc *time.Location) string {
 	}
 	meta := []string{a.Source}
 	if !a.Published.IsZero() {
-		if loc == nil {
-			loc = time.Local
-		}
 		meta = append(meta, a.Published.In(loc).Format("2006-01-02 15:04 MST"))
 	}
 	meta = append(meta, "matched: "+Matched(a))

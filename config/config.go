@@ -135,9 +135,14 @@ type Watcher struct {
 	// Quiet is a daily window, "22:00-07:00" in the config's timezone,
 	// during which alerts wait and go out when it ends.
 	Quiet string `yaml:"quiet"`
+	// Digest collects the watcher's alerts and posts them as one message
+	// on this schedule: a cron spec ("0 8 * * *") or an interval ("30m").
+	Digest string `yaml:"digest"`
 
 	// Cron is Schedule parsed, in the config's timezone.
 	Cron cron.Schedule `yaml:"-"`
+	// DigestCron is Digest parsed; nil without a digest.
+	DigestCron cron.Schedule `yaml:"-"`
 	// QuietFrom and QuietTo are Quiet parsed, in minutes after midnight.
 	QuietFrom, QuietTo int `yaml:"-"`
 }
@@ -561,6 +566,19 @@ func (c *Config) validate() Problems {
 				bad(p+".quiet", "%v", err)
 			}
 			w.QuietFrom, w.QuietTo = from, to
+		}
+		if w.Digest != "" {
+			if d, err := time.ParseDuration(w.Digest); err == nil {
+				if d < time.Minute {
+					bad(p+".digest", "interval %s is shorter than a minute", w.Digest)
+				} else {
+					w.DigestCron = cron.Every(d)
+				}
+			} else if sched, err := CronParser.Parse(scheduleInZone(w.Digest, c.Timezone)); err != nil {
+				bad(p+".digest", "invalid digest schedule %q: give a cron spec such as \"0 8 * * *\" or an interval such as \"30m\"", w.Digest)
+			} else {
+				w.DigestCron = sched
+			}
 		}
 		if len(w.MentionOn) > 0 && len(w.Mention) == 0 {
 			bad(p+".mention_on", "mention_on needs mention: who to notify")

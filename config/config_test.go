@@ -279,6 +279,7 @@ func TestLoadProblems(t *testing.T) {
 		{"empty-keyword.yaml", []problem{{10, 24, "watchers[nahost].keywords[1]", "empty keyword"}}},
 		{"no-keywords.yaml", []problem{{10, 15, "watchers[nahost].keywords", "empty"}}},
 		{"bad-schedule.yaml", []problem{{8, 15, "watchers[nahost].schedule", `invalid schedule "*/5 * * *"`}}},
+		{"bad-digest.yaml", []problem{{11, 13, "watchers[nahost].digest", `invalid digest schedule "every morning"`}, {16, 13, "watchers[kurz].digest", "shorter than a minute"}}},
 		{"duplicate-source.yaml", []problem{{6, 11, "sources[1].name", `duplicate source name "rundschau"`}}},
 		{"duplicate-watcher.yaml", []problem{{11, 11, "watchers[1].name", `duplicate watcher name "nahost"`}}},
 		{"no-channel.yaml", []problem{{5, 5, "watchers[nahost].channel", "slack.channel gives no default"}}},

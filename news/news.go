@@ -103,6 +103,63 @@ type Alert struct {
 	// FromFeed is true when the page could not be had and the alert rests
 	// on the feed's title and description.
 	FromFeed bool
+	// ItemSig is a digest of what the source said of the item (title and
+	// description) when the alert was made: when it changes, the article
+	// is looked at again for a follow-up.
+	ItemSig string `json:",omitempty"`
+
+	// ThreadOf is the alert this one follows up, in its thread: the
+	// article's headline changed, or it now matches more terms.
+	ThreadOf int64 `json:",omitempty"`
+	// Update says what changed, for a follow-up.
+	Update *Update `json:",omitempty"`
+	// ThreadTS is the Slack ts of the message ThreadOf was posted in
+	// (set by the store; "" when it never went out).
+	ThreadTS string `json:"-"`
+	// ParentPending is set by the store on a follow-up whose first alert
+	// has not been sent yet: the follow-up waits for it.
+	ParentPending bool `json:"-"`
+
+	// InDigest holds the alert for its watcher's digest instead of
+	// sending it alone.
+	InDigest bool `json:",omitempty"`
+	// Digest is set on a digest message: the alerts it lists.
+	Digest *Digest `json:",omitempty"`
+}
+
+// Update is what changed in an article already alerted.
+type Update struct {
+	OldTitle string   `json:",omitempty"` // the headline before, when it changed
+	NewTerms []string `json:",omitempty"` // terms matched now and not before
+}
+
+// Digest is one message listing a watcher's alerts since its last digest.
+type Digest struct {
+	Since       time.Time
+	Part, Parts int // 1 of 1 unless the list is split over several messages
+	Total       int // alerts in all parts
+	Entries     []Entry
+}
+
+// Entry is one article in a digest.
+type Entry struct {
+	AlertID   int64
+	Title     string
+	URL       string
+	Source    string
+	Line      string // the summary's first sentence
+	Terms     []string
+	Published time.Time `json:",omitzero"`
+	FromFeed  bool      `json:",omitempty"`
+}
+
+// Prior is what a watcher has said about an article before: the alert,
+// and the item's signature, headline and terms as of its last message.
+type Prior struct {
+	AlertID int64
+	Sig     string
+	Title   string
+	Terms   []string
 }
 
 // Snippet is a few words of the article around a match.

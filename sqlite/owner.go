@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // newOwner names this process in the claims it takes: the host, the
@@ -16,6 +17,9 @@ func newOwner() string {
 	host = strings.ReplaceAll(host, " ", "_")
 	return fmt.Sprintf("%s %d %s", host, os.Getpid(), rand.Text()[:12])
 }
+
+// openOwners are the owners of the stores open in this process.
+var openOwners sync.Map
 
 // dead reports whether the claim's owner is a process of this host that
 // is no longer running, so that its claims need not wait for
@@ -32,7 +36,10 @@ func (s *Store) dead(owner string) bool {
 		return false
 	}
 	if strconv.Itoa(os.Getpid()) == f[1] {
-		return true // an earlier process with this process's ID
+		// This process, unless it is another store of it that is open:
+		// then an earlier process with this process's ID.
+		_, open := openOwners.Load(owner)
+		return !open
 	}
 	return !running(pid)
 }

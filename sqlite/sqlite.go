@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,11 @@ const (
 	StatusSending = "sending" // claimed by a process that is sending it
 	StatusSent    = "sent"
 	StatusFailed  = "failed"
+	// StatusHeld is an alert waiting for its watcher's digest.
+	StatusHeld = "held"
+	// StatusFolded is an alert listed in a digest (digest_id); the
+	// digest's message is its message.
+	StatusFolded = "folded"
 )
 
 // Store is a SQLite database file.
@@ -89,6 +95,24 @@ var migrations = []string{
 
 	// Who holds a claim, so that a process that died is noticed at once.
 	`ALTER TABLE alerts ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';`,
+
+	// Follow-ups in threads, and digests.
+	`ALTER TABLE alerts ADD COLUMN thread_of INTEGER;
+	ALTER TABLE alerts ADD COLUMN digest_id INTEGER;
+	CREATE INDEX alerts_held ON alerts (watcher, status);
+	CREATE TABLE alerted (
+		watcher  TEXT NOT NULL,
+		key      TEXT NOT NULL,
+		alert_id INTEGER NOT NULL,
+		sig      TEXT NOT NULL,
+		title    TEXT NOT NULL,
+		terms    TEXT NOT NULL,
+		PRIMARY KEY (watcher, key)
+	) WITHOUT ROWID;
+	CREATE TABLE digests (
+		watcher TEXT PRIMARY KEY,
+		last_at INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
@@ -119,6 +143,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	openOwners.Store(s.owner, true)
 	return s, nil
 }
 
@@ -147,7 +172,10 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	openOwners.Delete(s.owner)
+	return s.db.Close()
+}
 
 // Seen returns which of keys the watcher has seen before.
 func (s *Store) Seen(ctx context.Context, watcher string, keys []string) (map[string]bool, error) {
@@ -217,12 +245,8 @@ func (s *Store) MarkSeen(ctx context.Context, watcher, source string, keys []str
 // alert's URL before (the same article reached through another link), it
 // only marks keys seen and returns news.ErrSeen.
 func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) error {
-	payload, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("record alert: %w", err)
-	}
 	seen := false
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND key = ?`, a.Watcher, a.URL).Scan(&one)
 		seen = err == nil
@@ -235,19 +259,135 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 		if seen {
 			return nil // the other link is recorded; the alert is not
 		}
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO alerts (watcher, channel, url, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-			a.Watcher, a.Channel, a.URL, string(payload), s.now().Unix())
-		if err != nil {
+		if err := s.insert(ctx, tx, a); err != nil {
 			return err
 		}
-		a.ID, err = res.LastInsertId()
-		return err
+		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: a.ID, Sig: a.ItemSig, Title: a.Title, Terms: a.Terms})
 	})
 	if err == nil && seen {
 		return news.ErrSeen
 	}
 	return err
+}
+
+// insert adds the alert to the outbox and sets its ID.
+func (s *Store) insert(ctx context.Context, tx *sql.Tx, a *news.Alert) error {
+	payload, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	status := StatusPending
+	if a.InDigest {
+		status = StatusHeld
+	}
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO alerts (watcher, channel, url, payload, status, thread_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.Watcher, a.Channel, a.URL, string(payload), status, sql.NullInt64{Int64: a.ThreadOf, Valid: a.ThreadOf != 0}, s.now().Unix())
+	if err != nil {
+		return err
+	}
+	a.ID, err = res.LastInsertId()
+	return err
+}
+
+// remember records, for each key, what the watcher last said about the
+// article, for follow-ups.
+func remember(ctx context.Context, tx *sql.Tx, watcher string, keys []string, p news.Prior) error {
+	terms, err := json.Marshal(p.Terms)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alerted (watcher, key, alert_id, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (watcher, key) DO UPDATE SET alert_id = excluded.alert_id, sig = excluded.sig, title = excluded.title, terms = excluded.terms`,
+			watcher, k, p.AlertID, p.Sig, p.Title, string(terms)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Alerted returns, for those of keys the watcher has alerted on, what it
+// last said about them.
+func (s *Store) Alerted(ctx context.Context, watcher string, keys []string) (map[string]news.Prior, error) {
+	out := map[string]news.Prior{}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		args := []any{watcher}
+		for _, k := range keys[:n] {
+			args = append(args, k)
+		}
+		keys = keys[n:]
+		rows, err := s.db.QueryContext(ctx,
+			`SELECT key, alert_id, sig, title, terms FROM alerted WHERE watcher = ? AND key IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("query alerted: %w", err)
+		}
+		for rows.Next() {
+			var k, terms string
+			var p news.Prior
+			if err := rows.Scan(&k, &p.AlertID, &p.Sig, &p.Title, &terms); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("query alerted: %w", err)
+			}
+			json.Unmarshal([]byte(terms), &p.Terms)
+			out[k] = p
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("query alerted: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// RecordFollowUp records what changed in an article the watcher alerted
+// on (prior). With a nil alert, only the item's new signature is kept.
+// Otherwise, when the first alert has not gone out yet (pending, or held
+// for a digest), it is replaced by the new one, which takes its ID;
+// when it has, the new alert goes to the outbox as a reply in its thread
+// (a.ThreadOf). Either way keys now point at it with a's signature,
+// headline and terms.
+func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Alert, keys []string, sig string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if a == nil {
+			prior.Sig = sig
+			// The watcher of every key is the same; find it from the alert.
+			var watcher string
+			if err := tx.QueryRowContext(ctx, `SELECT watcher FROM alerts WHERE id = ?`, prior.AlertID).Scan(&watcher); err != nil {
+				return fmt.Errorf("follow-up of alert %d: %w", prior.AlertID, err)
+			}
+			return remember(ctx, tx, watcher, keys, prior)
+		}
+		var status string
+		var inDigest bool
+		err := tx.QueryRowContext(ctx, `SELECT status, status = ? FROM alerts WHERE id = ?`, StatusHeld, prior.AlertID).Scan(&status, &inDigest)
+		if err != nil {
+			return fmt.Errorf("follow-up of alert %d: %w", prior.AlertID, err)
+		}
+		a.ItemSig = sig
+		if status == StatusPending || status == StatusHeld {
+			a.ID, a.ThreadOf, a.Update, a.InDigest = prior.AlertID, 0, nil, inDigest
+			payload, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET payload = ?, url = ? WHERE id = ?`, string(payload), a.URL, a.ID); err != nil {
+				return err
+			}
+		} else {
+			a.ThreadOf, a.InDigest = prior.AlertID, false
+			if err := s.insert(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		terms := slices.Clone(prior.Terms)
+		for _, t := range a.Terms {
+			if !slices.Contains(terms, t) {
+				terms = append(terms, t)
+			}
+		}
+		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: prior.AlertID, Sig: sig, Title: a.Title, Terms: terms})
+	})
 }
 
 // markSeen records keys as seen and releases any of them held back.
@@ -278,7 +418,12 @@ func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, no
 // host); those are marked Interrupted.
 func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, payload, status, claimed_at < ?, claimed_by FROM alerts WHERE status IN (?, ?) ORDER BY id`,
+		`SELECT a.id, a.payload, a.status, a.claimed_at < ?, a.claimed_by,
+			COALESCE(p.ts, ''), COALESCE(p.status, ''), COALESCE(d.status, '')
+		FROM alerts a
+		LEFT JOIN alerts p ON p.id = a.thread_of
+		LEFT JOIN alerts d ON d.id = p.digest_id
+		WHERE a.status IN (?, ?) ORDER BY a.id`,
 		s.now().Add(-ClaimTimeout).Unix(), StatusPending, StatusSending)
 	if err != nil {
 		return nil, fmt.Errorf("query pending alerts: %w", err)
@@ -287,9 +432,9 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	var alerts []*news.Alert
 	for rows.Next() {
 		var id int64
-		var payload, status, owner string
+		var payload, status, owner, parentTS, parent, digest string
 		var expired sql.NullBool
-		if err := rows.Scan(&id, &payload, &status, &expired, &owner); err != nil {
+		if err := rows.Scan(&id, &payload, &status, &expired, &owner, &parentTS, &parent, &digest); err != nil {
 			return nil, fmt.Errorf("query pending alerts: %w", err)
 		}
 		if status == StatusSending && !expired.Bool {
@@ -304,6 +449,13 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 		}
 		a.ID = id
 		a.Interrupted = status == StatusSending
+		a.ThreadTS = parentTS
+		switch parent {
+		case StatusPending, StatusSending, StatusHeld:
+			a.ParentPending = true
+		case StatusFolded:
+			a.ParentPending = parentTS == "" && (digest == StatusPending || digest == StatusSending)
+		}
 		alerts = append(alerts, a)
 	}
 	return alerts, rows.Err()
@@ -412,15 +564,96 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 	return tell, since, err
 }
 
-// MarkSent records that the alert went out, with the message's timestamp.
+// MarkSent records that the alert went out, with the message's timestamp;
+// for a digest, that timestamp is its alerts' message too.
 func (s *Store) MarkSent(ctx context.Context, id int64, ts string) error {
-	_, err := s.db.ExecContext(ctx,
-		`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '' WHERE id = ?`,
-		StatusSent, ts, s.now().Unix(), id)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '' WHERE id = ?`,
+			StatusSent, ts, s.now().Unix(), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE alerts SET ts = ? WHERE digest_id = ? AND status = ?`, ts, id, StatusFolded)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("mark alert %d sent: %w", id, err)
 	}
 	return nil
+}
+
+// DigestSince returns when the watcher's last digest was made; the first
+// time it is asked, that is now.
+func (s *Store) DigestSince(ctx context.Context, watcher string) (time.Time, error) {
+	var last int64
+	err := s.db.QueryRowContext(ctx,
+		`INSERT INTO digests (watcher, last_at) VALUES (?, ?) ON CONFLICT (watcher) DO UPDATE SET last_at = last_at RETURNING last_at`,
+		watcher, s.now().Unix()).Scan(&last)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("digest of %s: %w", watcher, err)
+	}
+	return time.Unix(last, 0), nil
+}
+
+// FoldDigest makes the watcher's digest, in one transaction: build turns
+// the alerts held for it (oldest first) into the digest's messages, which
+// go to the outbox; the alerts they list are folded into them; and the
+// digest's time is now. It returns how many alerts were folded.
+func (s *Store) FoldDigest(ctx context.Context, watcher string, build func(held []*news.Alert, since time.Time) []*news.Alert) (int, error) {
+	folded := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var last int64
+		err := tx.QueryRowContext(ctx, `SELECT last_at FROM digests WHERE watcher = ?`, watcher).Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, payload FROM alerts WHERE watcher = ? AND status = ? ORDER BY id`, watcher, StatusHeld)
+		if err != nil {
+			return err
+		}
+		var held []*news.Alert
+		for rows.Next() {
+			a := &news.Alert{}
+			var id int64
+			var payload string
+			if err := rows.Scan(&id, &payload); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal([]byte(payload), a); err != nil {
+				rows.Close()
+				return fmt.Errorf("alert %d: %w", id, err)
+			}
+			a.ID = id
+			held = append(held, a)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if len(held) > 0 {
+			for _, d := range build(held, time.Unix(last, 0)) {
+				d.InDigest = false
+				if err := s.insert(ctx, tx, d); err != nil {
+					return err
+				}
+				for _, e := range d.Digest.Entries {
+					res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = ?, digest_id = ? WHERE id = ? AND status = ?`, StatusFolded, d.ID, e.AlertID, StatusHeld)
+					if err != nil {
+						return err
+					}
+					n, _ := res.RowsAffected()
+					folded += int(n)
+				}
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO digests (watcher, last_at) VALUES (?, ?) ON CONFLICT (watcher) DO UPDATE SET last_at = excluded.last_at`,
+			watcher, s.now().Unix())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("digest of %s: %w", watcher, err)
+	}
+	return folded, nil
 }
 
 // MarkFailed records a failed attempt. A permanent failure parks the

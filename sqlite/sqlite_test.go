@@ -573,6 +573,12 @@ func TestClaimOfDeadProcess(t *testing.T) {
 			t.Errorf("claimed alert %d, held by a live or remote process: %v", id, err)
 		}
 	}
+	// This process's ID: an earlier process's claim, unless it is the
+	// claim of another store this process has open.
+	earlier := fmt.Sprintf("%s %d deadbeef0004", host, os.Getpid())
+	if !s2.dead(earlier) || s2.dead(s.owner) {
+		t.Errorf("dead(earlier incarnation) = %v, dead(open store of this process) = %v", s2.dead(earlier), s2.dead(s.owner))
+	}
 	// Past the timeout, every claim is taken over.
 	s2.now = func() time.Time { return time.Now().Add(ClaimTimeout + time.Minute) }
 	if got, _ := s2.Pending(ctx); len(got) != 3 {

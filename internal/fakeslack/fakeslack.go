@@ -24,6 +24,7 @@ type Message struct {
 	UnfurlMedia string
 	Token       string
 	TS          string
+	ThreadTS    string    // the thread's first message, for a reply
 	At          time.Time // when Slack received it
 }
 
@@ -100,13 +101,18 @@ func (s *Server) list(w http.ResponseWriter) {
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channels": chans})
 }
 
-func (s *Server) history(w http.ResponseWriter, id, oldest string) {
+// history answers conversations.history (the channel's messages, not
+// the replies in threads) and conversations.replies (a thread's).
+func (s *Server) history(w http.ResponseWriter, id, oldest, thread string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var msgs []map[string]any
 	for i := len(s.messages) - 1; i >= 0; i-- { // newest first, as Slack
 		m := s.messages[i]
 		if oldest != "" && m.TS < oldest { // same width: compares as numbers
+			continue
+		}
+		if thread == "" && m.ThreadTS != "" || thread != "" && m.ThreadTS != thread && m.TS != thread {
 			continue
 		}
 		if channelID(m.Channel) == id || m.Channel == id {
@@ -131,7 +137,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/api/conversations.history":
 		r.ParseForm()
-		s.history(w, r.Form.Get("channel"), r.Form.Get("oldest"))
+		s.history(w, r.Form.Get("channel"), r.Form.Get("oldest"), "")
+		return
+	case "/api/conversations.replies":
+		r.ParseForm()
+		if r.Form.Get("ts") == "" {
+			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "thread_not_found"})
+			return
+		}
+		s.history(w, r.Form.Get("channel"), r.Form.Get("oldest"), r.Form.Get("ts"))
 		return
 	}
 	if r.URL.Path != "/api/chat.postMessage" {
@@ -164,7 +178,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m := Message{
 		Channel: channel, Text: r.Form.Get("text"), Token: token,
-		UnfurlLinks: r.Form.Get("unfurl_links"), UnfurlMedia: r.Form.Get("unfurl_media"),
+		UnfurlLinks: r.Form.Get("unfurl_links"), UnfurlMedia: r.Form.Get("unfurl_media"), ThreadTS: r.Form.Get("thread_ts"),
 		TS: fmt.Sprintf("%d.%06d", time.Now().Unix(), len(s.messages)+1), At: time.Now(),
 	}
 	if b := r.Form.Get("blocks"); b != "" {

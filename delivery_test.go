@@ -1,0 +1,257 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/internal/fakeslack"
+)
+
+// storeOf opens the env's store file with database/sql, to look at it or
+// to forge what time or a crash would leave.
+func (e *env) storeOf() *sql.DB {
+	e.t.Helper()
+	b, err := os.ReadFile(e.config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", regexp.MustCompile(`storage: (.*)`).FindStringSubmatch(string(b))[1])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func (e *env) file(p string) string {
+	e.t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata/site", p))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// An article already alerted whose headline changes, or that now matches
+// more of the watcher's terms, gets one reply in the first message's
+// thread; a check that finds nothing new posts nothing.
+func TestFollowUpInThread(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.once("--watcher", "nahost")
+	first := map[string]fakeslack.Message{} // by URL in the text
+	for _, m := range e.slack.Messages() {
+		for _, p := range []string{"syrien-waffenruhe", "is-kaempfer"} {
+			if strings.Contains(m.Text, p) {
+				first[p] = m
+			}
+		}
+	}
+	if len(first) != 2 {
+		t.Fatalf("want alerts on the Syria article and the paywalled trial, got %d messages", len(e.slack.Messages()))
+	}
+	before := len(e.slack.Messages())
+
+	// The editors change the Syria headline (page and feed), and the
+	// trial's teaser now names Syria.
+	const oldHead, newHead = "Waffenruhe in Idlib – erste Hilfskonvois erreichen den Nordwesten", "Waffenruhe in Idlib hält – Hilfskonvois erreichen Tausende"
+	e.site.Set("/politik/ausland/syrien-waffenruhe-idlib-4711.html", strings.ReplaceAll(e.file("politik/ausland/syrien-waffenruhe-idlib-4711.html"), oldHead, newHead))
+	feed := strings.ReplaceAll(e.file("rss/politik.xml"), oldHead, newHead)
+	feed = strings.Replace(feed, "für die Terrormiliz IS gekämpft haben soll.", "für die Terrormiliz IS in Syrien gekämpft haben soll.", 1)
+	e.site.Set("/rss/politik.xml", feed)
+	out := e.once("--watcher", "nahost")
+
+	msgs := e.slack.Messages()[before:]
+	if len(msgs) != 2 {
+		t.Fatalf("after the changes %d messages, want 2 follow-ups\n%s", len(msgs), out)
+	}
+	for _, m := range msgs {
+		var p string
+		for q := range first {
+			if strings.Contains(m.Text, q) {
+				p = q
+			}
+		}
+		if p == "" || m.ThreadTS != first[p].TS || m.Channel != "#nahost" {
+			t.Errorf("follow-up %q went to %s thread %q; want the thread of the first alert on it", m.Text, m.Channel, m.ThreadTS)
+			continue
+		}
+		text := m.BlockText()
+		switch p {
+		case "syrien-waffenruhe":
+			if !strings.Contains(text, "headline changed, was: _Syrien: "+oldHead+"_") || !strings.Contains(text, "|Syrien: "+newHead+">") {
+				t.Errorf("headline follow-up should show the new and the old headline:\n%s", text)
+			}
+		case "is-kaempfer":
+			if !strings.Contains(text, "now also matches: *Syrien*") || strings.Contains(text, "headline changed") {
+				t.Errorf("new-term follow-up should name the new term only:\n%s", text)
+			}
+		}
+	}
+	if !strings.Contains(out, "2 follow-ups") {
+		t.Errorf("the summary line should count the follow-ups:\n%s", out)
+	}
+	// Nothing changed since: nothing more.
+	e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()); n != before+2 {
+		t.Errorf("a check without changes posted %d more messages", n-before-2)
+	}
+}
+
+// A headline that changes before its alert went out (Slack was down)
+// does not make two messages: the alert goes out once, with the new
+// headline.
+func TestChangeBeforeSendingUpdatesTheAlert(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.slack.Refuse["#nahost"] = "internal_error"
+	e.once("--watcher", "nahost", "--timeout", "1s")
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Fatalf("%d messages while Slack refused", n)
+	}
+	const oldHead, newHead = "Prozess in Koblenz: Mutmaßlicher Kämpfer der Terrormiliz vor Gericht", "Prozess in Koblenz: Angeklagter schweigt zum Auftakt"
+	e.site.Set("/rss/politik.xml", strings.ReplaceAll(e.file("rss/politik.xml"), oldHead, newHead))
+	delete(e.slack.Refuse, "#nahost")
+	e.once("--watcher", "nahost")
+	var trial []fakeslack.Message
+	for _, m := range e.slack.Messages() {
+		if strings.Contains(m.Text, "is-kaempfer") {
+			trial = append(trial, m)
+		}
+	}
+	if len(trial) != 1 || !strings.Contains(trial[0].Text, newHead) || trial[0].ThreadTS != "" {
+		t.Errorf("want one message on the trial, with the new headline; got %d: %+v", len(trial), trial)
+	}
+}
+
+// setDigestDue makes the watcher's last digest an hour old, as if time
+// had passed.
+func (e *env) setDigestDue(watcher string) {
+	e.t.Helper()
+	res, err := e.storeOf().Exec(`UPDATE digests SET last_at = last_at - 3600 WHERE watcher = ?`, watcher)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		e.t.Fatalf("no digest row for %s", watcher)
+	}
+}
+
+// A watcher with a digest posts nothing alone: its matches wait, and when
+// the digest is due they go out as one message listing each article's
+// title, source and one line of summary.
+func TestDigest(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.edit(`    channel: "#nahost"`, "    channel: \"#nahost\"\n    digest: 30m\n    mention: [\"@here\"]")
+	out := e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Fatalf("a digest watcher posted %d messages before its digest was due\n%s", n, out)
+	}
+	e.setDigestDue("nahost")
+	e.once("--watcher", "nahost")
+	msgs := e.slack.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages when the digest was due, want 1", len(msgs))
+	}
+	m := msgs[0]
+	text := m.BlockText()
+	for _, want := range []string{"<!here> *Digest of nahost*: 3 articles since <!date^",
+		"Waffenruhe in Idlib", "Koblenz", "UN report", "_rundschau · <!date^", "Im Nordwesten von Syrien gilt"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("digest lacks %q:\n%s", want, text)
+		}
+	}
+	if m.Channel != "#nahost" || !strings.Contains(m.Text, "[nahost] digest: 3 articles") {
+		t.Errorf("digest went to %s with fallback %q", m.Channel, m.Text)
+	}
+	for _, c := range chrome {
+		if strings.Contains(text, c) {
+			t.Errorf("digest carries page chrome %q", c)
+		}
+	}
+	// Not due again yet, and nothing new: nothing more.
+	e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Errorf("%d messages after a digest with nothing new", n)
+	}
+	// A follow-up on an article in a digest goes in the digest's thread.
+	const oldHead, newHead = "Prozess in Koblenz: Mutmaßlicher Kämpfer der Terrormiliz vor Gericht", "Prozess in Koblenz: Angeklagter schweigt zum Auftakt"
+	e.site.Set("/rss/politik.xml", strings.ReplaceAll(e.file("rss/politik.xml"), oldHead, newHead))
+	out = e.once("--watcher", "nahost")
+	msgs = e.slack.Messages()
+	if len(msgs) != 2 || msgs[1].ThreadTS != m.TS || !strings.Contains(msgs[1].BlockText(), newHead) {
+		t.Errorf("the follow-up should be a reply to the digest: %+v\n%s", msgs[1:], out)
+	}
+}
+
+// A digest of more articles than one message can list is split, and
+// each article is listed exactly once.
+func TestDigestSplits(t *testing.T) {
+	site := newsSite(t, 45)
+	slack := fakeslack.New(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+storage: %s
+first_run: alert
+slack: {token: xoxb-digest, api_url: %q, channel: "#digest", pace: 10ms}
+sources:
+  - {name: kurier, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien], digest: "0 8 * * *"}
+`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), site.URL+"/feed.xml")), 0o644)
+	e := &env{t: t, slack: slack, config: cfg}
+	e.once()
+	e.setDigestDue("syrien")
+	if _, err := e.storeOf().Exec(`UPDATE digests SET last_at = last_at - 86400`); err != nil {
+		t.Fatal(err)
+	}
+	e.once()
+	msgs := slack.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d digest messages for 45 articles, want 2", len(msgs))
+	}
+	listed := map[string]int{}
+	for i, m := range msgs {
+		if len(m.Blocks) > 50 {
+			t.Errorf("message %d has %d blocks, Slack takes 50", i, len(m.Blocks))
+		}
+		if !strings.Contains(m.Text, fmt.Sprintf("45 articles, part %d of 2", i+1)) {
+			t.Errorf("message %d fallback %q", i, m.Text)
+		}
+		for _, l := range regexp.MustCompile(`Meldung \d+ aus Syrien`).FindAllString(m.BlockText(), -1) {
+			listed[l]++
+		}
+	}
+	for i := range 45 {
+		if n := listed[fmt.Sprintf("Meldung %d aus Syrien", i)]; n != 1 {
+			t.Errorf("article %d listed %d times", i, n)
+		}
+	}
+	// The next digest has nothing to list: no message.
+	e.setDigestDue("syrien")
+	e.once()
+	if n := len(slack.Messages()); n != 2 {
+		t.Errorf("a digest with nothing new posted %d more messages", n-2)
+	}
+}
+
+// A digest that falls due in its watcher's quiet hours waits for them to
+// end; the alerts found meanwhile fold into it.
+func TestDigestWaitsForQuietHours(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	now := time.Now().In(berlin)
+	quiet := now.Add(-time.Hour).Format("15:04") + "-" + now.Add(time.Hour).Format("15:04")
+	e.edit(`    channel: "#nahost"`, "    channel: \"#nahost\"\n    digest: 30m\n    quiet: \""+quiet+"\"")
+	e.once("--watcher", "nahost")
+	e.setDigestDue("nahost")
+	out := e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()); n != 0 || !strings.Contains(out, "1 held for quiet hours") {
+		t.Errorf("in quiet hours %d messages were posted; want the digest held\n%s", n, out)
+	}
+}
