@@ -1,0 +1,129 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/news"
+)
+
+const hostile = "<!channel> <!here|here> <@U123> <#C42> <https://evil.example|Klick> AT&T > 3 &amp;"
+
+func digestAlert(n int, title func(i int) string) *news.Alert {
+	d := &news.Digest{Since: time.Date(2025, 6, 17, 6, 0, 0, 0, time.UTC), Part: 1, Parts: 1, Total: n}
+	for i := range n {
+		d.Entries = append(d.Entries, news.Entry{
+			AlertID: int64(i + 1), Title: title(i), URL: fmt.Sprintf("https://rr.example/a/%d.html?x=1&y=2", i),
+			Source: "rundschau", Line: "Im Nordwesten von Syrien gilt seit Sonntag eine Waffenruhe.",
+			Terms: []string{"Syrien"}, Published: time.Date(2025, 6, 17, 8, 30, 0, 0, time.UTC),
+		})
+	}
+	return &news.Alert{ID: 7, Watcher: "nahost", Channel: "#nahost", Terms: []string{"Syrien"}, Digest: d, Found: time.Now()}
+}
+
+// A digest lists every article with its link, source, date and line, in
+// order, within Slack's limits however long the texts.
+func TestDigestBlocks(t *testing.T) {
+	a := digestAlert(3, func(i int) string { return fmt.Sprintf("Meldung %d", i) })
+	a.Mentions = []string{"<!here>"}
+	got := texts(t, bot.Blocks(a))
+	if len(got) != 5 {
+		t.Fatalf("%d blocks, want heading, 3 articles, context:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	if want := "<!here> *Digest of nahost*: 3 articles since <!date^1750140000^{date_short_pretty} {time}|2025-06-17 06:00 UTC>"; got[0] != want {
+		t.Errorf("heading\n%s\nwant\n%s", got[0], want)
+	}
+	want := "*<https://rr.example/a/1.html?x=1&amp;y=2|Meldung 1>*\nIm Nordwesten von Syrien gilt seit Sonntag eine Waffenruhe.\n_rundschau · <!date^1750149000^{date_short_pretty} {time}|2025-06-17 08:30 UTC> · Syrien_"
+	if got[2] != want {
+		t.Errorf("entry\n%s\nwant\n%s", got[2], want)
+	}
+	if f := bot.Fallback(a); f != "<!here> [nahost] digest: 3 articles" {
+		t.Errorf("fallback %q", f)
+	}
+}
+
+func TestDigestBlocksLimits(t *testing.T) {
+	long := strings.Repeat("Über Füße & Öl <b> ", 400)
+	a := digestAlert(bot.MaxDigestEntries, func(int) string { return long })
+	for i := range a.Digest.Entries {
+		a.Digest.Entries[i].Line = long
+		a.Digest.Entries[i].Source = hostile
+	}
+	blocks := texts(t, bot.Blocks(a))
+	if len(blocks) > bot.MaxBlocks || len(blocks) != bot.MaxDigestEntries+2 {
+		t.Errorf("%d blocks for %d entries (Slack takes %d)", len(blocks), bot.MaxDigestEntries, bot.MaxBlocks)
+	}
+	total := 0
+	for i, s := range blocks {
+		n := utf8.RuneCountInString(s)
+		total += n
+		if n > bot.MaxSectionText || !utf8.ValidString(s) {
+			t.Errorf("block %d: %d characters or invalid UTF-8", i, n)
+		}
+		checkSafe(t, fmt.Sprintf("block %d", i), s)
+	}
+	if total > 40000 {
+		t.Errorf("digest is %d characters, more than Slack shows", total)
+	}
+}
+
+func TestDigestEscapes(t *testing.T) {
+	a := digestAlert(2, func(int) string { return hostile })
+	a.Watcher = "<!everyone>"
+	a.Digest.Entries[1].Line = hostile
+	for i, s := range texts(t, bot.Blocks(a)) {
+		checkSafe(t, fmt.Sprintf("block %d", i), s)
+	}
+	checkSafe(t, "fallback", bot.Fallback(a))
+}
+
+// A follow-up says what changed above the alert, escaped, and goes in
+// its first message's thread.
+func TestFollowUpBlocks(t *testing.T) {
+	a := syriaAlert()
+	a.ThreadOf, a.ThreadTS = 41, "1750149000.000100"
+	a.Update = &news.Update{OldTitle: hostile, NewTerms: []string{"IS", "AT&T"}}
+	got := texts(t, bot.Blocks(a))
+	if !strings.HasPrefix(got[0], "context: :arrows_counterclockwise: Update · headline changed, was: _&lt;!channel&gt;") ||
+		!strings.HasSuffix(got[0], " · now also matches: *IS, AT&amp;T*") {
+		t.Errorf("update line: %s", got[0])
+	}
+	for i, s := range got {
+		checkSafe(t, fmt.Sprintf("block %d", i), s)
+	}
+	if f := bot.Fallback(a); !strings.HasPrefix(f, "[nahost] update: Waffenruhe in Idlib") {
+		t.Errorf("fallback %q", f)
+	}
+	fs := fakeslack.New(t)
+	s := bot.NewSlack("xoxb-test", fs.APIURL(), 5*time.Second)
+	if _, err := s.Send(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	m := fs.Messages()[0]
+	if m.ThreadTS != a.ThreadTS {
+		t.Errorf("posted with thread_ts %q, want %q", m.ThreadTS, a.ThreadTS)
+	}
+	// After a crash, the reply is looked for in its thread.
+	ts, found, err := s.Posted(context.Background(), a, time.Now().Add(-time.Minute))
+	if err != nil || !found || ts != m.TS {
+		t.Errorf("Posted = %q, %v, %v; want the reply %q", ts, found, err, m.TS)
+	}
+}
+
+func TestDigestText(t *testing.T) {
+	a := digestAlert(2, func(i int) string { return fmt.Sprintf("Meldung %d", i) })
+	a.Digest.Parts, a.Digest.Part, a.Digest.Total = 2, 2, 42
+	got := bot.Text(a, time.UTC)
+	for _, want := range []string{"── digest of nahost → #nahost: 42 articles, part 2 of 2 ", " 1. Meldung 0\n    https://rr.example/a/0.html?x=1&y=2\n    Im Nordwesten",
+		"    rundschau · 2025-06-17 08:30 UTC · matched: Syrien\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("text lacks %q:\n%s", want, got)
+		}
+	}
+}
