@@ -255,3 +255,45 @@ func TestDigestWaitsForQuietHours(t *testing.T) {
 		t.Errorf("in quiet hours %d messages were posted; want the digest held\n%s", n, out)
 	}
 }
+
+// With an incoming webhook instead of a token, alerts arrive in the
+// webhook's channel with the same blocks; a follow-up is a message of its
+// own; a removed webhook stops sending, keeps the alerts, and the log
+// tells why without giving the webhook's secret away.
+func TestWebhook(t *testing.T) {
+	e := newEnv(t, "alert", "")
+	e.edit("  token: \n", "  webhook_url: "+e.slack.WebhookURL()+"\n")
+	out := e.once("--watcher", "nahost")
+	msgs := e.slack.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages through the webhook, want 3\n%s", len(msgs), out)
+	}
+	for _, m := range msgs {
+		if m.Channel != "webhook" || !strings.Contains(m.BlockText(), "watcher nahost") || !strings.HasPrefix(m.Text, "[nahost] ") || m.UnfurlLinks != "false" {
+			t.Errorf("webhook message: channel %s, text %q, unfurl %q\n%s", m.Channel, m.Text, m.UnfurlLinks, m.BlockText())
+		}
+	}
+	const oldHead, newHead = "Prozess in Koblenz: Mutmaßlicher Kämpfer der Terrormiliz vor Gericht", "Prozess in Koblenz: Angeklagter schweigt zum Auftakt"
+	feed := strings.ReplaceAll(e.file("rss/politik.xml"), oldHead, newHead)
+	e.site.Set("/rss/politik.xml", feed)
+	e.once("--watcher", "nahost")
+	msgs = e.slack.Messages()
+	if len(msgs) != 4 || !strings.Contains(msgs[3].BlockText(), "headline changed") || !strings.HasPrefix(msgs[3].Text, "[nahost] update: "+newHead) {
+		t.Errorf("want the follow-up as a fourth message: %+v", msgs[3:])
+	}
+
+	e.slack.Refuse["webhook"] = "no_service"
+	e.site.Set("/rss/politik.xml", strings.Replace(feed, "<item>", `<item><title>Neue Gespräche über Syrien</title><link>{{BASE}}/neu.html</link><description>Syrien</description></item><item>`, 1))
+	code, stdout, stderr := e.newsbot("once", "--config", e.config, "--watcher", "nahost")
+	if code != 0 || !strings.Contains(stderr, "no_service") || !strings.Contains(stderr, "(slack.webhook_url)") || !strings.Contains(stdout+stderr, "1 pending") {
+		t.Errorf("a removed webhook should stop sending and keep the alert pending (exit %d):\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "s3cr3tw3bh00k") {
+		t.Errorf("the log gives the webhook's secret away:\n%s", stderr)
+	}
+	delete(e.slack.Refuse, "webhook")
+	e.once("--watcher", "nahost")
+	if msgs := e.slack.Messages(); len(msgs) != 5 || !strings.Contains(msgs[4].Text, "Neue Gespräche über Syrien") {
+		t.Errorf("the pending alert should go out once the webhook works: %d messages", len(msgs))
+	}
+}

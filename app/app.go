@@ -232,9 +232,19 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 		return nil, err
 	}
 	a.store = store
-	if cfg.Slack.Token != "" {
+	switch {
+	case cfg.Slack.Token != "":
 		a.notifier = bot.NewSlack(cfg.Slack.Token, cfg.Slack.APIURL, time.Duration(cfg.Slack.Timeout))
-	} else {
+	case cfg.Slack.WebhookURL != "":
+		a.notifier = bot.NewWebhook(cfg.Slack.WebhookURL, time.Duration(cfg.Slack.Timeout))
+		chans := map[string]bool{}
+		for _, w := range ws {
+			chans[w.Channel] = true
+		}
+		if len(chans) > 1 {
+			a.log.Warn("slack.webhook_url posts every alert to the webhook's own channel; the watchers' channels only label them", "channels", len(chans))
+		}
+	default:
 		out := opts.Stdout
 		if out == nil {
 			out = os.Stdout

@@ -51,7 +51,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 	if a.stopSending != "" {
 		left = len(pending)
 		if left > 0 {
-			st.logOnce(a.log, "stop-sending", "not sending: Slack refused newsbot itself; fix slack.token or slack.api_url and restart", "reason", a.stopSending, "pending", left)
+			st.logOnce(a.log, "stop-sending", "not sending: Slack refused newsbot itself; fix "+a.slackKeys()+" and restart", "reason", a.stopSending, "pending", left)
 		}
 		return
 	}
@@ -76,7 +76,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			left++ // a follow-up waits for its first alert
 			continue
 		}
-		if a.now().Before(a.channelWait[al.Channel]) {
+		if a.now().Before(a.channelWait[a.route(al.Channel)]) {
 			left++
 			continue
 		}
@@ -90,7 +90,10 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		// A process that claimed this alert died while sending it: it may
 		// be in the channel already. Look before posting it again.
 		if al.Interrupted {
-			if f, ok := a.notifier.(postedFinder); ok {
+			f, ok := a.notifier.(postedFinder)
+			if !ok {
+				log.Warn("an interrupted alert may have been sent already, and this notifier cannot look (a webhook): sending it again")
+			} else {
 				ts, found, err := f.Posted(ctx, al, al.Found.Add(-time.Minute))
 				switch {
 				case err != nil:
@@ -108,14 +111,14 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			}
 		}
 		// Pace the channel: Slack takes about one message a second.
-		if wait := time.Until(a.lastPost[al.Channel].Add(time.Duration(a.cfg.Slack.Pace))); wait > 0 {
+		if wait := time.Until(a.lastPost[a.route(al.Channel)].Add(time.Duration(a.cfg.Slack.Pace))); wait > 0 {
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():
 			}
 		}
 		ts, err := a.send(ctx, al)
-		a.lastPost[al.Channel] = time.Now()
+		a.lastPost[a.route(al.Channel)] = time.Now()
 		// Record what happened even if a signal came meanwhile.
 		rctx := context.WithoutCancel(ctx)
 		switch {
@@ -139,7 +142,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			var se *bot.StopError
 			errors.As(err, &se)
 			a.stopSending = se.Reason
-			log.Error("Slack refuses newsbot itself: stopping all sending; alerts stay pending until the config is fixed (slack.token, slack.api_url)", "error", err)
+			log.Error("Slack refuses newsbot itself: stopping all sending; alerts stay pending until the config is fixed ("+a.slackKeys()+")", "error", err)
 			a.markFailed(rctx, log, st, al.ID, err, false)
 			return
 		case bot.IsPermanent(err):
@@ -155,11 +158,28 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			if d, ok := bot.RetryAfter(err); ok && d > rest {
 				rest = d
 			}
-			a.channelWait[al.Channel] = a.now().Add(rest)
+			a.channelWait[a.route(al.Channel)] = a.now().Add(rest)
 			log.Warn("alert not sent, will retry", "error", err)
 			a.markFailed(rctx, log, st, al.ID, err, false)
 		}
 	}
+}
+
+// slackKeys names the config keys that say how newsbot reaches Slack.
+func (a *App) slackKeys() string {
+	if a.cfg.Slack.WebhookURL != "" {
+		return "slack.webhook_url"
+	}
+	return "slack.token or slack.api_url"
+}
+
+// route is the way a channel's messages take, for pacing and resting:
+// the channel, or the one webhook all channels share.
+func (a *App) route(channel string) string {
+	if a.cfg.Slack.WebhookURL != "" {
+		return "webhook"
+	}
+	return channel
 }
 
 // postedFinder finds an alert's message in its channel (bot.Slack).

@@ -10,6 +10,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -78,10 +79,15 @@ type Config struct {
 
 // Slack is how alerts reach Slack.
 type Slack struct {
-	// Token is the bot token (xoxb-...). Empty: alerts go to stdout.
-	Token   string `yaml:"token"`
-	APIURL  string `yaml:"api_url"`
-	Channel string `yaml:"channel"`
+	// Token is the bot token (xoxb-...). Empty: alerts go to stdout,
+	// unless WebhookURL is set.
+	Token string `yaml:"token"`
+	// WebhookURL is an incoming webhook, instead of a token, for teams
+	// that cannot install an app: every alert goes to its channel, and
+	// there are no threads.
+	WebhookURL string `yaml:"webhook_url"`
+	APIURL     string `yaml:"api_url"`
+	Channel    string `yaml:"channel"`
 	// Timeout bounds one call to Slack.
 	Timeout Duration `yaml:"timeout"`
 	// Pace is the least time between two messages to one channel: Slack
@@ -429,6 +435,13 @@ func (c *Config) validate() Problems {
 	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
 		c.Slack.APIURL += "/"
 	}
+	if c.Slack.WebhookURL != "" {
+		if u, err := url.Parse(c.Slack.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("slack.webhook_url", "must be an http(s) URL such as https://hooks.slack.com/services/T…/B…/…")
+		} else if c.Slack.Token != "" {
+			bad("slack.webhook_url", "set slack.token or slack.webhook_url, not both")
+		}
+	}
 	if _, set := c.pos["slack.pace"]; !set {
 		c.Slack.Pace = Duration(DefaultPace)
 	} else if c.Slack.Pace < 0 {
@@ -584,10 +597,11 @@ func (c *Config) validate() Problems {
 			bad(p+".mention_on", "mention_on needs mention: who to notify")
 		}
 		if w.Channel == "" {
-			if c.Slack.Channel == "" {
+			// A webhook posts to its own channel: none need be named.
+			if c.Slack.Channel == "" && c.Slack.WebhookURL == "" {
 				bad(p+".channel", "missing, and slack.channel gives no default")
 			}
-			w.Channel = c.Slack.Channel
+			w.Channel = cmp.Or(c.Slack.Channel, "webhook")
 		}
 	}
 	return ps

@@ -84,6 +84,46 @@ func New(t testing.TB) *Server {
 // URL is the API URL to give slack-go (ends in "/").
 func (s *Server) APIURL() string { return s.Server.URL + "/api/" }
 
+// WebhookURL is the URL of an incoming webhook, whose messages are
+// recorded in channel "webhook". Refuse["webhook"] makes it answer
+// 404 with that reason, as Slack does for a removed webhook.
+func (s *Server) WebhookURL() string { return s.Server.URL + "/services/T0001/B0001/s3cr3tw3bh00k" }
+
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	var msg struct {
+		Text        string           `json:"text"`
+		Blocks      []map[string]any `json:"blocks"`
+		UnfurlLinks *bool            `json:"unfurl_links"`
+		UnfurlMedia *bool            `json:"unfurl_media"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&msg); err != nil {
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.FailNext > 0 {
+		s.FailNext--
+		http.Error(w, "rollup_error", http.StatusInternalServerError)
+		return
+	}
+	if e, ok := s.Refuse["webhook"]; ok {
+		http.Error(w, e, http.StatusNotFound)
+		return
+	}
+	m := Message{Channel: "webhook", Text: msg.Text, Blocks: msg.Blocks, At: time.Now(),
+		TS: fmt.Sprintf("%d.%06d", time.Now().Unix(), len(s.messages)+1)}
+	if msg.UnfurlLinks != nil {
+		m.UnfurlLinks = fmt.Sprint(*msg.UnfurlLinks)
+	}
+	if msg.UnfurlMedia != nil {
+		m.UnfurlMedia = fmt.Sprint(*msg.UnfurlMedia)
+	}
+	s.messages = append(s.messages, m)
+	w.Header().Set("Content-Type", "text/html")
+	w.Write([]byte("ok"))
+}
+
 // channelID is the fake ID of a channel name ("#news" → "C_news").
 func channelID(name string) string { return "C_" + strings.TrimPrefix(name, "#") }
 
@@ -130,6 +170,10 @@ func (s *Server) Messages() []Message {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/services/") {
+		s.webhook(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	switch r.URL.Path {
 	case "/api/conversations.list":
