@@ -62,6 +62,10 @@ type Store interface {
 	// SourceChecked keeps a source's health and says when to tell ops
 	// ("down" after threshold failures in a row, "up" when it recovers).
 	SourceChecked(ctx context.Context, source string, ok bool, threshold int) (string, time.Time, error)
+	// SourceListed records a source's items and says how fresh it is.
+	SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error)
+	// MarkStale records whether ops was told the source has nothing new.
+	MarkStale(ctx context.Context, source string, stale bool) error
 	MarkSent(ctx context.Context, id int64, ts string) error
 	// MarkFailed records a failed attempt; permanent parks the alert.
 	MarkFailed(ctx context.Context, id int64, reason string, permanent bool) error

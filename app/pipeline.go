@@ -167,7 +167,7 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		items, err := t.run.List(ctx, src)
 		first := st.source(src.Name, err == nil)
 		if _, done := st.logged.LoadOrStore("health:"+src.Name, true); !done {
-			a.sourceHealth(ctx, src, err, log)
+			a.sourceHealth(ctx, src, items, err, log)
 		}
 		if err != nil {
 			// A source shared by several watchers failed once: say it once.
@@ -237,8 +237,9 @@ const sourceFailures = 3
 
 // sourceHealth keeps a source's record, once a tick, and tells the ops
 // channel when it has failed sourceFailures checks in a row, and when it
-// answers again: once each, not on every tick.
-func (a *App) sourceHealth(ctx context.Context, src watchers.Source, err error, log *slog.Logger) {
+// answers again; and when it has had nothing new for far longer than
+// usual (staleAfter), and when it has again: once each, not on every tick.
+func (a *App) sourceHealth(ctx context.Context, src watchers.Source, items []news.Item, err error, log *slog.Logger) {
 	tell, since, serr := a.store.SourceChecked(ctx, src.Name, err == nil, sourceFailures)
 	if serr != nil {
 		log.Error("store failed", "error", serr)
@@ -250,6 +251,68 @@ func (a *App) sourceHealth(ctx context.Context, src watchers.Source, err error, 
 			src.Name, src.URL, sourceFailures, since.In(a.cfg.Location).Format("2006-01-02 15:04"), err))
 	case "up":
 		a.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) answers again", src.Name, src.URL))
+	}
+	if err != nil {
+		return
+	}
+	f, serr := a.store.SourceListed(ctx, src.Name, keys(items), a.now())
+	if serr != nil {
+		log.Error("store failed", "error", serr)
+		return
+	}
+	quiet := a.now().Sub(f.LastNew)
+	limit, known := staleAfter(f.Gaps)
+	var msg string
+	switch {
+	case f.Stale && f.New > 0:
+		msg = fmt.Sprintf("newsbot: source %s (%s) has new items again", src.Name, src.URL)
+	case !f.Stale && known && quiet > limit:
+		msg = fmt.Sprintf("newsbot: source %s (%s) has had nothing new for %s, since %s; it usually has something new every %s. "+
+			"Check that it still works: a feed that moved or froze can keep answering with old items.",
+			src.Name, src.URL, roughly(quiet), f.LastNew.In(a.cfg.Location).Format("2006-01-02 15:04"), roughly(median(f.Gaps)))
+	default:
+		return
+	}
+	if serr := a.store.MarkStale(ctx, src.Name, !f.Stale); serr != nil {
+		log.Error("store failed", "error", serr)
+		return
+	}
+	log.Warn(strings.TrimPrefix(msg, "newsbot: "))
+	a.tellOps(ctx, log, msg)
+}
+
+// A source is stale when it has had nothing new for staleAfter: twice its
+// longest recent quiet spell, six times its usual gap, and at least
+// minStale. It is judged once minGaps gaps between new items are known.
+const (
+	minGaps  = 8
+	minStale = 2 * time.Hour
+)
+
+func staleAfter(gaps []time.Duration) (time.Duration, bool) {
+	if len(gaps) < minGaps {
+		return 0, false
+	}
+	return max(2*slices.Max(gaps), 6*median(gaps), minStale), true
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(ds))
+	return s[len(s)/2]
+}
+
+// roughly is a duration as a person says it: "40 min", "9 h", "3 days".
+func roughly(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", max(1, int(d.Round(time.Minute)/time.Minute)))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Round(time.Hour)/time.Hour))
+	default:
+		return fmt.Sprintf("%d days", int(d.Round(24*time.Hour)/(24*time.Hour)))
 	}
 }
 

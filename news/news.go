@@ -179,3 +179,13 @@ func (it Item) Key() string {
 	}
 	return ""
 }
+
+// Freshness is how a source's items come: how many are new at this
+// check, when something new last appeared, the recent gaps between new
+// items, and whether the source has been reported as having nothing new.
+type Freshness struct {
+	New     int
+	LastNew time.Time
+	Gaps    []time.Duration
+	Stale   bool
+}

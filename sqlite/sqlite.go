@@ -5,12 +5,15 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +115,15 @@ var migrations = []string{
 	CREATE TABLE digests (
 		watcher TEXT PRIMARY KEY,
 		last_at INTEGER NOT NULL
+	) WITHOUT ROWID;`,
+
+	// What each source listed, to tell when it stops having anything new.
+	`CREATE TABLE source_items (
+		source   TEXT PRIMARY KEY,
+		keys     TEXT NOT NULL,
+		last_new INTEGER NOT NULL,
+		gaps     TEXT NOT NULL DEFAULT '[]',
+		stale    INTEGER NOT NULL DEFAULT 0
 	) WITHOUT ROWID;`,
 }
 
@@ -562,6 +574,85 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 		return err
 	})
 	return tell, since, err
+}
+
+// maxGaps is how many of a source's recent gaps between new items are kept.
+const maxGaps = 48
+
+// SourceListed records what a source lists now (its items' keys) and
+// returns its freshness: how many items are new since the last check,
+// when something new last appeared, the recent gaps between new items,
+// and whether it has been reported stale. The first time, everything is
+// taken as known and new now.
+func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error) {
+	var f news.Freshness
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var stored, gaps string
+		var lastNew int64
+		err := tx.QueryRowContext(ctx, `SELECT keys, last_new, gaps, stale FROM source_items WHERE source = ?`, source).
+			Scan(&stored, &lastNew, &gaps, &f.Stale)
+		first := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !first {
+			return err
+		}
+		known := map[string]bool{}
+		for _, h := range strings.Fields(stored) {
+			known[h] = true
+		}
+		hashes := make([]string, 0, len(keys))
+		for _, k := range keys {
+			h := shortHash(k)
+			hashes = append(hashes, h)
+			if !known[h] && !first {
+				f.New++
+			}
+		}
+		var secs []int64
+		json.Unmarshal([]byte(gaps), &secs)
+		switch {
+		case first:
+			lastNew = now.Unix()
+		case f.New > 0:
+			if gap := now.Unix() - lastNew; gap > 0 {
+				secs = append(secs, gap)
+			}
+			if len(secs) > maxGaps {
+				secs = secs[len(secs)-maxGaps:]
+			}
+			lastNew = now.Unix()
+		}
+		f.LastNew = time.Unix(lastNew, 0)
+		for _, g := range secs {
+			f.Gaps = append(f.Gaps, time.Duration(g)*time.Second)
+		}
+		if !first && f.New == 0 {
+			return nil // nothing to write
+		}
+		sort.Strings(hashes)
+		b, _ := json.Marshal(secs)
+		_, err = tx.ExecContext(ctx, `INSERT INTO source_items (source, keys, last_new, gaps) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET keys = excluded.keys, last_new = excluded.last_new, gaps = excluded.gaps`,
+			source, strings.Join(hashes, " "), lastNew, string(b))
+		return err
+	})
+	if err != nil {
+		return news.Freshness{}, fmt.Errorf("source %s: %w", source, err)
+	}
+	return f, nil
+}
+
+// MarkStale records whether the source has been reported stale.
+func (s *Store) MarkStale(ctx context.Context, source string, stale bool) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE source_items SET stale = ? WHERE source = ?`, stale, source); err != nil {
+		return fmt.Errorf("source %s: %w", source, err)
+	}
+	return nil
+}
+
+// shortHash is a key's fingerprint, 64 bits in hex.
+func shortHash(k string) string {
+	h := sha256.Sum256([]byte(k))
+	return hex.EncodeToString(h[:8])
 }
 
 // MarkSent records that the alert went out, with the message's timestamp;
