@@ -585,3 +585,36 @@ func TestClaimOfDeadProcess(t *testing.T) {
 		t.Errorf("after the claim timeout %d alerts pending, want all 3", len(got))
 	}
 }
+
+// SourceListed counts the items new since the last check and keeps the
+// gaps between checks that found something new.
+func TestSourceListed(t *testing.T) {
+	ctx := context.Background()
+	s, path := mustOpen(t)
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	f, err := s.SourceListed(ctx, "kurier", []string{"a", "b"}, t0)
+	if err != nil || f.New != 0 || !f.LastNew.Equal(t0) || len(f.Gaps) != 0 {
+		t.Fatalf("first check: %+v, %v; want nothing new, known now", f, err)
+	}
+	f, _ = s.SourceListed(ctx, "kurier", []string{"b", "a"}, t0.Add(time.Hour))
+	if f.New != 0 || !f.LastNew.Equal(t0) {
+		t.Errorf("same items: %+v", f)
+	}
+	f, _ = s.SourceListed(ctx, "kurier", []string{"c", "b"}, t0.Add(3*time.Hour))
+	if f.New != 1 || !f.LastNew.Equal(t0.Add(3*time.Hour)) || len(f.Gaps) != 1 || f.Gaps[0] != 3*time.Hour {
+		t.Errorf("one new item after 3 h: %+v", f)
+	}
+	if err := s.MarkStale(ctx, "kurier", true); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, _ = s.SourceListed(ctx, "kurier", []string{"c", "b"}, t0.Add(4*time.Hour))
+	if f.New != 0 || !f.Stale || len(f.Gaps) != 1 {
+		t.Errorf("after reopening: %+v", f)
+	}
+}
