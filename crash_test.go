@@ -115,7 +115,7 @@ watchers:
 				<-exited
 				kills++
 			}
-			recovered += strings.Count(out.String(), "interrupted alert was posted before")
+			recovered += strings.Count(out.String(), "alert was posted before, though no answer said so")
 		}
 		posted := map[string]int{}
 		for _, m := range slack.Messages() {

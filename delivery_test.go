@@ -297,3 +297,33 @@ func TestWebhook(t *testing.T) {
 		t.Errorf("the pending alert should go out once the webhook works: %d messages", len(msgs))
 	}
 }
+
+// Slack takes a message and its answer never comes (a hang, then
+// newsbot's timeout): the retry finds the message in the channel and
+// records it instead of posting it twice.
+func TestSlackHangsAfterPosting(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.edit("  pace: 10ms\n", "  pace: 10ms\n  timeout: 1s\n")
+	e.slack.HangNext = 1
+	start := time.Now()
+	out := e.once("--watcher", "nahost")
+	took := time.Since(start)
+	count := map[string]int{}
+	for _, m := range e.slack.Messages() {
+		count[m.Text]++
+	}
+	if len(count) != 3 {
+		t.Errorf("%d distinct alerts, want 3\n%s", len(count), out)
+	}
+	for text, n := range count {
+		if n != 1 {
+			t.Errorf("posted %d times: %s", n, text)
+		}
+	}
+	if !strings.Contains(out, "alert was posted before, though no answer said so") || !strings.Contains(out, "3 alerts sent") {
+		t.Errorf("the log should say the alert was found in the channel, and count it sent:\n%s", out)
+	}
+	if took > 10*time.Second {
+		t.Errorf("a hang cost %v, with a 1 s timeout", took)
+	}
+}

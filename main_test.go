@@ -858,7 +858,7 @@ func TestInterruptedAlertNotPostedTwice(t *testing.T) {
 	if n := len(e.slack.Messages()); n != 1 {
 		t.Errorf("the interrupted alert was posted again (%d messages)\n%s", n, out)
 	}
-	if !strings.Contains(out, "interrupted alert was posted before") {
+	if !strings.Contains(out, "alert was posted before, though no answer said so") {
 		t.Errorf("the log should say the alert was found in the channel:\n%s", out)
 	}
 }

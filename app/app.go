@@ -68,7 +68,7 @@ type Store interface {
 	MarkStale(ctx context.Context, source string, stale bool) error
 	MarkSent(ctx context.Context, id int64, ts string) error
 	// MarkFailed records a failed attempt; permanent parks the alert.
-	MarkFailed(ctx context.Context, id int64, reason string, permanent bool) error
+	MarkFailed(ctx context.Context, id int64, reason string, f news.Failure) error
 	Close() error
 }
 

@@ -87,27 +87,13 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			}
 			continue // another process is sending it
 		}
-		// A process that claimed this alert died while sending it: it may
-		// be in the channel already. Look before posting it again.
+		// A process that claimed this alert died while sending it, or an
+		// attempt timed out: it may be in the channel already. Look
+		// before posting it again.
 		if al.Interrupted {
-			f, ok := a.notifier.(postedFinder)
-			if !ok {
-				log.Warn("an interrupted alert may have been sent already, and this notifier cannot look (a webhook): sending it again")
-			} else {
-				ts, found, err := f.Posted(ctx, al, al.Found.Add(-time.Minute))
-				switch {
-				case err != nil:
-					log.Warn("could not check whether an interrupted alert was posted; posting it (it may show twice)", "error", err)
-				case found:
-					log.Info("interrupted alert was posted before; recording it", "ts", ts)
-					st.Sent.Add(1)
-					wctx := context.WithoutCancel(ctx)
-					if err := retry(wctx, func() error { return a.store.MarkSent(wctx, al.ID, ts) }); err != nil {
-						st.StoreErrs.Add(1)
-						log.Error("recording the alert failed", "error", err)
-					}
-					continue
-				}
+			if ts, found := a.alreadyPosted(ctx, al, log); found {
+				a.recordSent(ctx, log, st, al, ts)
+				continue
 			}
 		}
 		// Pace the channel: Slack takes about one message a second.
@@ -117,25 +103,19 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			case <-ctx.Done():
 			}
 		}
-		ts, err := a.send(ctx, al)
+		ts, err := a.send(ctx, al, log)
 		a.lastPost[a.route(al.Channel)] = time.Now()
 		// Record what happened even if a signal came meanwhile.
 		rctx := context.WithoutCancel(ctx)
 		switch {
 		case err == nil:
-			st.Sent.Add(1)
 			posted[al.ID] = ts
 			if al.Digest != nil {
 				for _, e := range al.Digest.Entries {
 					posted[e.AlertID] = ts
 				}
 			}
-			// An alert sent but not recorded as sent would be sent again
-			// once its claim times out: try hard to record it.
-			if err := retry(rctx, func() error { return a.store.MarkSent(rctx, al.ID, ts) }); err != nil {
-				st.StoreErrs.Add(1)
-				log.Error("alert sent, but recording it failed; it may be sent again", "error", err)
-			}
+			a.recordSent(rctx, log, st, al, ts)
 		case bot.IsStop(err):
 			st.SendErrs.Add(1)
 			left += len(pending) - i
@@ -143,12 +123,12 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			errors.As(err, &se)
 			a.stopSending = se.Reason
 			log.Error("Slack refuses newsbot itself: stopping all sending; alerts stay pending until the config is fixed ("+a.slackKeys()+")", "error", err)
-			a.markFailed(rctx, log, st, al.ID, err, false)
+			a.markFailed(rctx, log, st, al.ID, err, news.Retry)
 			return
 		case bot.IsPermanent(err):
 			st.SendErrs.Add(1)
 			log.Error("alert not deliverable, parked as failed", "error", err)
-			a.markFailed(rctx, log, st, al.ID, err, true)
+			a.markFailed(rctx, log, st, al.ID, err, news.Permanent)
 			a.tellOps(rctx, log, fmt.Sprintf("newsbot could not deliver an alert of watcher %s to %s, and parked it: %v (%s)", al.Watcher, al.Channel, err, al.URL))
 		default:
 			st.SendErrs.Add(1)
@@ -159,8 +139,12 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 				rest = d
 			}
 			a.channelWait[a.route(al.Channel)] = a.now().Add(rest)
+			f := news.Retry
+			if bot.MaybePosted(err) {
+				f = news.Unsure // the next attempt looks in the channel first
+			}
 			log.Warn("alert not sent, will retry", "error", err)
-			a.markFailed(rctx, log, st, al.ID, err, false)
+			a.markFailed(rctx, log, st, al.ID, err, f)
 		}
 	}
 }
@@ -182,6 +166,37 @@ func (a *App) route(channel string) string {
 	return channel
 }
 
+// alreadyPosted looks for an alert that may have gone out in its channel
+// (or thread), by the id in its metadata. It reports false when the
+// notifier cannot look or the lookup fails: the alert is then posted
+// again, which may show it twice, rather than lost.
+func (a *App) alreadyPosted(ctx context.Context, al *news.Alert, log *slog.Logger) (string, bool) {
+	f, ok := a.notifier.(postedFinder)
+	if !ok {
+		log.Warn("an alert may have been sent already, and this notifier cannot look (a webhook): sending it again")
+		return "", false
+	}
+	ts, found, err := f.Posted(ctx, al, al.Found.Add(-time.Minute))
+	switch {
+	case err != nil:
+		log.Warn("could not check whether an alert was posted before; posting it (it may show twice)", "error", err)
+	case found:
+		log.Info("alert was posted before, though no answer said so; recording it", "ts", ts)
+	}
+	return ts, found
+}
+
+// recordSent records an alert as sent. An alert sent but not recorded as
+// sent would be sent again once its claim times out: it tries hard.
+func (a *App) recordSent(ctx context.Context, log *slog.Logger, st *Stats, al *news.Alert, ts string) {
+	st.Sent.Add(1)
+	ctx = context.WithoutCancel(ctx)
+	if err := retry(ctx, func() error { return a.store.MarkSent(ctx, al.ID, ts) }); err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("alert sent, but recording it failed; it may be sent again", "error", err)
+	}
+}
+
 // postedFinder finds an alert's message in its channel (bot.Slack).
 type postedFinder interface {
 	Posted(ctx context.Context, a *news.Alert, since time.Time) (string, bool, error)
@@ -200,8 +215,8 @@ func (a *App) tellOps(ctx context.Context, log *slog.Logger, text string) {
 
 // markFailed records a failed attempt, retrying a busy store: an alert
 // left claimed would wait for its claim to time out.
-func (a *App) markFailed(ctx context.Context, log *slog.Logger, st *Stats, id int64, err error, permanent bool) {
-	if rerr := retry(ctx, func() error { return a.store.MarkFailed(ctx, id, err.Error(), permanent) }); rerr != nil {
+func (a *App) markFailed(ctx context.Context, log *slog.Logger, st *Stats, id int64, err error, f news.Failure) {
+	if rerr := retry(ctx, func() error { return a.store.MarkFailed(ctx, id, err.Error(), f) }); rerr != nil {
 		st.StoreErrs.Add(1)
 		log.Error("recording the failure failed", "error", rerr)
 	}
@@ -226,9 +241,17 @@ func retry(ctx context.Context, fn func() error) error {
 
 // send tries an alert a few times, waiting as Slack asks on a rate limit
 // and with jittered exponential backoff otherwise.
-func (a *App) send(ctx context.Context, al *news.Alert) (string, error) {
+//
+// An attempt that failed without an answer (a timeout) may have posted
+// the message: the next one looks in the channel first.
+func (a *App) send(ctx context.Context, al *news.Alert, log *slog.Logger) (string, error) {
 	var err error
 	for attempt := 0; attempt < sendAttempts; attempt++ {
+		if attempt > 0 && bot.MaybePosted(err) {
+			if ts, found := a.alreadyPosted(ctx, al, log); found {
+				return ts, nil
+			}
+		}
 		var ts string
 		ts, err = a.notifier.Send(ctx, al)
 		if err == nil || bot.IsPermanent(err) || bot.IsStop(err) {

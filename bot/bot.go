@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -258,6 +259,28 @@ func classify(err error) error {
 		return &StopError{Reason: sc.Status, Err: err}
 	}
 	return err
+}
+
+// MaybePosted reports whether a failed send may have posted the message
+// all the same: the request went out and no answer said no (a timeout, a
+// connection dropped, a 5xx). Slack's own refusals (ok:false), rate
+// limits, and a connection never made did not post it.
+func MaybePosted(err error) bool {
+	if err == nil || IsPermanent(err) || IsStop(err) {
+		return false
+	}
+	if _, ok := RetryAfter(err); ok {
+		return false
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	return true
 }
 
 // RetryAfter returns how long Slack asked to wait, when it did.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/internal/fakeslack"
 )
 
 // Slack's answers to an incoming webhook, and what newsbot makes of them.
@@ -64,5 +65,43 @@ func TestWebhookErrors(t *testing.T) {
 	wh := bot.NewWebhook("http://127.0.0.1:1/services/T1/B1/secret", time.Second)
 	if _, err := wh.Send(context.Background(), syriaAlert()); err == nil || strings.Contains(err.Error(), "secret") || bot.IsStop(err) {
 		t.Errorf("unreachable webhook: %v", err)
+	}
+}
+
+// A send that failed may have posted the message only when the request
+// went out and no answer said no.
+func TestMaybePosted(t *testing.T) {
+	fs := fakeslack.New(t)
+	fs.Refuse["#nahost"] = "channel_not_found"
+	s := bot.NewSlack("xoxb-test", fs.APIURL(), 5*time.Second)
+	_, refused := s.Send(context.Background(), syriaAlert())
+
+	fs2 := fakeslack.New(t)
+	fs2.HangNext = 1
+	_, timedOut := bot.NewSlack("xoxb-test", fs2.APIURL(), 300*time.Millisecond).Send(context.Background(), syriaAlert())
+
+	_, unreachable := bot.NewSlack("xoxb-test", "http://127.0.0.1:1/api/", time.Second).Send(context.Background(), syriaAlert())
+
+	fs3 := fakeslack.New(t)
+	fs3.FailNext = 1
+	_, status500 := bot.NewSlack("xoxb-test", fs3.APIURL(), time.Second).Send(context.Background(), syriaAlert())
+
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"ok:false", refused, false},
+		{"timeout", timedOut, true},
+		{"connection refused", unreachable, false},
+		{"500", status500, true},
+	} {
+		if tt.err == nil {
+			t.Errorf("%s: no error", tt.name)
+			continue
+		}
+		if got := bot.MaybePosted(tt.err); got != tt.want {
+			t.Errorf("MaybePosted(%s: %v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
 	}
 }

@@ -97,8 +97,9 @@ type Alert struct {
 	Mentions []string `json:",omitempty"`
 	// NotBefore holds the alert back until then (the watcher's quiet hours).
 	NotBefore time.Time `json:",omitzero"`
-	// Interrupted is set by the store on an alert a process claimed and
-	// never finished with: it may have been posted already.
+	// Interrupted is set by the store on an alert that may have been
+	// posted already: a process claimed it and never finished, or an
+	// attempt failed without Slack saying no (a timeout).
 	Interrupted bool `json:"-"`
 	// FromFeed is true when the page could not be had and the alert rests
 	// on the feed's title and description.
@@ -189,3 +190,16 @@ type Freshness struct {
 	Gaps    []time.Duration
 	Stale   bool
 }
+
+// Failure is how a send failed, as the outbox records it.
+type Failure int
+
+const (
+	// Retry: not posted; try again later.
+	Retry Failure = iota
+	// Unsure: perhaps posted (the request went out and no answer came);
+	// look in the channel before trying again.
+	Unsure
+	// Permanent: not deliverable; park the alert.
+	Permanent
+)

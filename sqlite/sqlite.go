@@ -117,6 +117,9 @@ var migrations = []string{
 		last_at INTEGER NOT NULL
 	) WITHOUT ROWID;`,
 
+	// An alert whose last attempt may have posted it.
+	`ALTER TABLE alerts ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;`,
+
 	// What each source listed, to tell when it stops having anything new.
 	`CREATE TABLE source_items (
 		source   TEXT PRIMARY KEY,
@@ -430,7 +433,7 @@ func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, no
 // host); those are marked Interrupted.
 func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT a.id, a.payload, a.status, a.claimed_at < ?, a.claimed_by,
+		`SELECT a.id, a.payload, a.status, a.unsure, a.claimed_at < ?, a.claimed_by,
 			COALESCE(p.ts, ''), COALESCE(p.status, ''), COALESCE(d.status, '')
 		FROM alerts a
 		LEFT JOIN alerts p ON p.id = a.thread_of
@@ -446,7 +449,8 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 		var id int64
 		var payload, status, owner, parentTS, parent, digest string
 		var expired sql.NullBool
-		if err := rows.Scan(&id, &payload, &status, &expired, &owner, &parentTS, &parent, &digest); err != nil {
+		var unsure bool
+		if err := rows.Scan(&id, &payload, &status, &unsure, &expired, &owner, &parentTS, &parent, &digest); err != nil {
 			return nil, fmt.Errorf("query pending alerts: %w", err)
 		}
 		if status == StatusSending && !expired.Bool {
@@ -460,7 +464,7 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 			return nil, fmt.Errorf("alert %d: %w", id, err)
 		}
 		a.ID = id
-		a.Interrupted = status == StatusSending
+		a.Interrupted = status == StatusSending || unsure
 		a.ThreadTS = parentTS
 		switch parent {
 		case StatusPending, StatusSending, StatusHeld:
@@ -660,7 +664,7 @@ func shortHash(k string) string {
 func (s *Store) MarkSent(ctx context.Context, id int64, ts string) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
-			`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '' WHERE id = ?`,
+			`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '', unsure = 0 WHERE id = ?`,
 			StatusSent, ts, s.now().Unix(), id); err != nil {
 			return err
 		}
@@ -748,14 +752,15 @@ func (s *Store) FoldDigest(ctx context.Context, watcher string, build func(held 
 }
 
 // MarkFailed records a failed attempt. A permanent failure parks the
-// alert as failed; otherwise it stays pending for the next attempt.
-func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, permanent bool) error {
+// alert as failed; otherwise it is pending for the next attempt, which
+// first looks for it in the channel when the failure was news.Unsure.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, f news.Failure) error {
 	status := StatusPending
-	if permanent {
+	if f == news.Permanent {
 		status = StatusFailed
 	}
 	_, err := s.db.ExecContext(ctx,
-		`UPDATE alerts SET status = ?, error = ?, attempts = attempts + 1 WHERE id = ?`, status, reason, id)
+		`UPDATE alerts SET status = ?, error = ?, attempts = attempts + 1, unsure = unsure OR ? WHERE id = ?`, status, reason, f == news.Unsure, id)
 	if err != nil {
 		return fmt.Errorf("mark alert %d failed: %w", id, err)
 	}

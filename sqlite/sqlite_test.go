@@ -302,10 +302,10 @@ func TestMarkSentAndFailed(t *testing.T) {
 	if err := s.MarkSent(ctx, as[0].ID, "1700000000.000001"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkFailed(ctx, as[1].ID, "HTTP 500", false); err != nil {
+	if err := s.MarkFailed(ctx, as[1].ID, "HTTP 500", news.Retry); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkFailed(ctx, as[2].ID, "channel_not_found", true); err != nil {
+	if err := s.MarkFailed(ctx, as[2].ID, "channel_not_found", news.Permanent); err != nil {
 		t.Fatal(err)
 	}
 

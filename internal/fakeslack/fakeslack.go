@@ -67,6 +67,10 @@ type Server struct {
 	Refuse map[string]string
 	// FailNext makes the next n calls answer 500.
 	FailNext int
+	// HangNext makes the next n chat.postMessage calls post the message
+	// and then never answer, until the client gives up: a timeout after
+	// which the message is in the channel all the same.
+	HangNext int
 	// Delay holds each chat.postMessage answer back this long after the
 	// message is posted, as a slow network does: a client that dies
 	// meanwhile has posted without knowing it.
@@ -201,10 +205,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	delay := s.Delay
+	delay, hang := s.Delay, false
 	defer func() {
 		s.mu.Unlock()
 		time.Sleep(delay)
+		if hang {
+			<-r.Context().Done()
+		}
 	}()
 	if s.FailNext > 0 {
 		s.FailNext--
@@ -235,5 +242,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		json.Unmarshal([]byte(md), &m.Metadata)
 	}
 	s.messages = append(s.messages, m)
+	if s.HangNext > 0 {
+		s.HangNext--
+		hang = true
+		return
+	}
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": channel, "ts": m.TS})
 }
