@@ -108,10 +108,15 @@ func TestFollowUpInThread(t *testing.T) {
 // headline.
 func TestChangeBeforeSendingUpdatesTheAlert(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
+	e.edit(`    channel: "#nahost"`, "    channel: \"#nahost\"\n    mention: [\"@here\"]")
 	e.slack.Refuse["#nahost"] = "internal_error"
 	e.once("--watcher", "nahost", "--timeout", "1s")
 	if n := len(e.slack.Messages()); n != 0 {
 		t.Fatalf("%d messages while Slack refused", n)
+	}
+	var id int64
+	if err := e.storeOf().QueryRow(`SELECT id FROM alerts WHERE status = 'pending' AND url LIKE '%is-kaempfer%'`).Scan(&id); err != nil {
+		t.Fatalf("the trial's alert is not pending: %v", err)
 	}
 	const oldHead, newHead = "Prozess in Koblenz: Mutmaßlicher Kämpfer der Terrormiliz vor Gericht", "Prozess in Koblenz: Angeklagter schweigt zum Auftakt"
 	e.site.Set("/rss/politik.xml", strings.ReplaceAll(e.file("rss/politik.xml"), oldHead, newHead))
@@ -124,15 +129,21 @@ func TestChangeBeforeSendingUpdatesTheAlert(t *testing.T) {
 		}
 	}
 	if len(trial) != 1 || !strings.Contains(trial[0].Text, newHead) || trial[0].ThreadTS != "" {
-		t.Errorf("want one message on the trial, with the new headline; got %d: %+v", len(trial), trial)
+		t.Fatalf("want one message on the trial, with the new headline; got %d: %+v", len(trial), trial)
+	}
+	if got := trial[0].Metadata["event_payload"].(map[string]any)["alert_id"]; got != float64(id) {
+		t.Errorf("sent as alert %v, want the recorded alert %d", got, id)
+	}
+	if !strings.HasPrefix(trial[0].Text, "<!here> ") || strings.Contains(trial[0].BlockText(), "Update") {
+		t.Errorf("the updated alert should still notify @here, and read as a first alert: %q\n%s", trial[0].Text, trial[0].BlockText())
 	}
 }
 
-// setDigestDue makes the watcher's last digest an hour old, as if time
+// setDigestDue makes the watcher's last digest a day older, as if time
 // had passed.
 func (e *env) setDigestDue(watcher string) {
 	e.t.Helper()
-	res, err := e.storeOf().Exec(`UPDATE digests SET last_at = last_at - 3600 WHERE watcher = ?`, watcher)
+	res, err := e.storeOf().Exec(`UPDATE digests SET last_at = last_at - 86400 - 60 WHERE watcher = ?`, watcher)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -207,9 +218,6 @@ watchers:
 	e := &env{t: t, slack: slack, config: cfg}
 	e.once()
 	e.setDigestDue("syrien")
-	if _, err := e.storeOf().Exec(`UPDATE digests SET last_at = last_at - 86400`); err != nil {
-		t.Fatal(err)
-	}
 	e.once()
 	msgs := slack.Messages()
 	if len(msgs) != 2 {
@@ -251,8 +259,35 @@ func TestDigestWaitsForQuietHours(t *testing.T) {
 	e.once("--watcher", "nahost")
 	e.setDigestDue("nahost")
 	out := e.once("--watcher", "nahost")
-	if n := len(e.slack.Messages()); n != 0 || !strings.Contains(out, "1 held for quiet hours") {
-		t.Errorf("in quiet hours %d messages were posted; want the digest held\n%s", n, out)
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Errorf("in quiet hours %d messages were posted; want the digest to wait\n%s", n, out)
+	}
+	var held int
+	e.storeOf().QueryRow(`SELECT count(*) FROM alerts WHERE status = 'held'`).Scan(&held)
+	if held != 3 {
+		t.Errorf("%d alerts wait for the digest, want 3 (a digest made in quiet hours would miss what comes later)", held)
+	}
+	// Quiet hours over (the config changed): the digest goes out.
+	e.edit("    quiet: \""+quiet+"\"", "")
+	e.once("--watcher", "nahost")
+	if msgs := e.slack.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "digest: 3 articles") {
+		t.Errorf("after quiet hours: %d messages, want the digest of 3", len(msgs))
+	}
+}
+
+// Alerts held for a digest that the config no longer has go out as
+// alerts of their own.
+func TestDigestRemoved(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.edit(`    channel: "#nahost"`, "    channel: \"#nahost\"\n    digest: \"0 8 * * *\"")
+	e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()); n != 0 {
+		t.Fatalf("%d messages before the digest", n)
+	}
+	e.edit("    digest: \"0 8 * * *\"", "")
+	out := e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()); n != 3 || !strings.Contains(out, "no longer configured") {
+		t.Errorf("%d alerts after the digest was removed, want the 3 held\n%s", n, out)
 	}
 }
 

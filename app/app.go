@@ -54,11 +54,15 @@ type Store interface {
 	DigestSince(ctx context.Context, watcher string) (time.Time, error)
 	// FoldDigest turns the alerts held for the watcher's digest into the
 	// digest's messages, atomically, and returns how many it folded.
-	FoldDigest(ctx context.Context, watcher string, build func([]*news.Alert, time.Time) []*news.Alert) (int, error)
+	// since is what DigestSince said; at becomes the digest's time.
+	FoldDigest(ctx context.Context, watcher string, since, at time.Time, build func([]*news.Alert, time.Time) []*news.Alert) (int, error)
+	// ReleaseHeld sends the alerts held for digests no watcher has.
+	ReleaseHeld(ctx context.Context, digestWatchers []string) (int, error)
 	// Pending returns the alerts to send, oldest first.
 	Pending(ctx context.Context) ([]*news.Alert, error)
 	// Claim takes an alert for sending; false means another process has.
-	Claim(ctx context.Context, id int64) (bool, error)
+	// It brings the alert up to date from the store.
+	Claim(ctx context.Context, a *news.Alert) (bool, error)
 	// SourceChecked keeps a source's health and says when to tell ops
 	// ("down" after threshold failures in a row, "up" when it recovers).
 	SourceChecked(ctx context.Context, source string, ok bool, threshold int) (string, time.Time, error)
@@ -236,6 +240,18 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 		return nil, err
 	}
 	a.store = store
+	var digests []string
+	for _, w := range ws {
+		if w.DigestCron != nil {
+			digests = append(digests, w.Name)
+		}
+	}
+	if n, err := store.ReleaseHeld(ctx, digests); err != nil {
+		store.Close()
+		return nil, err
+	} else if n > 0 {
+		a.log.Info("alerts held for a digest that is no longer configured go out as alerts of their own", "alerts", n)
+	}
 	switch {
 	case cfg.Slack.Token != "":
 		a.notifier = bot.NewSlack(cfg.Slack.Token, cfg.Slack.APIURL, time.Duration(cfg.Slack.Timeout))

@@ -81,7 +81,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			continue
 		}
 		log := a.log.With("watcher", al.Watcher, "channel", al.Channel, "alert", al.ID, "url", al.URL)
-		if ok, err := a.store.Claim(ctx, al.ID); err != nil || !ok {
+		if ok, err := a.store.Claim(ctx, al); err != nil || !ok {
 			if err != nil {
 				log.Error("claiming the alert failed", "error", err)
 			}

@@ -18,8 +18,8 @@ const digestLine = 300
 // digest schedule whose next time since its last digest has come, the
 // alerts held for it become one message (or several, past Slack's
 // limits) in the outbox. A digest due during the watcher's quiet hours is
-// made then and waits for them to end. A digest missed while newsbot was
-// down is made at the next start.
+// made when they end, with what was found meanwhile. A digest missed
+// while newsbot was down is made at the next start, once.
 func (a *App) foldDigests(ctx context.Context, st *Stats) {
 	now := a.now().In(a.cfg.Location)
 	for _, w := range a.watchers {
@@ -32,10 +32,20 @@ func (a *App) foldDigests(ctx context.Context, st *Stats) {
 			a.log.Error("store failed", "watcher", w.Name, "error", err)
 			continue
 		}
-		if w.DigestCron.Next(since.In(a.cfg.Location)).After(now) {
+		at := w.DigestCron.Next(since.In(a.cfg.Location))
+		if at.After(now) || !w.QuietUntil(now).IsZero() {
 			continue
 		}
-		n, err := a.store.FoldDigest(ctx, w.Name, func(held []*news.Alert, since time.Time) []*news.Alert {
+		// The latest time of the schedule that has come, so that the
+		// schedule keeps its times and a long absence makes one digest.
+		for range 100_000 {
+			next := w.DigestCron.Next(at)
+			if next.After(now) {
+				break
+			}
+			at = next
+		}
+		n, err := a.store.FoldDigest(ctx, w.Name, since, at, func(held []*news.Alert, since time.Time) []*news.Alert {
 			return w.digest(held, since, now)
 		})
 		if err != nil {
@@ -49,8 +59,9 @@ func (a *App) foldDigests(ctx context.Context, st *Stats) {
 	}
 }
 
-// digest is the watcher's digest of the held alerts: one message for
-// every bot.MaxDigestEntries of them, in the order they were found.
+// digest is the watcher's digest of the held alerts, in the order they
+// were found: as many messages as Slack's limits on one message need
+// (bot.MaxDigestEntries, bot.MaxDigestText).
 func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert {
 	var terms []string
 	for _, al := range held {
@@ -60,17 +71,23 @@ func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert
 			}
 		}
 	}
-	parts := (len(held) + bot.MaxDigestEntries - 1) / bot.MaxDigestEntries
-	var out []*news.Alert
-	for p := range parts {
-		chunk := held[p*bot.MaxDigestEntries : min(len(held), (p+1)*bot.MaxDigestEntries)]
-		d := &news.Digest{Since: since, Part: p + 1, Parts: parts, Total: len(held)}
-		for _, al := range chunk {
-			d.Entries = append(d.Entries, news.Entry{
-				AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
-				Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed,
-			})
+	var parts [][]news.Entry
+	size := 0
+	for _, al := range held {
+		e := news.Entry{
+			AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
+			Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed,
 		}
+		n := bot.EntrySize(e)
+		if len(parts) == 0 || len(parts[len(parts)-1]) >= bot.MaxDigestEntries || size+n > bot.MaxDigestText {
+			parts, size = append(parts, nil), 0
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], e)
+		size += n
+	}
+	var out []*news.Alert
+	for p, entries := range parts {
+		d := &news.Digest{Since: since, Part: p + 1, Parts: len(parts), Total: len(held), Entries: entries}
 		out = append(out, &news.Alert{
 			Watcher:   w.Name,
 			Channel:   w.Channel,

@@ -399,8 +399,10 @@ func (a *App) followUps(ctx context.Context, t *tick, w *Watcher, items, fresh [
 		return
 	}
 	var changed []news.Item
+	alerts := map[int64]bool{} // one look a tick at an article, however many links it has
 	for _, it := range old {
-		if p, ok := prior[it.Key()]; ok && p.Sig != itemSig(it) {
+		if p, ok := prior[it.Key()]; ok && p.Sig != itemSig(it) && !alerts[p.AlertID] {
+			alerts[p.AlertID] = true
 			seen.examined[it.Key()] = true
 			changed = append(changed, it)
 		}
@@ -424,7 +426,9 @@ func (a *App) followUp(ctx context.Context, w *Watcher, prior news.Prior, r resu
 	var al *news.Alert
 	if r.alert != nil {
 		up := &news.Update{}
-		if sameTitle := normTitle(r.alert.Title) == normTitle(prior.Title); !sameTitle {
+		// A headline from the feed is not compared with one from the
+		// page: they differ in their kicker and site name.
+		if r.alert.FromFeed == prior.FromFeed && normTitle(r.alert.Title) != normTitle(prior.Title) {
 			up.OldTitle = prior.Title
 		}
 		for _, t := range r.alert.Terms {
@@ -434,10 +438,10 @@ func (a *App) followUp(ctx context.Context, w *Watcher, prior news.Prior, r resu
 		}
 		if up.OldTitle != "" || len(up.NewTerms) > 0 {
 			al, r.alert.Update = r.alert, up
-			// A reply notifies only for terms that are new.
-			al.Mentions = nil
+			// A reply notifies only for terms that are new; an unsent
+			// alert that this replaces keeps al.Mentions.
 			if len(up.NewTerms) > 0 {
-				al.Mentions = w.mentions(up.NewTerms)
+				up.Mentions = w.mentions(up.NewTerms)
 			}
 		}
 	}

@@ -28,12 +28,18 @@ const (
 	MaxTitle       = 250
 	MaxFallback    = 3000
 	MaxBlocks      = 50
+	// MaxBlocksText is the most text all of a message's blocks may hold
+	// together: Slack answers msg_blocks_too_long past about 12,000
+	// characters (undocumented; bolt-js issue 2509), so a margin is kept.
+	MaxBlocksText = 11000
 	// MaxDigestEntries is how many articles one digest message lists:
-	// a block each, with a heading and a context line, within MaxBlocks,
-	// and at most about 40,000 characters, the most Slack shows.
+	// a block each, with a heading and a context line, within MaxBlocks.
 	MaxDigestEntries = 40
-	// maxEntryText is the most one digest entry's section holds.
-	maxEntryText = 900
+	// MaxDigestText is what a digest message's entries may hold together,
+	// leaving room for its heading and context line.
+	MaxDigestText = MaxBlocksText - 600
+	// maxEntryText is the most one digest entry holds.
+	maxEntryText = 1200
 )
 
 // Notifier sends alerts.
@@ -88,7 +94,7 @@ var stopErrors = map[string]bool{
 // permanentErrors are Slack API errors that no retry of that alert mends.
 var permanentErrors = map[string]bool{
 	"channel_not_found": true, "not_in_channel": true, "is_archived": true,
-	"msg_too_long": true, "invalid_blocks": true,
+	"msg_too_long": true, "msg_blocks_too_long": true, "invalid_blocks": true,
 	"invalid_blocks_format": true, "no_text": true, "restricted_action": true, "invalid_arguments": true, "invalid_metadata_format": true,
 	"invalid_metadata_schema": true, "metadata_too_large": true, "too_many_attachments": true,
 	"channel_is_archived": true, "restricted_action_read_only_channel": true,

@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -69,31 +71,7 @@ func digestBlocks(a *news.Alert) []slack.Block {
 		if len(blocks) >= MaxBlocks-1 {
 			break
 		}
-		title := Escape(textutil.Truncate(e.Title, MaxTitle))
-		if title == "" {
-			title = Escape(e.URL)
-		}
-		var b strings.Builder
-		if e.URL != "" {
-			fmt.Fprintf(&b, "*<%s|%s>*", escapeURL(e.URL), title)
-		} else {
-			b.WriteString("*" + title + "*")
-		}
-		if e.Line != "" {
-			b.WriteString("\n" + Escape(e.Line))
-		}
-		meta := []string{Escape(e.Source)}
-		if !e.Published.IsZero() {
-			meta = append(meta, slackDate(e.Published, "{date_short_pretty} {time}"))
-		}
-		if len(e.Terms) > 0 {
-			meta = append(meta, Escape(strings.Join(e.Terms, ", ")))
-		}
-		if e.FromFeed {
-			meta = append(meta, "from the feed's text")
-		}
-		b.WriteString("\n_" + strings.Join(meta, " · ") + "_")
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncateEscaped(b.String(), maxEntryText)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(entryText(e)), nil, nil))
 	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn("newsbot digest · watcher "+Escape(a.Watcher))))
 	return blocks
@@ -117,4 +95,66 @@ func digestText(a *news.Alert, loc *time.Location) string {
 		b.WriteString("    " + strings.Join(meta, " · ") + "\n")
 	}
 	return b.String()
+}
+
+// Parts of a digest entry, in characters.
+const (
+	entryTitle = 150 // before escaping
+	entryURL   = 800 // escaped; a longer URL is not linked
+	entryMeta  = 200 // before escaping
+)
+
+// EntrySize is how many characters the entry takes in a digest message,
+// for splitting a digest within MaxDigestText.
+func EntrySize(e news.Entry) int { return utf8.RuneCountInString(entryText(e)) }
+
+// entryText is one article of a digest: its title linked, one line of
+// summary, and a line of source, date and terms, within maxEntryText.
+// Each part is cut before it is escaped, so that no cut falls inside an
+// escape or the link.
+func entryText(e news.Entry) string {
+	meta := []string{fit(e.Source, entryMeta, entryMeta*5)}
+	if !e.Published.IsZero() {
+		meta = append(meta, slackDate(e.Published, "{date_short_pretty} {time}"))
+	}
+	if len(e.Terms) > 0 {
+		meta = append(meta, fit(strings.Join(e.Terms, ", "), entryMeta, entryMeta*5))
+	}
+	if e.FromFeed {
+		meta = append(meta, "from the feed's text")
+	}
+	tail := "\n_" + strings.Join(meta, " · ") + "_"
+	left := maxEntryText - utf8.RuneCountInString(tail)
+
+	u := escapeURL(e.URL)
+	if len(u) > entryURL {
+		u = ""
+	}
+	if u != "" {
+		left -= len(u) + 6 // *<u|…>*
+	} else {
+		left -= 2 // *…*
+	}
+	title := cmp.Or(e.Title, e.URL)
+	head := "*" + fit(title, entryTitle, left/2) + "*"
+	if u != "" {
+		head = fmt.Sprintf("*<%s|%s>*", u, fit(title, entryTitle, left/2))
+	}
+	left = maxEntryText - utf8.RuneCountInString(tail) - utf8.RuneCountInString(head) - 1
+	line := ""
+	if l := fit(e.Line, left, left); l != "" {
+		line = "\n" + l
+	}
+	return head + line + tail
+}
+
+// fit is s cut to at most n characters (at a word, with an ellipsis) and
+// escaped, shorter still if it must, to be at most budget characters.
+func fit(s string, n, budget int) string {
+	for n = min(n, utf8.RuneCountInString(s)); n > 0; n = n * 3 / 4 {
+		if t := Escape(textutil.Truncate(s, n)); utf8.RuneCountInString(t) <= budget {
+			return t
+		}
+	}
+	return ""
 }

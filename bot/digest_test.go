@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -59,17 +60,18 @@ func TestDigestBlocksLimits(t *testing.T) {
 	if len(blocks) > bot.MaxBlocks || len(blocks) != bot.MaxDigestEntries+2 {
 		t.Errorf("%d blocks for %d entries (Slack takes %d)", len(blocks), bot.MaxDigestEntries, bot.MaxBlocks)
 	}
-	total := 0
 	for i, s := range blocks {
 		n := utf8.RuneCountInString(s)
-		total += n
 		if n > bot.MaxSectionText || !utf8.ValidString(s) {
 			t.Errorf("block %d: %d characters or invalid UTF-8", i, n)
 		}
+		if i > 0 && i <= len(a.Digest.Entries) && n != bot.EntrySize(a.Digest.Entries[i-1]) {
+			t.Errorf("block %d: %d characters, EntrySize says %d", i, n, bot.EntrySize(a.Digest.Entries[i-1]))
+		}
+		if i > 0 && i <= len(a.Digest.Entries) && n > bot.MaxDigestText/8 {
+			t.Errorf("entry %d takes %d characters: fewer than 8 would fit in one message", i, n)
+		}
 		checkSafe(t, fmt.Sprintf("block %d", i), s)
-	}
-	if total > 40000 {
-		t.Errorf("digest is %d characters, more than Slack shows", total)
 	}
 }
 
@@ -125,5 +127,28 @@ func TestDigestText(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("text lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// However long or full of escapes an entry's parts, it keeps its link and
+// its title whole, within a section's limit.
+func TestDigestEntryKeepsLink(t *testing.T) {
+	amps := strings.Repeat("&", 250)
+	a := digestAlert(3, func(int) string { return amps })
+	a.Digest.Entries[0].URL = "https://rr.example/" + strings.Repeat("a", 600) + ".html"
+	a.Digest.Entries[1].Line = strings.Repeat("Bürger*innen & Wähler*innen <b> ", 200)
+	a.Digest.Entries[2].Title = strings.Repeat("Waffenruhe ", 40)
+	got := texts(t, bot.Blocks(a))
+	for i, s := range got[1:4] {
+		if !strings.HasPrefix(s, "*<https://rr.example/") || utf8.RuneCountInString(s) > bot.MaxDigestText/8 {
+			t.Errorf("entry %d lost its link or is too long (%d):\n%.300s", i, utf8.RuneCountInString(s), s)
+		}
+		checkSafe(t, fmt.Sprintf("entry %d", i), s)
+	}
+	if !regexp.MustCompile(`\|(&amp;)+…>\*`).MatchString(got[1]) {
+		t.Errorf("an escaped title is cut before escaping, not inside an escape:\n%.400s", got[1])
+	}
+	if !strings.Contains(got[2], "Bürger*innen &amp; Wähler") {
+		t.Errorf("the summary line is dropped:\n%.400s", got[2])
 	}
 }

@@ -132,6 +132,8 @@ type Alert struct {
 type Update struct {
 	OldTitle string   `json:",omitempty"` // the headline before, when it changed
 	NewTerms []string `json:",omitempty"` // terms matched now and not before
+	// Mentions are who a reply notifies: those for its new terms only.
+	Mentions []string `json:",omitempty"`
 }
 
 // Digest is one message listing a watcher's alerts since its last digest.
@@ -157,10 +159,11 @@ type Entry struct {
 // Prior is what a watcher has said about an article before: the alert,
 // and the item's signature, headline and terms as of its last message.
 type Prior struct {
-	AlertID int64
-	Sig     string
-	Title   string
-	Terms   []string
+	AlertID  int64
+	Sig      string
+	Title    string
+	Terms    []string
+	FromFeed bool // Title is the feed's, not the page's
 }
 
 // Snippet is a few words of the article around a match.

@@ -110,6 +110,7 @@ var migrations = []string{
 		sig      TEXT NOT NULL,
 		title    TEXT NOT NULL,
 		terms    TEXT NOT NULL,
+		from_feed INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (watcher, key)
 	) WITHOUT ROWID;
 	CREATE TABLE digests (
@@ -277,7 +278,7 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 		if err := s.insert(ctx, tx, a); err != nil {
 			return err
 		}
-		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: a.ID, Sig: a.ItemSig, Title: a.Title, Terms: a.Terms})
+		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: a.ID, Sig: a.ItemSig, Title: a.Title, Terms: a.Terms, FromFeed: a.FromFeed})
 	})
 	if err == nil && seen {
 		return news.ErrSeen
@@ -313,13 +314,18 @@ func remember(ctx context.Context, tx *sql.Tx, watcher string, keys []string, p 
 		return err
 	}
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alerted (watcher, key, alert_id, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (watcher, key) DO UPDATE SET alert_id = excluded.alert_id, sig = excluded.sig, title = excluded.title, terms = excluded.terms`,
-			watcher, k, p.AlertID, p.Sig, p.Title, string(terms)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alerted (watcher, key, alert_id, sig, title, terms, from_feed) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (watcher, key) DO UPDATE SET alert_id = excluded.alert_id, sig = excluded.sig, title = excluded.title,
+				terms = excluded.terms, from_feed = excluded.from_feed`,
+			watcher, k, p.AlertID, p.Sig, p.Title, string(terms), p.FromFeed); err != nil {
 			return err
 		}
 	}
-	return nil
+	// Every link to the article now knows its headline and terms, so
+	// that a change seen through two links makes one follow-up.
+	_, err = tx.ExecContext(ctx, `UPDATE alerted SET title = ?, terms = ?, from_feed = ? WHERE watcher = ? AND alert_id = ?`,
+		p.Title, string(terms), p.FromFeed, watcher, p.AlertID)
+	return err
 }
 
 // Alerted returns, for those of keys the watcher has alerted on, what it
@@ -334,14 +340,14 @@ func (s *Store) Alerted(ctx context.Context, watcher string, keys []string) (map
 		}
 		keys = keys[n:]
 		rows, err := s.db.QueryContext(ctx,
-			`SELECT key, alert_id, sig, title, terms FROM alerted WHERE watcher = ? AND key IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
+			`SELECT key, alert_id, sig, title, terms, from_feed FROM alerted WHERE watcher = ? AND key IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("query alerted: %w", err)
 		}
 		for rows.Next() {
 			var k, terms string
 			var p news.Prior
-			if err := rows.Scan(&k, &p.AlertID, &p.Sig, &p.Title, &terms); err != nil {
+			if err := rows.Scan(&k, &p.AlertID, &p.Sig, &p.Title, &terms, &p.FromFeed); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("query alerted: %w", err)
 			}
@@ -390,7 +396,8 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 				return err
 			}
 		} else {
-			a.ThreadOf, a.InDigest = prior.AlertID, false
+			// A reply notifies only for its new terms.
+			a.ThreadOf, a.InDigest, a.Mentions = prior.AlertID, false, a.Update.Mentions
 			if err := s.insert(ctx, tx, a); err != nil {
 				return err
 			}
@@ -401,7 +408,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 				terms = append(terms, t)
 			}
 		}
-		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: prior.AlertID, Sig: sig, Title: a.Title, Terms: terms})
+		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: prior.AlertID, Sig: sig, Title: a.Title, Terms: terms, FromFeed: a.FromFeed})
 	})
 }
 
@@ -444,6 +451,7 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 		return nil, fmt.Errorf("query pending alerts: %w", err)
 	}
 	defer rows.Close()
+	s.abandoned.Clear()
 	var alerts []*news.Alert
 	for rows.Next() {
 		var id int64
@@ -471,6 +479,10 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 			a.ParentPending = true
 		case StatusFolded:
 			a.ParentPending = parentTS == "" && (digest == StatusPending || digest == StatusSending)
+		case StatusFailed:
+			// The first alert never reached the channel: this one goes
+			// out as an alert of its own, not as an update.
+			a.ThreadOf, a.Update = 0, nil
 		}
 		alerts = append(alerts, a)
 	}
@@ -480,25 +492,38 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 // Claim marks the alert as being sent by this process. It reports false
 // when another process has claimed it (or it is no longer pending): the
 // caller must then not send it. A claim that has timed out, or that
-// Pending found held by a dead process, is taken over.
-func (s *Store) Claim(ctx context.Context, id int64) (bool, error) {
+// Pending found held by a dead process, is taken over. The alert is
+// brought up to date from the store, since a follow-up may have changed
+// it after Pending read it.
+func (s *Store) Claim(ctx context.Context, a *news.Alert) (bool, error) {
 	now := s.now()
 	dead := "\x00" // matches no owner
-	if o, ok := s.abandoned.LoadAndDelete(id); ok {
+	if o, ok := s.abandoned.LoadAndDelete(a.ID); ok {
 		dead = o.(string)
 	}
-	res, err := s.db.ExecContext(ctx,
+	var payload string
+	err := s.db.QueryRowContext(ctx,
 		`UPDATE alerts SET status = ?, claimed_at = ?, claimed_by = ?
-		WHERE id = ? AND (status = ? OR (status = ? AND (claimed_at < ? OR claimed_by = ?)))`,
-		StatusSending, now.Unix(), s.owner, id, StatusPending, StatusSending, now.Add(-ClaimTimeout).Unix(), dead)
-	if err != nil {
-		return false, fmt.Errorf("claim alert %d: %w", id, err)
+		WHERE id = ? AND (status = ? OR (status = ? AND (claimed_at < ? OR claimed_by = ?)))
+		RETURNING payload`,
+		StatusSending, now.Unix(), s.owner, a.ID, StatusPending, StatusSending, now.Add(-ClaimTimeout).Unix(), dead).Scan(&payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("claim alert %d: %w", id, err)
+		return false, fmt.Errorf("claim alert %d: %w", a.ID, err)
 	}
-	return n == 1, nil
+	fresh := &news.Alert{}
+	if err := json.Unmarshal([]byte(payload), fresh); err != nil {
+		return false, fmt.Errorf("claim alert %d: %w", a.ID, err)
+	}
+	// What the store knows beside the payload stays.
+	fresh.ID, fresh.Interrupted, fresh.ThreadTS, fresh.ParentPending = a.ID, a.Interrupted, a.ThreadTS, a.ParentPending
+	if a.ThreadOf == 0 {
+		fresh.ThreadOf, fresh.Update = 0, nil
+	}
+	*a = *fresh
+	return true, nil
 }
 
 // HoldBack records that the watcher could not fetch the item's article for
@@ -677,6 +702,26 @@ func (s *Store) MarkSent(ctx context.Context, id int64, ts string) error {
 	return nil
 }
 
+// ReleaseHeld sends the alerts held for a digest that no watcher has any
+// more (the watcher was removed, or its digest) as alerts of their own,
+// and returns how many it released.
+func (s *Store) ReleaseHeld(ctx context.Context, digestWatchers []string) (int, error) {
+	args := []any{StatusPending, StatusHeld}
+	q := `UPDATE alerts SET status = ? WHERE status = ?`
+	if len(digestWatchers) > 0 {
+		q += ` AND watcher NOT IN (?` + strings.Repeat(",?", len(digestWatchers)-1) + `)`
+		for _, w := range digestWatchers {
+			args = append(args, w)
+		}
+	}
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("release held alerts: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // DigestSince returns when the watcher's last digest was made; the first
 // time it is asked, that is now.
 func (s *Store) DigestSince(ctx context.Context, watcher string) (time.Time, error) {
@@ -690,17 +735,23 @@ func (s *Store) DigestSince(ctx context.Context, watcher string) (time.Time, err
 	return time.Unix(last, 0), nil
 }
 
-// FoldDigest makes the watcher's digest, in one transaction: build turns
-// the alerts held for it (oldest first) into the digest's messages, which
-// go to the outbox; the alerts they list are folded into them; and the
-// digest's time is now. It returns how many alerts were folded.
-func (s *Store) FoldDigest(ctx context.Context, watcher string, build func(held []*news.Alert, since time.Time) []*news.Alert) (int, error) {
+// FoldDigest makes the watcher's digest due at the given time, in one
+// transaction: build turns the alerts held for it (oldest first) into the
+// digest's messages, which go to the outbox; the alerts they list are
+// folded into them; and the digest's time becomes at. since is the
+// digest's time as DigestSince gave it: when another process has made the
+// digest meanwhile, nothing is done. It returns how many alerts were
+// folded.
+func (s *Store) FoldDigest(ctx context.Context, watcher string, since, at time.Time, build func(held []*news.Alert, since time.Time) []*news.Alert) (int, error) {
 	folded := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var last int64
 		err := tx.QueryRowContext(ctx, `SELECT last_at FROM digests WHERE watcher = ?`, watcher).Scan(&last)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		if err == nil && last != since.Unix() {
+			return nil // made by another process
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, payload FROM alerts WHERE watcher = ? AND status = ? ORDER BY id`, watcher, StatusHeld)
 		if err != nil {
@@ -742,7 +793,7 @@ func (s *Store) FoldDigest(ctx context.Context, watcher string, build func(held 
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO digests (watcher, last_at) VALUES (?, ?) ON CONFLICT (watcher) DO UPDATE SET last_at = excluded.last_at`,
-			watcher, s.now().Unix())
+			watcher, at.Unix())
 		return err
 	})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -523,11 +525,15 @@ func TestSourceChecked(t *testing.T) {
 
 // An alert claimed by a process of this host that has died is handed out
 // again at once, marked Interrupted, and may be claimed; one claimed by a
-// live process, or by one on another host, waits for ClaimTimeout.
+// live process, by one on another host or in another process ID
+// namespace, waits for ClaimTimeout.
 func TestClaimOfDeadProcess(t *testing.T) {
 	ctx := context.Background()
 	s, path := mustOpen(t)
-	for i := 0; i < 3; i++ {
+	if f := strings.Fields(s.owner); len(f) != 6 || slices.Contains(f, "-") {
+		t.Skipf("processes can't be told apart here (owner %q): claims wait for the timeout", s.owner)
+	}
+	for i := 0; i < 4; i++ {
 		if err := s.RecordAlert(ctx, alert("nahost", fmt.Sprintf("https://rr.example/%d", i)), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -538,11 +544,16 @@ func TestClaimOfDeadProcess(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Skip("no process to outlive:", err)
 	}
-	host := strings.Fields(s.owner)[0]
+	me := strings.Fields(s.owner)
+	owner := func(host, ns string, pid int, start, nonce string) string {
+		return strings.Join([]string{host, me[1], ns, strconv.Itoa(pid), start, nonce}, " ")
+	}
+	ppid := os.Getppid()
 	owners := []string{
-		fmt.Sprintf("%s %d deadbeef0001", host, cmd.Process.Pid),  // dead
-		fmt.Sprintf("%s %d deadbeef0002", host, os.Getppid()),     // alive
-		fmt.Sprintf("elsewhere %d deadbeef0003", cmd.Process.Pid), // another host
+		owner(me[0], me[2], cmd.Process.Pid, "4711", "deadbeef0001"),       // dead
+		owner(me[0], me[2], ppid, startTime(ppid), "deadbeef0002"),         // alive
+		owner("elsewhere", me[2], cmd.Process.Pid, "4711", "deadbeef0003"), // another host
+		owner(me[0], "pid:[1]", cmd.Process.Pid, "4711", "deadbeef0004"),   // another namespace
 	}
 	for i, o := range owners {
 		if _, err := s.db.Exec(`UPDATE alerts SET status = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ?`, time.Now().Unix(), o, i+1); err != nil {
@@ -565,24 +576,32 @@ func TestClaimOfDeadProcess(t *testing.T) {
 	if len(got) != 1 || got[0].ID != 1 || !got[0].Interrupted {
 		t.Fatalf("pending = %+v, want only alert 1, interrupted", got)
 	}
-	if ok, err := s2.Claim(ctx, 1); !ok || err != nil {
+	if ok, err := s2.Claim(ctx, &news.Alert{ID: 1}); !ok || err != nil {
 		t.Errorf("claiming the dead process's alert: %v, %v", ok, err)
 	}
-	for _, id := range []int64{2, 3} {
-		if ok, err := s2.Claim(ctx, id); ok || err != nil {
-			t.Errorf("claimed alert %d, held by a live or remote process: %v", id, err)
+	for _, id := range []int64{2, 3, 4} {
+		if ok, err := s2.Claim(ctx, &news.Alert{ID: id}); ok || err != nil {
+			t.Errorf("claimed alert %d, held by a live, remote or unknowable process: %v", id, err)
 		}
 	}
-	// This process's ID: an earlier process's claim, unless it is the
-	// claim of another store this process has open.
-	earlier := fmt.Sprintf("%s %d deadbeef0004", host, os.Getpid())
-	if !s2.dead(earlier) || s2.dead(s.owner) {
-		t.Errorf("dead(earlier incarnation) = %v, dead(open store of this process) = %v", s2.dead(earlier), s2.dead(s.owner))
+	for _, tt := range []struct {
+		what  string
+		owner string
+		dead  bool
+	}{
+		{"a process ID now taken by another process", owner(me[0], me[2], ppid, "4711", "deadbeef0005"), true},
+		{"an earlier process with this process's ID", owner(me[0], me[2], os.Getpid(), "4711", "deadbeef0006"), true},
+		{"another open store of this process", s.owner, false},
+		{"an owner from a system that can't tell", "- - - 42 - deadbeef0007", false},
+	} {
+		if got := s2.dead(tt.owner); got != tt.dead {
+			t.Errorf("dead(%s) = %v, want %v", tt.what, got, tt.dead)
+		}
 	}
 	// Past the timeout, every claim is taken over.
 	s2.now = func() time.Time { return time.Now().Add(ClaimTimeout + time.Minute) }
-	if got, _ := s2.Pending(ctx); len(got) != 3 {
-		t.Errorf("after the claim timeout %d alerts pending, want all 3", len(got))
+	if got, _ := s2.Pending(ctx); len(got) != 4 {
+		t.Errorf("after the claim timeout %d alerts pending, want all 4", len(got))
 	}
 }
 
@@ -616,5 +635,42 @@ func TestSourceListed(t *testing.T) {
 	f, _ = s.SourceListed(ctx, "kurier", []string{"c", "b"}, t0.Add(4*time.Hour))
 	if f.New != 0 || !f.Stale || len(f.Gaps) != 1 {
 		t.Errorf("after reopening: %+v", f)
+	}
+}
+
+// A follow-up recorded after Pending read an unsent alert replaces it;
+// Claim hands out the new version, so the old headline is never sent.
+func TestClaimGivesTheLatestVersion(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	a := alert("nahost", "https://rr.example/syrien.html")
+	a.Mentions = []string{"<!here>"}
+	if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.Pending(ctx)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending: %v, %v", pending, err)
+	}
+	prior, err := s.Alerted(ctx, "nahost", []string{a.URL})
+	if err != nil || prior[a.URL].AlertID != a.ID || prior[a.URL].Title != a.Title {
+		t.Fatalf("Alerted = %+v, %v", prior, err)
+	}
+	newer := alert("nahost", a.URL)
+	newer.Title = "Waffenruhe in Idlib hält"
+	newer.Mentions = []string{"<!here>"}
+	newer.Update = &news.Update{OldTitle: a.Title}
+	if err := s.RecordFollowUp(ctx, prior[a.URL], newer, []string{a.URL}, "sig2"); err != nil {
+		t.Fatal(err)
+	}
+	got := pending[0]
+	if ok, err := s.Claim(ctx, got); !ok || err != nil {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	if got.Title != "Waffenruhe in Idlib hält" || got.Update != nil || got.ThreadOf != 0 || len(got.Mentions) != 1 {
+		t.Errorf("claimed %+v; want the new headline, as a first alert with its mention", got)
+	}
+	if counts, _ := s.Counts(ctx); counts[StatusSending] != 1 || len(counts) != 1 {
+		t.Errorf("counts %v: the follow-up should have replaced the unsent alert", counts)
 	}
 }
