@@ -159,7 +159,7 @@ func TestDigest(t *testing.T) {
 	e := newEnv(t, "alert", "xoxb-test-token")
 	e.edit(`    channel: "#nahost"`, "    channel: \"#nahost\"\n    digest: 30m\n    mention: [\"@here\"]")
 	out := e.once("--watcher", "nahost")
-	if n := len(e.slack.Messages()); n != 0 {
+	if n := len(e.slack.Messages()); n != 0 || !strings.Contains(out, "3 matches (3 kept for a digest)") {
 		t.Fatalf("a digest watcher posted %d messages before its digest was due\n%s", n, out)
 	}
 	e.setDigestDue("nahost")

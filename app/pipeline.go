@@ -38,6 +38,7 @@ type Stats struct {
 	StoreErrs atomic.Int64 // failures of the store
 	Pending   atomic.Int64 // alerts left for a later attempt
 	Quiet     atomic.Int64 // alerts held for their watcher's quiet hours
+	ForDigest atomic.Int64 // matches kept for their watcher's digest
 	GaveUp    bool         // once stopped waiting for Slack (see App.Once)
 }
 
@@ -94,6 +95,9 @@ func (s *Stats) String() string {
 	b.WriteString(", " + Plural(s.Matches.Load(), "match"))
 	if n := s.Updates.Load(); n > 0 {
 		b.WriteString(", " + Plural(n, "follow-up"))
+	}
+	if n := s.ForDigest.Load(); n > 0 {
+		fmt.Fprintf(&b, " (%d kept for a digest)", n)
 	}
 	b.WriteString(", " + Plural(s.Sent.Load(), "alert") + " sent")
 	if n := s.Pending.Load(); n > 0 {
@@ -367,6 +371,9 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 			continue
 		}
 		st.Matches.Add(1)
+		if r.alert.InDigest {
+			st.ForDigest.Add(1)
+		}
 		log.Info("match", "source", items[i].Source, "url", r.alert.URL, "terms", strings.Join(r.alert.Terms, ", "))
 	}
 	if err := a.store.MarkSeen(ctx, w.Name, "", quiet); err != nil {

@@ -91,7 +91,7 @@ func (a *App) Run(ctx context.Context) error {
 		st := &Stats{}
 		a.Deliver(work, st)
 		if st.Sent.Load() > 0 || st.SendErrs.Load() > 0 {
-			a.log.Info("retried pending alerts", "sent", st.Sent.Load(), "errors", st.SendErrs.Load())
+			a.log.Info("sent pending alerts (retries, digests, the end of quiet hours)", "sent", st.Sent.Load(), "errors", st.SendErrs.Load())
 		}
 	})
 
