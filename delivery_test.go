@@ -362,3 +362,52 @@ func TestSlackHangsAfterPosting(t *testing.T) {
 		t.Errorf("a hang cost %v, with a 1 s timeout", took)
 	}
 }
+
+// Slack answers 429 with Retry-After: newsbot leaves that channel alone
+// exactly that long, while the other channels go on, and then sends
+// everything once.
+func TestRateLimitRetryAfter(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.slack.RateLimit["#nahost"] = 2
+	start := time.Now()
+	out := e.once()
+	calls := e.slack.Calls()
+	var limited, next time.Time
+	others := 0
+	for _, c := range calls {
+		switch {
+		case c.Channel == "#nahost" && c.Status == 429:
+			limited = c.At
+		case c.Channel == "#nahost" && !limited.IsZero() && next.IsZero():
+			next = c.At
+		case c.Channel != "#nahost" && !limited.IsZero() && next.IsZero():
+			others++
+		}
+	}
+	if limited.IsZero() || next.IsZero() {
+		t.Fatalf("want a 429 on #nahost and a later call: %+v", calls)
+	}
+	if gap := next.Sub(limited); gap < 2*time.Second || gap > 3500*time.Millisecond {
+		t.Errorf("the next call to #nahost came %v after a 429 with Retry-After 2, want 2 s", gap)
+	}
+	if others == 0 {
+		t.Errorf("no other channel got its alerts while #nahost rested: %+v", calls)
+	}
+	count := map[string]int{}
+	for _, m := range e.slack.Messages() {
+		count[m.Text]++
+	}
+	for text, n := range count {
+		if n != 1 {
+			t.Errorf("posted %d times: %s", n, text)
+		}
+	}
+	var unsent int
+	e.storeOf().QueryRow(`SELECT count(*) FROM alerts WHERE status != 'sent'`).Scan(&unsent)
+	if len(count) != 4 || unsent != 0 || strings.Contains(out, "pending") {
+		t.Errorf("%d alerts posted, %d not sent in the store; want all 4 sent\n%s", len(count), unsent, out)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("once took %v", took)
+	}
+}

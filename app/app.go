@@ -224,6 +224,9 @@ type App struct {
 	// stopping is set when run is asked to stop: the message in flight is
 	// finished, the rest stays pending for the next start.
 	stopping atomic.Bool
+	// wake, set by Run, delivers again after a while: when a channel that
+	// Slack rate-limited has rested.
+	wake func(after time.Duration)
 }
 
 // New opens the store and the notifier for a loaded config.

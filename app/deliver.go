@@ -20,10 +20,6 @@ const (
 	sendAttempts = 3
 	backoffBase  = time.Second
 	backoffMax   = 30 * time.Second
-	// maxRetryWait is the longest Retry-After newsbot waits in place; a
-	// longer one rests the channel instead, so that a delivery (and the
-	// claim on its alert, sqlite.ClaimTimeout) stays short.
-	maxRetryWait = time.Minute
 )
 
 // Deliver sends the pending alerts, oldest first. A permanent failure (an
@@ -135,10 +131,14 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			left++
 			// Keep the channel's order: nothing more to it until it rests.
 			rest := channelRest
-			if d, ok := bot.RetryAfter(err); ok && d > rest {
-				rest = d
+			d, limited := bot.RetryAfter(err)
+			if limited {
+				rest = d // exactly what Slack asked for
 			}
 			a.channelWait[a.route(al.Channel)] = a.now().Add(rest)
+			if limited && a.wake != nil {
+				a.wake(rest) // run: deliver again when the channel has rested
+			}
 			f := news.Retry
 			if bot.MaybePosted(err) {
 				f = news.Unsure // the next attempt looks in the channel first
@@ -260,14 +260,13 @@ func (a *App) send(ctx context.Context, al *news.Alert, log *slog.Logger) (strin
 		if attempt == sendAttempts-1 {
 			break
 		}
-		wait, ok := bot.RetryAfter(err)
-		if ok && wait > maxRetryWait {
-			break // the channel rests for it instead
+		if _, ok := bot.RetryAfter(err); ok {
+			// Slack said how long to leave the channel alone: it rests
+			// that long (see Deliver) while the other channels go on.
+			break
 		}
-		if !ok {
-			d := backoffBase << attempt
-			wait = min(d/2+rand.N(d/2+1), backoffMax)
-		}
+		d := backoffBase << attempt
+		wait := min(d/2+rand.N(d/2+1), backoffMax)
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():

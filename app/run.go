@@ -86,6 +86,18 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 
+	// A channel that rests (a rate limit, an outage) is tried again as
+	// soon as it may be, not at the next minute.
+	a.deliverMu.Lock()
+	a.wake = func(after time.Duration) {
+		time.AfterFunc(after+10*time.Millisecond, func() {
+			if !a.stopping.Load() {
+				a.Deliver(work, &Stats{})
+			}
+		})
+	}
+	a.deliverMu.Unlock()
+
 	// Retry what is still pending now and then, in case Slack was down.
 	c.AddFunc("@every 1m", func() {
 		st := &Stats{}

@@ -13,6 +13,7 @@ import (
 	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/internal/testsite"
+	"github.com/newsbot/newsbot/news"
 )
 
 func newTestApp(t *testing.T, schedule string) (*App, *testsite.Site, *fakeslack.Server) {
@@ -97,4 +98,26 @@ func TestRunSchedulesAndStops(t *testing.T) {
 	if n := len(slack.Messages()); n != 1 {
 		t.Errorf("%d alerts sent in all, want 1", n)
 	}
+}
+
+// In run, a channel Slack rate-limits gets its alert as soon as the
+// Retry-After has passed, not at the next minute's retry.
+func TestRunRetriesAfterRateLimit(t *testing.T) {
+	a, _, slack := newTestApp(t, "@hourly")
+	slack.RateLimit["#news"] = 1
+	al := &news.Alert{Watcher: "nahost", Channel: "#news", URL: "https://rr.example/a.html", Title: "Waffenruhe in Syrien", Found: time.Now()}
+	if err := a.store.RecordAlert(context.Background(), al, []string{al.URL}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	start := time.Now()
+	waitFor(t, "the alert after the rate limit", func() bool { return len(slack.Messages()) == 1 })
+	if took := time.Since(start); took < time.Second || took > 10*time.Second {
+		t.Errorf("the alert went out %v after start, want just after the 1 s Retry-After", took)
+	}
+	cancel()
+	<-done
 }

@@ -67,6 +67,10 @@ type Server struct {
 	Refuse map[string]string
 	// FailNext makes the next n calls answer 500.
 	FailNext int
+	// RateLimit maps a channel to a Retry-After, in seconds: the next
+	// post to it answers 429 with that header, once.
+	RateLimit map[string]int
+	calls     []Call
 	// HangNext makes the next n chat.postMessage calls post the message
 	// and then never answer, until the client gives up: a timeout after
 	// which the message is in the channel all the same.
@@ -79,7 +83,7 @@ type Server struct {
 
 // New starts a fake Slack; it stops with the test.
 func New(t testing.TB) *Server {
-	s := &Server{Refuse: map[string]string{}}
+	s := &Server{Refuse: map[string]string{}, RateLimit: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -166,6 +170,21 @@ func (s *Server) history(w http.ResponseWriter, id, oldest, thread string) {
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "messages": msgs, "has_more": false})
 }
 
+// Call is one chat.postMessage call and Slack's answer.
+type Call struct {
+	Channel string
+	Status  int    // HTTP status
+	Error   string // Slack's error, when ok is false
+	At      time.Time
+}
+
+// Calls returns every chat.postMessage call so far, answered or not.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
 // Messages returns the messages posted so far.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -213,17 +232,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
 		}
 	}()
+	channel := r.Form.Get("channel")
+	call := Call{Channel: channel, Status: http.StatusOK, At: time.Now()}
+	defer func() { s.calls = append(s.calls, call) }()
 	if s.FailNext > 0 {
 		s.FailNext--
+		call.Status = http.StatusInternalServerError
 		http.Error(w, "upstream trouble", http.StatusInternalServerError)
+		return
+	}
+	if secs, ok := s.RateLimit[channel]; ok {
+		delete(s.RateLimit, channel)
+		call.Status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", fmt.Sprint(secs))
+		w.WriteHeader(http.StatusTooManyRequests)
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "ratelimited"})
 		return
 	}
 	token := r.Form.Get("token")
 	if token == "" {
 		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
-	channel := r.Form.Get("channel")
 	if e, ok := s.Refuse[channel]; ok {
+		call.Error = e
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": e})
 		return
 	}
