@@ -84,6 +84,7 @@ func TestCrashDeliversExactlyOnce(t *testing.T) {
 storage: %s
 first_run: alert
 slack: {token: xoxb-crash, api_url: %q, channel: "#crash", pace: 10ms}
+http: {host_interval: 0s}
 sources:
   - {name: kurier, url: %q}
 watchers:

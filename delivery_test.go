@@ -210,6 +210,7 @@ func TestDigestSplits(t *testing.T) {
 storage: %s
 first_run: alert
 slack: {token: xoxb-digest, api_url: %q, channel: "#digest", pace: 10ms}
+http: {host_interval: 0s}
 sources:
   - {name: kurier, url: %q}
 watchers:

@@ -53,6 +53,7 @@ func TestSharedFazFixture(t *testing.T) {
 storage: {{DB}}
 first_run: alert
 slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news"}
+http: {host_interval: 0s}
 sources:
   - {name: faz, url: "{{BASE}}/rss/politik.rss.xml"}
   - {name: faz-politik, url: "{{BASE}}/aktuell/politik/", links: "a.js-hlp"}

@@ -30,6 +30,8 @@ slack:
   api_url: {{SLACK}}
   channel: "#news"
   pace: 10ms
+http:
+  host_interval: 0s   # one local host serves everything; pacing has its own test
 sources:
   - name: rundschau
     url: {{BASE}}/rss/politik.xml

@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,7 +165,8 @@ func compile(cfg *config.Config) ([]*Watcher, error) {
 		w.query = q
 		for _, name := range cw.Sources {
 			s, _ := cfg.Source(name)
-			w.sources = append(w.sources, watchers.Source{Name: s.Name, URL: s.URL, Type: s.Type, Links: s.Links})
+			w.sources = append(w.sources, watchers.Source{Name: s.Name, URL: s.URL, Type: s.Type, Links: s.Links,
+				NoRobots: s.Robots != nil && !*s.Robots})
 		}
 		ws = append(ws, w)
 	}
@@ -276,6 +278,8 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 		a.log.Warn("no Slack token set (slack.token is empty): printing alerts to stdout instead of posting them")
 	}
 	a.fetcher = NewFetcher(cfg)
+	a.fetcher.Cache = store
+	a.fetcher.Log = a.log
 	return a, nil
 }
 
@@ -283,10 +287,15 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 func NewFetcher(cfg *config.Config) *watchers.Fetcher {
 	ua := cfg.HTTP.UserAgent
 	if ua == "" {
-		ua = "newsbot/" + Version + " (media monitoring bot; +https://github.com/newsbot/newsbot)"
+		contact := cmp.Or(cfg.HTTP.Contact, "https://github.com/newsbot/newsbot")
+		ua = "newsbot/" + Version + " (media monitoring bot; +" + contact + ")"
 	}
 	f := watchers.NewFetcher(time.Duration(cfg.HTTP.Timeout), ua, int64(cfg.HTTP.MaxBody))
 	f.Parallel = cfg.HTTP.Parallel
+	f.HostConns = cfg.HTTP.HostConnections
+	f.HostInterval = time.Duration(cfg.HTTP.HostInterval)
+	f.Robots = cfg.HTTP.RobotsOn()
+	f.AllowPrivate = cfg.HTTP.AllowPrivateNetworks
 	return f
 }
 

@@ -125,8 +125,17 @@ func Plural(n int64, noun string) string {
 // and article among them, records alerts in the outbox, and delivers each
 // watcher's alerts as soon as it is done. A failing source or watcher is
 // logged and does not stop the others.
+//
+// A source's conditional request is kept for the group of watchers that
+// ticks together, and only once all of them have recorded its items:
+// another group, or a tick cut short, reads the source in full.
 func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
-	t := &tick{run: a.fetcher.NewRun(), scans: &scanCache{}}
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.Name
+	}
+	sort.Strings(names)
+	t := &tick{run: a.fetcher.NewRun(strings.Join(names, ",")), scans: &scanCache{}}
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Add(1)
@@ -137,6 +146,13 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		return
+	}
+	if err := t.run.Commit(ctx, func(source string) bool { _, bad := t.failed.Load(source); return bad }); err != nil {
+		st.StoreErrs.Add(1)
+		a.log.Error("store failed", "error", err)
+	}
 }
 
 // checkWatcher is one watcher's tick: for each source, its new items are
@@ -169,9 +185,20 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		}
 		log := wlog.With("source", src.Name)
 		items, err := t.run.List(ctx, src)
+		unchanged := errors.Is(err, watchers.ErrNotModified)
+		if unchanged {
+			// Nothing new since this group last read it; what was held
+			// back from it is tried again.
+			err = nil
+			for _, it := range held {
+				if it.Source == src.Name {
+					items = append(items, it)
+				}
+			}
+		}
 		first := st.source(src.Name, err == nil)
 		if _, done := st.logged.LoadOrStore("health:"+src.Name, true); !done {
-			a.sourceHealth(ctx, src, items, err, log)
+			a.sourceHealth(ctx, src, items, unchanged, err, log)
 		}
 		if err != nil {
 			// A source shared by several watchers failed once: say it once.
@@ -189,6 +216,7 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		fresh, err := a.unseen(ctx, w, items)
 		if err != nil {
 			st.StoreErrs.Add(1)
+			t.fail(src.Name)
 			log.Error("store failed", "error", err)
 			continue
 		}
@@ -201,12 +229,14 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		primed, err := a.store.Primed(ctx, w.Name, src.Name)
 		if err != nil {
 			st.StoreErrs.Add(1)
+			t.fail(src.Name)
 			log.Error("store failed", "error", err)
 			continue
 		}
 		if !primed && a.cfg.FirstRun == config.FirstRunSkip {
 			if err := a.store.MarkSeen(ctx, w.Name, src.Name, keys(fresh)); err != nil {
 				st.StoreErrs.Add(1)
+				t.fail(src.Name)
 				log.Error("store failed", "error", err)
 				continue
 			}
@@ -243,7 +273,7 @@ const sourceFailures = 3
 // channel when it has failed sourceFailures checks in a row, and when it
 // answers again; and when it has had nothing new for far longer than
 // usual (staleAfter), and when it has again: once each, not on every tick.
-func (a *App) sourceHealth(ctx context.Context, src watchers.Source, items []news.Item, err error, log *slog.Logger) {
+func (a *App) sourceHealth(ctx context.Context, src watchers.Source, items []news.Item, unchanged bool, err error, log *slog.Logger) {
 	tell, since, serr := a.store.SourceChecked(ctx, src.Name, err == nil, sourceFailures)
 	if serr != nil {
 		log.Error("store failed", "error", serr)
@@ -259,7 +289,11 @@ func (a *App) sourceHealth(ctx context.Context, src watchers.Source, items []new
 	if err != nil {
 		return
 	}
-	f, serr := a.store.SourceListed(ctx, src.Name, keys(items), a.now())
+	listed := keys(items)
+	if unchanged {
+		listed = nil // as before
+	}
+	f, serr := a.store.SourceListed(ctx, src.Name, listed, a.now())
 	if serr != nil {
 		log.Error("store failed", "error", serr)
 		return
@@ -355,6 +389,9 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 		}
 		seen.alerted[r.alert.URL] = true
 		err := a.store.RecordAlert(ctx, r.alert, r.keys)
+		if err != nil && !errors.Is(err, news.ErrSeen) {
+			t.fail(items[i].Source)
+		}
 		if errors.Is(err, news.ErrSeen) {
 			log.Debug("article already seen under another link", "source", items[i].Source, "url", r.alert.URL, "link", items[i].URL)
 			// Under a new link, perhaps with a new headline.
@@ -378,6 +415,9 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 	}
 	if err := a.store.MarkSeen(ctx, w.Name, "", quiet); err != nil {
 		st.StoreErrs.Add(1)
+		for _, it := range items {
+			t.fail(it.Source)
+		}
 		log.Error("store failed", "error", err)
 	}
 }
@@ -610,7 +650,13 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 type tick struct {
 	run   *watchers.Run
 	scans *scanCache
+	// failed holds the sources some of whose items a watcher could not
+	// record: their conditional request is not kept.
+	failed sync.Map
 }
+
+// fail notes that a source's items were not all recorded.
+func (t *tick) fail(source string) { t.failed.Store(source, true) }
 
 // mentions are who an alert with these terms notifies.
 func (w *Watcher) mentions(terms []string) []string {

@@ -25,6 +25,7 @@ func newTestApp(t *testing.T, schedule string) (*App, *testsite.Site, *fakeslack
 storage: {{DB}}
 first_run: skip
 slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news"}
+http: {host_interval: 0s}
 sources:
   - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
 watchers:

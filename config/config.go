@@ -33,8 +33,12 @@ const (
 	DefaultTimeout     = 20 * time.Second
 	DefaultMaxBody     = 5 << 20
 	DefaultParallel    = 4
-	MaxSlackTimeout    = time.Minute
-	DefaultPace        = time.Second
+	// DefaultHostConnections and DefaultHostInterval keep newsbot to
+	// about four requests a second to one publisher.
+	DefaultHostConnections = 2
+	DefaultHostInterval    = 250 * time.Millisecond
+	MaxSlackTimeout        = time.Minute
+	DefaultPace            = time.Second
 )
 
 // First-run policies.
@@ -105,7 +109,21 @@ type HTTP struct {
 	MaxBody int `yaml:"max_body"`
 	// Parallel is how many requests newsbot has in flight at once.
 	Parallel int `yaml:"parallel"`
+	// HostConnections bounds the requests in flight to one host, and
+	// HostInterval is the least time between two requests to it.
+	HostConnections int      `yaml:"host_connections"`
+	HostInterval    Duration `yaml:"host_interval"`
+	// Contact is a URL or address the User-Agent names, for publishers.
+	Contact string `yaml:"contact"`
+	// Robots honours robots.txt (default true).
+	Robots *bool `yaml:"robots"`
+	// AllowPrivateNetworks lets links found in sources lead to private
+	// and loopback addresses (a self-hosted intranet).
+	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
 }
+
+// RobotsOn reports whether robots.txt is honoured.
+func (h HTTP) RobotsOn() bool { return h.Robots == nil || *h.Robots }
 
 // Source is a feed or an HTML page that lists articles.
 type Source struct {
@@ -116,6 +134,9 @@ type Source struct {
 	// Links is a CSS selector: on a page, the links that are articles.
 	// A page without it is one article.
 	Links string `yaml:"links"`
+	// Robots: false fetches the source itself without asking robots.txt,
+	// for a feed the publisher means to be polled.
+	Robots *bool `yaml:"robots"`
 }
 
 // Watcher checks its sources on a schedule for its keywords.
@@ -466,6 +487,19 @@ func (c *Config) validate() Problems {
 		c.HTTP.Parallel = DefaultParallel
 	} else if c.HTTP.Parallel < 0 {
 		bad("http.parallel", "must be positive")
+	}
+	if c.HTTP.HostConnections == 0 {
+		c.HTTP.HostConnections = DefaultHostConnections
+	} else if c.HTTP.HostConnections < 0 {
+		bad("http.host_connections", "must be positive")
+	}
+	if _, set := c.pos["http.host_interval"]; !set {
+		c.HTTP.HostInterval = Duration(DefaultHostInterval)
+	} else if c.HTTP.HostInterval < 0 {
+		bad("http.host_interval", "must not be negative")
+	}
+	if c.HTTP.Contact != "" && c.HTTP.UserAgent != "" {
+		bad("http.contact", "http.user_agent is given whole: put the contact in it, or leave user_agent out")
 	}
 
 	for name, set := range c.Synonyms {

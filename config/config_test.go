@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +31,10 @@ http:
   user_agent: newsbot/test
   max_body: 1048576
   parallel: 8
+  host_connections: 3
+  host_interval: 1s
+  robots: false
+  allow_private_networks: true
 sources:
   - name: rundschau
     url: https://rr.example/rss/politik.xml
@@ -99,8 +104,10 @@ func TestParseFull(t *testing.T) {
 	if c.Slack != wantSlack {
 		t.Errorf("Slack = %+v, want %+v (api_url gains a trailing slash)", c.Slack, wantSlack)
 	}
-	wantHTTP := config.HTTP{Timeout: config.Duration(90 * time.Second), UserAgent: "newsbot/test", MaxBody: 1 << 20, Parallel: 8}
-	if c.HTTP != wantHTTP {
+	no := false
+	wantHTTP := config.HTTP{Timeout: config.Duration(90 * time.Second), UserAgent: "newsbot/test", MaxBody: 1 << 20, Parallel: 8,
+		HostConnections: 3, HostInterval: config.Duration(time.Second), Robots: &no, AllowPrivateNetworks: true}
+	if !reflect.DeepEqual(c.HTTP, wantHTTP) || c.HTTP.RobotsOn() {
 		t.Errorf("HTTP = %+v, want %+v", c.HTTP, wantHTTP)
 	}
 	wantSources := []config.Source{
@@ -108,7 +115,7 @@ func TestParseFull(t *testing.T) {
 		{Name: "politik", URL: "https://rr.example/politik/", Links: "a.js-hlp"},
 		{Name: "world", URL: "https://rr.example/atom/world.xml", Type: config.TypeFeed},
 	}
-	if !slices.Equal(c.Sources, wantSources) {
+	if !reflect.DeepEqual(c.Sources, wantSources) {
 		t.Errorf("Sources = %+v\nwant %+v", c.Sources, wantSources)
 	}
 	if s, ok := c.Source("politik"); !ok || s.Links != "a.js-hlp" {
@@ -385,12 +392,12 @@ func TestProblemPosition(t *testing.T) {
 		path string
 		want config.Position
 	}{
-		{"watchers[nahost].keywords[2]", config.Position{Line: 29, Col: 28}},
-		{"watchers[nahost].exclude[0]", config.Position{Line: 30, Col: 15}},
-		{"watchers[macron].keywords", config.Position{Line: 35, Col: 15}},
-		{"watchers[macron].keywords[7]", config.Position{Line: 35, Col: 15}}, // no such element: its list
-		{"watchers[morning]", config.Position{Line: 36, Col: 5}},
-		{"sources[politik].links", config.Position{Line: 21, Col: 12}},
+		{"watchers[nahost].keywords[2]", config.Position{Line: 33, Col: 28}},
+		{"watchers[nahost].exclude[0]", config.Position{Line: 34, Col: 15}},
+		{"watchers[macron].keywords", config.Position{Line: 39, Col: 15}},
+		{"watchers[macron].keywords[7]", config.Position{Line: 39, Col: 15}}, // no such element: its list
+		{"watchers[morning]", config.Position{Line: 40, Col: 5}},
+		{"sources[politik].links", config.Position{Line: 25, Col: 12}},
 		{"nonsense", config.Position{Line: 2, Col: 1}}, // the document, after the comment line
 	}
 	for _, tt := range tests {

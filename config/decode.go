@@ -78,6 +78,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		v.Set(reflect.ValueOf(dur))
 	case v.Kind() == reflect.Struct:
 		d.structure(n, v, path)
+	case v.Kind() == reflect.Pointer:
+		e := reflect.New(v.Type().Elem())
+		d.value(n, e.Elem(), path)
+		v.Set(e)
 	case v.Kind() == reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			d.bad(n, path, "expected a mapping of names, found %s", kindName(n))

@@ -24,6 +24,9 @@ type Item struct {
 	Published   time.Time // zero when the source gives no date
 	Lang        string    // the feed's language, if it declares one
 	Source      string    // the name of the source in the config
+	// ListedBy is the URL the source's list came from (after redirects):
+	// the article may be fetched from that host whatever its address.
+	ListedBy string `json:",omitempty"`
 }
 
 // Article is the main text of a page, without navigation, sidebars,

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/watchers"
 )
 
 // Alert states in the outbox.
@@ -128,6 +129,15 @@ var migrations = []string{
 		last_new INTEGER NOT NULL,
 		gaps     TEXT NOT NULL DEFAULT '[]',
 		stale    INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID;`,
+
+	// Validators of conditional requests, by the key the fetcher gives.
+	`CREATE TABLE http_cache (
+		key           TEXT PRIMARY KEY,
+		etag          TEXT NOT NULL,
+		last_modified TEXT NOT NULL,
+		hash          TEXT NOT NULL,
+		saved_at      INTEGER NOT NULL
 	) WITHOUT ROWID;`,
 }
 
@@ -603,6 +613,29 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 		return err
 	})
 	return tell, since, err
+}
+
+// Validators returns what a conditional request for key needs; the zero
+// value when nothing is kept.
+func (s *Store) Validators(ctx context.Context, key string) (watchers.Validators, error) {
+	var v watchers.Validators
+	err := s.db.QueryRowContext(ctx, `SELECT etag, last_modified, hash FROM http_cache WHERE key = ?`, key).
+		Scan(&v.ETag, &v.LastModified, &v.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("query http cache: %w", err)
+	}
+	return v, nil
+}
+
+// SaveValidators keeps a body's validators under key.
+func (s *Store) SaveValidators(ctx context.Context, key string, v watchers.Validators) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO http_cache (key, etag, last_modified, hash, saved_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, hash = excluded.hash, saved_at = excluded.saved_at`,
+		key, v.ETag, v.LastModified, v.Hash, s.now().Unix())
+	if err != nil {
+		return fmt.Errorf("save http cache: %w", err)
+	}
+	return nil
 }
 
 // maxGaps is how many of a source's recent gaps between new items are kept.

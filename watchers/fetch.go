@@ -8,38 +8,91 @@ package watchers
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/andybalholm/brotli"
 	"golang.org/x/net/html/charset"
 )
 
-// Fetcher fetches sources and article pages.
+// Fetcher fetches sources and article pages, politely and safely: one
+// bound on requests in flight, per-host limits and back-off, robots.txt
+// for pages found in sources, conditional requests, and no request to a
+// private address that a source's content asked for. Set its fields
+// before the first request.
 type Fetcher struct {
-	Client    *http.Client
 	UserAgent string
 	// MaxBody caps a response body, in bytes, after decompression.
 	MaxBody int64
 	// Parallel bounds the requests in flight at once, across all runs;
-	// 0 means no bound. Set it before the first Get.
+	// 0 means no bound.
 	Parallel int
+	// HostConns bounds the requests in flight to one host; 0: no bound.
+	HostConns int
+	// HostInterval is the least time between two requests to one host.
+	HostInterval time.Duration
+	// AllowPrivate lets links found in sources lead to private, loopback
+	// and link-local addresses (a self-hosted intranet).
+	AllowPrivate bool
+	// Robots honours robots.txt for the pages that sources list, and for
+	// sources that do not opt out.
+	Robots bool
+	// Cache keeps the validators of conditional requests; nil: none.
+	Cache Cache
+	// Log hears about what a reader of the log should know (a publisher
+	// asking newsbot to wait, a body cut off); nil: slog.Default().
+	Log *slog.Logger
 
-	semOnce sync.Once
-	sem     chan struct{}
+	trusted *http.Client // for URLs from the config
+	guarded *http.Client // for URLs found in sources: dials public addresses only
+
+	initOnce sync.Once
+	sem      chan struct{}
+	hosts    hostTable
+	robots   robotsCache
+}
+
+// Cache keeps what a conditional request needs, by a key the caller picks.
+type Cache interface {
+	Validators(ctx context.Context, key string) (Validators, error)
+	SaveValidators(ctx context.Context, key string, v Validators) error
+}
+
+// Validators are what a server said about a body, to ask whether it has
+// changed: its ETag and Last-Modified, and the body's own hash for servers
+// that say neither.
+type Validators struct {
+	ETag         string
+	LastModified string
+	Hash         string
 }
 
 // NewFetcher returns a Fetcher whose every step has a deadline: dialing,
-// the TLS handshake, the response headers, and the whole request.
+// the TLS handshake, the response headers, and the whole request, body
+// included, so that a server that trickles a byte at a time costs at most
+// timeout.
 func NewFetcher(timeout time.Duration, userAgent string, maxBody int64) *Fetcher {
+	f := &Fetcher{UserAgent: userAgent, MaxBody: maxBody}
+	f.trusted = f.client(timeout, false)
+	f.guarded = f.client(timeout, true)
+	return f
+}
+
+func (f *Fetcher) client(timeout time.Duration, guard bool) *http.Client {
 	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -49,21 +102,53 @@ func NewFetcher(timeout time.Duration, userAgent string, maxBody int64) *Fetcher
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   4,
 		ForceAttemptHTTP2:     true,
+		// newsbot asks for gzip and brotli itself, to cap the body after
+		// decompression.
+		DisableCompression: true,
 	}
-	return &Fetcher{
-		Client: &http.Client{
-			Transport: tr,
-			Timeout:   timeout,
-			CheckRedirect: func(req *http.Request, via []*http.Request) error {
-				if len(via) >= 10 {
-					return errors.New("stopped after 10 redirects")
-				}
-				return nil
-			},
+	if guard {
+		// The address is checked after DNS, at dial time, for every
+		// connection (redirects included): no proxy in the way.
+		tr.Proxy = nil
+		tr.DialContext = (&guardedDialer{dialer: dialer, f: f}).DialContext
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			return nil
 		},
-		UserAgent: userAgent,
-		MaxBody:   maxBody,
 	}
+}
+
+func (f *Fetcher) init() {
+	f.initOnce.Do(func() {
+		if f.Parallel > 0 {
+			f.sem = make(chan struct{}, f.Parallel)
+		}
+		if f.Log == nil {
+			f.Log = slog.Default()
+		}
+	})
+}
+
+// Request is one fetch.
+type Request struct {
+	URL string
+	// Trusted is a URL written in the config (or given on the command
+	// line). Any other was found in a source's content and is fetched
+	// only from a public address, or from the host of ListedBy, the
+	// source that listed it.
+	Trusted  bool
+	ListedBy string
+	// Robots asks robots.txt first (when the Fetcher honours it).
+	Robots bool
+	// If holds the validators of the body seen last: a body that has
+	// not changed is not read (Response.NotModified).
+	If Validators
 }
 
 // Response is a fetched body.
@@ -72,6 +157,11 @@ type Response struct {
 	URL         string
 	ContentType string
 	Body        []byte
+	// NotModified: the server answered 304, or the body hashes the same
+	// as If.Hash. Body is then empty.
+	NotModified bool
+	// Validators of this body, to send next time.
+	Validators Validators
 }
 
 // StatusError is an HTTP answer other than 200.
@@ -86,51 +176,136 @@ func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: %s", e.URL, e
 // ErrTooLarge is returned for a body over the Fetcher's MaxBody.
 var ErrTooLarge = errors.New("response body too large")
 
-// Get fetches url. Any status but 200 is a *StatusError.
+// Get fetches a trusted url. Any status but 200 is a *StatusError.
 func (f *Fetcher) Get(ctx context.Context, url string) (*Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+	return f.Do(ctx, Request{URL: url, Trusted: true})
+}
+
+// Do fetches as the request says. Any status but 200 (or 304 for a
+// conditional request) is a *StatusError.
+func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
+	f.init()
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("GET %s: not an http(s) URL", r.URL)
 	}
-	f.semOnce.Do(func() {
-		if f.Parallel > 0 {
-			f.sem = make(chan struct{}, f.Parallel)
+	if r.Robots && f.Robots {
+		if err := f.robots.allowed(ctx, f, u); err != nil {
+			return nil, fmt.Errorf("GET %s: %w", r.URL, err)
 		}
-	})
+	}
 	if f.sem != nil {
 		select {
 		case f.sem <- struct{}{}:
 			defer func() { <-f.sem }()
 		case <-ctx.Done():
-			return nil, fmt.Errorf("GET %s: %w", url, ctx.Err())
+			return nil, fmt.Errorf("GET %s: %w", r.URL, ctx.Err())
 		}
+	}
+	host := f.hosts.get(u.Host)
+	release, err := host.acquire(ctx, f.HostConns, f.HostInterval)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", r.URL, err)
+	}
+	defer release()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", r.URL, err)
 	}
 	req.Header.Set("User-Agent", f.UserAgent)
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5")
 	req.Header.Set("Accept-Language", "de, en;q=0.8, *;q=0.5")
-	resp, err := f.Client.Do(req)
+	req.Header.Set("Accept-Encoding", "br, gzip")
+	if r.If.ETag != "" {
+		req.Header.Set("If-None-Match", r.If.ETag)
+	}
+	if r.If.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.If.LastModified)
+	}
+	client := f.trusted
+	if !r.Trusted {
+		client = f.guarded
+		req = req.WithContext(withListedBy(ctx, r.ListedBy))
+	}
+	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, unwrapURLError(err))
+		return nil, fmt.Errorf("GET %s: %w", r.URL, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
+	// A publisher that asks newsbot to wait gets no request before then.
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		wait := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		if wait == 0 && resp.StatusCode == http.StatusTooManyRequests {
+			wait = time.Minute
+		}
+		if wait > 0 {
+			until := host.backOff(wait)
+			f.Log.Warn("publisher asks newsbot to wait", "host", u.Host, "status", resp.StatusCode, "until", until.Format(time.RFC3339))
+		}
+	}
+	v := Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	if resp.StatusCode == http.StatusNotModified && (r.If.ETag != "" || r.If.LastModified != "") {
+		return &Response{URL: resp.Request.URL.String(), NotModified: true, Validators: r.If}, nil
+	}
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, &StatusError{URL: url, Status: resp.Status, Code: resp.StatusCode}
+		return nil, &StatusError{URL: r.URL, Status: resp.Status, Code: resp.StatusCode}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.MaxBody+1))
+	body, err := f.readBody(resp)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: read body: %w", url, unwrapURLError(err))
+		if errors.Is(err, ErrTooLarge) {
+			f.Log.Warn("body cut off at http.max_body", "url", r.URL, "max_body", f.MaxBody, "content_encoding", resp.Header.Get("Content-Encoding"))
+		}
+		return nil, fmt.Errorf("GET %s: %w", r.URL, err)
 	}
-	if int64(len(body)) > f.MaxBody {
-		return nil, fmt.Errorf("GET %s: %w (over %d bytes)", url, ErrTooLarge, f.MaxBody)
+	sum := sha256.Sum256(body)
+	v.Hash = hex.EncodeToString(sum[:16])
+	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type"), Validators: v}
+	if r.If.Hash != "" && r.If.Hash == v.Hash {
+		out.NotModified = true // the server ignores conditional requests
+		return out, nil
 	}
-	return &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type"), Body: body}, nil
+	out.Body = body
+	return out, nil
+}
+
+// readBody reads the body, decompressed, up to MaxBody: a compression
+// bomb is cut off there.
+func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
+	var r io.Reader = resp.Body
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("read gzip body: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	case "br":
+		r = brotli.NewReader(resp.Body)
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+	}
+	max := f.MaxBody
+	if max <= 0 {
+		max = 5 << 20
+	}
+	body, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", unwrapURLError(err))
+	}
+	if int64(len(body)) > max {
+		return nil, fmt.Errorf("%w (over %d bytes after decompression)", ErrTooLarge, max)
+	}
+	return body, nil
 }
 
 func unwrapURLError(err error) error {
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) && strings.HasPrefix(err.Error(), "Get ") {
-		return ue.Unwrap()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
 	return err
 }
@@ -145,7 +320,8 @@ func UTF8(body []byte, contentType string) []byte {
 	// windows-1252 when they name no charset and hold no non-ASCII byte; a
 	// body that is valid UTF-8 throughout is taken as UTF-8 unless the
 	// header, a BOM or a <meta> says otherwise.
-	if _, _, certain := charset.DetermineEncoding(body, contentType); !certain && utf8.Valid(body) {
+	_, name, certain := charset.DetermineEncoding(body, contentType)
+	if utf8.Valid(body) && (!certain || mislabelled(body, name)) {
 		return body
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
@@ -159,9 +335,27 @@ func UTF8(body []byte, contentType string) []byte {
 	return out
 }
 
+// mislabelled reports whether a body said to be in a single-byte Latin
+// charset is in fact UTF-8: it holds multi-byte UTF-8 sequences and is
+// valid UTF-8 throughout, which Latin text almost never is.
+func mislabelled(body []byte, label string) bool {
+	switch strings.ToLower(label) {
+	case "windows-1252", "iso-8859-1", "iso-8859-15", "latin1", "us-ascii":
+	default:
+		return false
+	}
+	for _, b := range body {
+		if b >= 0x80 {
+			return true // valid UTF-8 (checked by the caller) with non-ASCII
+		}
+	}
+	return false
+}
+
 // Transient reports whether a failed fetch may succeed if tried again
-// later: a network error, a timeout, a 5xx, 408 or 429. A 4xx such as 403
-// or 404, a body too large, or a page with no text will not.
+// later: a network error, a timeout, a 5xx, 408 or 429, or a publisher
+// that asked newsbot to wait. A 4xx such as 403 or 404, a body too large,
+// a page with no text, a refused address or robots.txt will not.
 func Transient(err error) bool {
 	if err == nil {
 		return false
@@ -170,7 +364,11 @@ func Transient(err error) bool {
 	if errors.As(err, &se) {
 		return se.Code >= 500 || se.Code == http.StatusTooManyRequests || se.Code == http.StatusRequestTimeout
 	}
-	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNoText) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, ErrBackOff) {
+		return true
+	}
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNoText) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, ErrRefusedAddress) || errors.Is(err, ErrRobots) {
 		return false
 	}
 	var ne net.Error

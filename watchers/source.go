@@ -32,13 +32,26 @@ type Source struct {
 	// Links selects the article links on a page; a page without it is
 	// itself the one article.
 	Links string
+	// NoRobots: the source itself is fetched without asking robots.txt
+	// (a feed the publisher means to be polled). Its articles still ask.
+	NoRobots bool
 }
+
+// ErrNotModified is returned by List for a source whose content has not
+// changed since the run's group last read it to the end (Commit): a 304,
+// or the same body.
+var ErrNotModified = errors.New("not modified")
 
 // Run is one tick's fetching: each source and each article is fetched at
 // most once, however many watchers ask, and concurrent askers wait for the
 // one fetch. A Run is safe for concurrent use.
 type Run struct {
-	f        *Fetcher
+	f *Fetcher
+	// group names who reads the run's sources (the watchers of a tick):
+	// conditional requests are kept per group, so that a group never
+	// misses what another group read.
+	group    string
+	commits  map[string]commit // by source name
 	mu       sync.Mutex
 	sources  map[string]*call[[]news.Item]
 	articles map[string]*call[*news.Article]
@@ -51,10 +64,18 @@ type call[T any] struct {
 	err  error
 }
 
-// NewRun starts a tick.
-func (f *Fetcher) NewRun() *Run {
+type commit struct {
+	key string
+	v   Validators
+}
+
+// NewRun starts a tick. group names the watchers that read it, for
+// conditional requests; "" makes none.
+func (f *Fetcher) NewRun(group string) *Run {
 	return &Run{
 		f:        f,
+		group:    group,
+		commits:  map[string]commit{},
 		sources:  map[string]*call[[]news.Item]{},
 		articles: map[string]*call[*news.Article]{},
 		pages:    map[string]*Response{},
@@ -90,10 +111,25 @@ func (r *Run) List(ctx context.Context, src Source) ([]news.Item, error) {
 }
 
 func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
-	resp, err := r.f.Get(ctx, src.URL)
+	req := Request{URL: src.URL, Trusted: true, Robots: !src.NoRobots}
+	key := r.group + "\x00" + src.URL
+	if r.f.Cache != nil && r.group != "" {
+		v, err := r.f.Cache.Validators(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		req.If = v
+	}
+	resp, err := r.f.Do(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	if resp.NotModified {
+		return nil, ErrNotModified
+	}
+	r.mu.Lock()
+	r.commits[src.Name] = commit{key: key, v: resp.Validators}
+	r.mu.Unlock()
 	typ := src.Type
 	if typ == "" {
 		typ = TypePage
@@ -105,13 +141,38 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 		return parseFeed(resp, src.Name)
 	}
 	if src.Links == "" {
-		item := news.Item{URL: Canonical(resp.URL, ""), Source: src.Name}
+		item := news.Item{URL: Canonical(resp.URL, ""), Source: src.Name, ListedBy: resp.URL}
 		r.mu.Lock()
 		r.pages[item.URL] = resp
 		r.mu.Unlock()
 		return []news.Item{item}, nil
 	}
 	return pageLinks(resp, src)
+}
+
+// Commit keeps the validators of the sources this run read, so that the
+// next run of the group asks whether they changed; failed names the
+// sources whose items were not all recorded (a store error, a cut-short
+// tick): those are read in full next time.
+func (r *Run) Commit(ctx context.Context, failed func(source string) bool) error {
+	if r.f.Cache == nil || r.group == "" {
+		return nil
+	}
+	r.mu.Lock()
+	commits := make(map[string]commit, len(r.commits))
+	for name, c := range r.commits {
+		commits[name] = c
+	}
+	r.mu.Unlock()
+	for name, c := range commits {
+		if failed(name) {
+			continue
+		}
+		if err := r.f.Cache.SaveValidators(ctx, c.key, c.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // IsFeed reports whether body is an RSS, Atom, RDF or JSON feed.
@@ -123,7 +184,7 @@ func IsFeed(body []byte) bool {
 var ErrNotFeed = errors.New("not an RSS, Atom or JSON feed")
 
 func parseFeed(resp *Response, source string) ([]news.Item, error) {
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(resp.Body))
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp.Body, resp.ContentType)))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, fmt.Errorf("parse %s: %w", resp.URL, ErrNotFeed)
@@ -145,6 +206,7 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 			Description: htmlText(it.Description),
 			Lang:        lang,
 			Source:      source,
+			ListedBy:    resp.URL,
 		}
 		if link != "" {
 			item.URL = Canonical(link, base)
@@ -201,7 +263,7 @@ func pageLinks(resp *Response, src Source) ([]news.Item, error) {
 			return
 		}
 		seen[u] = true
-		items = append(items, news.Item{URL: u, Title: clean(a.Text()), Lang: lang, Source: src.Name})
+		items = append(items, news.Item{URL: u, Title: clean(a.Text()), Lang: lang, Source: src.Name, ListedBy: resp.URL})
 	})
 	if len(items) == 0 {
 		return nil, fmt.Errorf("page %s: no links match %q", resp.URL, src.Links)
@@ -247,7 +309,8 @@ func (r *Run) Article(ctx context.Context, item news.Item) (*news.Article, error
 		r.mu.Unlock()
 		if resp == nil {
 			var err error
-			if resp, err = r.f.Get(ctx, item.URL); err != nil {
+			req := Request{URL: item.URL, ListedBy: item.ListedBy, Robots: true}
+			if resp, err = r.f.Do(ctx, req); err != nil {
 				return nil, err
 			}
 		}

@@ -68,7 +68,7 @@ func newServer(t *testing.T, pages map[string]page) *server {
 func (s *server) hitsOf(path string) int64 { return s.hits[path].Load() }
 
 func newRun() *watchers.Run {
-	return watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun()
+	return watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun("")
 }
 
 func date(s string) time.Time {
@@ -241,6 +241,10 @@ func TestListFeeds(t *testing.T) {
 			for i, w := range wantItems {
 				w.Source = "feed"
 				g := items[i]
+				if !strings.HasSuffix(g.ListedBy, "/feeds/x") {
+					t.Errorf("item %d: ListedBy %q, want the feed's URL", i, g.ListedBy)
+				}
+				g.ListedBy = ""
 				if !g.Published.Equal(w.Published) {
 					t.Errorf("item %d: Published %v, want %v", i, g.Published, w.Published)
 				}
@@ -351,7 +355,7 @@ func TestListPageLinks(t *testing.T) {
 		t.Fatalf("List gave %d items, want the 3 article links:\n%s", len(items), dump(items))
 	}
 	for i, w := range want {
-		w.Source, w.Lang = "politik", "de"
+		w.Source, w.Lang, w.ListedBy = "politik", "de", site.URL+"/politik/"
 		if items[i] != w {
 			t.Errorf("item %d:\n got %+v\nwant %+v", i, items[i], w)
 		}
@@ -386,6 +390,7 @@ func TestListPageLinksBaseAndDedup(t *testing.T) {
 	}
 	for i, w := range want {
 		w.Source, w.Lang = "archiv", "de"
+		items[i].ListedBy = ""
 		if items[i] != w {
 			t.Errorf("item %d:\n got %+v\nwant %+v", i, items[i], w)
 		}
@@ -401,7 +406,7 @@ func TestListPageIsOneArticle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := news.Item{URL: site.URL + path, Source: "syrien"}
+	want := news.Item{URL: site.URL + path, Source: "syrien", ListedBy: src.URL}
 	if len(items) != 1 || items[0] != want {
 		t.Fatalf("List = %s, want the page itself: %+v", dump(items), want)
 	}
@@ -468,7 +473,7 @@ func TestRunFetchesOnce(t *testing.T) {
 	}
 
 	// A new Run is a new tick: it fetches again.
-	if _, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun().List(context.Background(), src); err != nil {
+	if _, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun("").List(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
 	if n := site.Hits("/rss/politik.xml"); n != 2 {
@@ -560,7 +565,7 @@ func TestListErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, map[string]page{"/src": tt.page})
 			tt.src.URL = srv.URL + "/src"
-			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 2000).NewRun().List(context.Background(), tt.src)
+			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 2000).NewRun("").List(context.Background(), tt.src)
 			if err == nil {
 				t.Fatalf("List succeeded with %d items", len(items))
 			}
@@ -653,7 +658,7 @@ func TestFetcherTimeout(t *testing.T) {
 			defer srv.Close()
 			defer close(release) // before Close, which waits for the handler
 
-			run := watchers.NewFetcher(300*time.Millisecond, "newsbot-test", 1<<20).NewRun()
+			run := watchers.NewFetcher(300*time.Millisecond, "newsbot-test", 1<<20).NewRun("")
 			start := time.Now()
 			_, err := run.List(context.Background(), watchers.Source{Name: "slow", URL: srv.URL + "/feed"})
 			elapsed := time.Since(start)

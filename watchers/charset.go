@@ -1,0 +1,69 @@
+package watchers
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html/charset"
+)
+
+// xmlDecl finds the encoding an XML declaration names.
+var xmlDecl = regexp.MustCompile(`^(?:\xEF\xBB\xBF)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']`)
+
+// feedUTF8 returns a feed's body as UTF-8, with an XML declaration that
+// says so. The charset comes from the Content-Type header, which RFC 7303
+// puts first, or the XML declaration. A body labelled as a single-byte
+// Latin charset that is valid UTF-8 with non-ASCII text is UTF-8
+// mislabelled; an unlabelled body that is not valid UTF-8 is taken as
+// windows-1252, the usual culprit.
+func feedUTF8(body []byte, contentType string) []byte {
+	label := ""
+	if _, params, err := mime.ParseMediaType(contentType); err == nil {
+		label = params["charset"]
+	}
+	head := body[:min(len(body), 512)]
+	m := xmlDecl.FindSubmatchIndex(head)
+	if label == "" && m != nil {
+		label = string(head[m[2]:m[3]])
+	}
+	out := body
+	switch {
+	case isUTF8Label(label) || label == "":
+		if !utf8.Valid(body) {
+			out = decode(body, "windows-1252")
+		}
+	case utf8.Valid(body) && mislabelled(body, label):
+		// keep: UTF-8 said to be Latin
+	default:
+		out = decode(body, label)
+	}
+	if m != nil && !isUTF8Label(string(head[m[2]:m[3]])) {
+		// Say UTF-8, so that the feed parser does not decode it again.
+		if n := xmlDecl.FindSubmatchIndex(out[:min(len(out), 512)]); n != nil {
+			out = append(append(append([]byte{}, out[:n[2]]...), "UTF-8"...), out[n[3]:]...)
+		}
+	}
+	return out
+}
+
+func isUTF8Label(l string) bool {
+	l = strings.ToLower(strings.TrimSpace(l))
+	return l == "utf-8" || l == "utf8"
+}
+
+// decode decodes body from the named charset; an unknown name leaves it.
+func decode(body []byte, label string) []byte {
+	r, err := charset.NewReaderLabel(label, bytes.NewReader(body))
+	if err != nil {
+		return body
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return body
+	}
+	return out
+}

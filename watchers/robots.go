@@ -1,0 +1,118 @@
+package watchers
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/temoto/robotstxt"
+)
+
+// ErrRobots is returned for a page the site's robots.txt keeps newsbot
+// from.
+var ErrRobots = errors.New("disallowed by the site's robots.txt")
+
+// How long a robots.txt is kept: a day (RFC 9309 asks for no more), and
+// a few minutes when it could not be had.
+const (
+	robotsTTL       = 24 * time.Hour
+	robotsFailedTTL = 5 * time.Minute
+)
+
+// robotsCache holds each site's robots.txt.
+type robotsCache struct {
+	mu    sync.Mutex
+	sites map[string]*robotsEntry
+}
+
+type robotsEntry struct {
+	ready   chan struct{}
+	data    *robotstxt.RobotsData
+	expires time.Time
+}
+
+// allowed reports, by an error, whether newsbot may fetch u. It follows
+// RFC 9309: a robots.txt that is missing (4xx) allows everything; one
+// that can't be had (5xx, network) disallows everything for a while.
+func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL) error {
+	site := u.Scheme + "://" + u.Host
+	c.mu.Lock()
+	if c.sites == nil {
+		c.sites = map[string]*robotsEntry{}
+	}
+	e, ok := c.sites[site]
+	if ok && time.Now().After(e.expires) && isClosed(e.ready) {
+		ok = false
+	}
+	if !ok {
+		e = &robotsEntry{ready: make(chan struct{})}
+		c.sites[site] = e
+		c.mu.Unlock()
+		e.data, e.expires = fetchRobots(ctx, f, site)
+		close(e.ready)
+	} else {
+		c.mu.Unlock()
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	if !e.data.FindGroup(agentToken(f.UserAgent)).Test(path) {
+		return ErrRobots
+	}
+	return nil
+}
+
+func fetchRobots(ctx context.Context, f *Fetcher, site string) (*robotstxt.RobotsData, time.Time) {
+	resp, err := f.Do(ctx, Request{URL: site + "/robots.txt", ListedBy: site + "/"})
+	var se *StatusError
+	switch {
+	case err == nil:
+		if data, perr := robotstxt.FromBytes(resp.Body); perr == nil {
+			return data, time.Now().Add(robotsTTL)
+		}
+		return allowAll(), time.Now().Add(robotsTTL) // unparsable: as if empty
+	case errors.As(err, &se) && se.Code >= 400 && se.Code < 500:
+		return allowAll(), time.Now().Add(robotsTTL)
+	default:
+		f.Log.Warn("robots.txt could not be had: not fetching the site's pages for a while (RFC 9309)", "site", site, "error", err)
+		data, _ := robotstxt.FromStatusAndBytes(503, nil)
+		return data, time.Now().Add(robotsFailedTTL)
+	}
+}
+
+func allowAll() *robotstxt.RobotsData {
+	data, _ := robotstxt.FromStatusAndBytes(404, nil)
+	return data
+}
+
+// agentToken is the product token of a User-Agent: "newsbot" in
+// "newsbot/0.4 (+https://…)".
+func agentToken(ua string) string {
+	tok, _, _ := strings.Cut(strings.TrimSpace(ua), "/")
+	tok, _, _ = strings.Cut(tok, " ")
+	if tok == "" {
+		return "newsbot"
+	}
+	return tok
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
