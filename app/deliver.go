@@ -79,15 +79,35 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		log := a.log.With("watcher", al.Watcher, "channel", al.Channel, "alert", al.ID, "url", al.URL)
 		if ok, err := a.store.Claim(ctx, al); err != nil || !ok {
 			if err != nil {
+				// Keep the channel's order: nothing more to it for now.
+				left++
+				a.channelWait[a.route(al.Channel)] = a.now().Add(channelRest)
 				log.Error("claiming the alert failed", "error", err)
 			}
 			continue // another process is sending it
+		}
+		markSent := func(ts string) {
+			posted[al.ID] = ts
+			if al.Digest != nil {
+				for _, e := range al.Digest.Entries {
+					posted[e.AlertID] = ts
+				}
+			}
 		}
 		// A process that claimed this alert died while sending it, or an
 		// attempt timed out: it may be in the channel already. Look
 		// before posting it again.
 		if al.Interrupted {
-			if ts, found := a.alreadyPosted(ctx, al, log); found {
+			ts, found, err := a.alreadyPosted(ctx, al, log)
+			if d, limited := bot.RetryAfter(err); limited {
+				// Slack limits the lookup: rest the channel, don't post blind.
+				left++
+				a.rest(al.Channel, max(d, time.Second), true)
+				a.markFailed(context.WithoutCancel(ctx), log, st, al.ID, err, news.Unsure)
+				continue
+			}
+			if found {
+				markSent(ts)
 				a.recordSent(ctx, log, st, al, ts)
 				continue
 			}
@@ -105,12 +125,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		rctx := context.WithoutCancel(ctx)
 		switch {
 		case err == nil:
-			posted[al.ID] = ts
-			if al.Digest != nil {
-				for _, e := range al.Digest.Entries {
-					posted[e.AlertID] = ts
-				}
-			}
+			markSent(ts)
 			a.recordSent(rctx, log, st, al, ts)
 		case bot.IsStop(err):
 			st.SendErrs.Add(1)
@@ -130,22 +145,30 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			st.SendErrs.Add(1)
 			left++
 			// Keep the channel's order: nothing more to it until it rests.
-			rest := channelRest
 			d, limited := bot.RetryAfter(err)
 			if limited {
-				rest = d // exactly what Slack asked for
-			}
-			a.channelWait[a.route(al.Channel)] = a.now().Add(rest)
-			if limited && a.wake != nil {
-				a.wake(rest) // run: deliver again when the channel has rested
+				a.rest(al.Channel, max(d, time.Second), true) // what Slack asked for
+			} else {
+				a.rest(al.Channel, channelRest, false)
 			}
 			f := news.Retry
 			if bot.MaybePosted(err) {
 				f = news.Unsure // the next attempt looks in the channel first
+				log.Warn("alert may have been posted (Slack did not answer); the next attempt looks in the channel first", "error", err)
+			} else {
+				log.Warn("alert not sent, will retry", "error", err)
 			}
-			log.Warn("alert not sent, will retry", "error", err)
 			a.markFailed(rctx, log, st, al.ID, err, f)
 		}
+	}
+}
+
+// rest holds a channel back for d; after a rate limit, run delivers
+// again as soon as it may.
+func (a *App) rest(channel string, d time.Duration, limited bool) {
+	a.channelWait[a.route(channel)] = a.now().Add(d)
+	if limited && a.wake != nil {
+		a.wake(d)
 	}
 }
 
@@ -170,20 +193,25 @@ func (a *App) route(channel string) string {
 // (or thread), by the id in its metadata. It reports false when the
 // notifier cannot look or the lookup fails: the alert is then posted
 // again, which may show it twice, rather than lost.
-func (a *App) alreadyPosted(ctx context.Context, al *news.Alert, log *slog.Logger) (string, bool) {
+//
+// A rate limit on the lookup itself is returned, for the channel to rest.
+func (a *App) alreadyPosted(ctx context.Context, al *news.Alert, log *slog.Logger) (string, bool, error) {
 	f, ok := a.notifier.(postedFinder)
 	if !ok {
 		log.Warn("an alert may have been sent already, and this notifier cannot look (a webhook): sending it again")
-		return "", false
+		return "", false, nil
 	}
 	ts, found, err := f.Posted(ctx, al, al.Found.Add(-time.Minute))
 	switch {
 	case err != nil:
+		if _, limited := bot.RetryAfter(err); limited {
+			return "", false, err
+		}
 		log.Warn("could not check whether an alert was posted before; posting it (it may show twice)", "error", err)
 	case found:
 		log.Info("alert was posted before, though no answer said so; recording it", "ts", ts)
 	}
-	return ts, found
+	return ts, found, nil
 }
 
 // recordSent records an alert as sent. An alert sent but not recorded as
@@ -248,8 +276,12 @@ func (a *App) send(ctx context.Context, al *news.Alert, log *slog.Logger) (strin
 	var err error
 	for attempt := 0; attempt < sendAttempts; attempt++ {
 		if attempt > 0 && bot.MaybePosted(err) {
-			if ts, found := a.alreadyPosted(ctx, al, log); found {
+			ts, found, lerr := a.alreadyPosted(ctx, al, log)
+			if found {
 				return ts, nil
+			}
+			if lerr != nil {
+				return "", lerr // rate-limited: the channel rests
 			}
 		}
 		var ts string

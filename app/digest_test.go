@@ -1,10 +1,12 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/config"
@@ -14,7 +16,7 @@ import (
 // A digest is split so that no message passes Slack's limits on blocks
 // and on their text together, and every alert is in exactly one part.
 func TestDigestSplitsBySize(t *testing.T) {
-	w := &Watcher{Watcher: config.Watcher{Name: "nahost", Channel: "#nahost"}}
+	w := &Watcher{Watcher: config.Watcher{Name: "nahost", Channel: "#nahost", Mention: []string{"@here", "U0123ABC", "<!subteam^S42>"}}}
 	for _, tt := range []struct {
 		name  string
 		n     int
@@ -41,8 +43,22 @@ func TestDigestSplitsBySize(t *testing.T) {
 					seen[e.AlertID]++
 					size += bot.EntrySize(e)
 				}
-				if len(p.Digest.Entries) > bot.MaxDigestEntries || size > bot.MaxDigestText || len(bot.Blocks(p)) > bot.MaxBlocks {
-					t.Errorf("part %d: %d entries, %d characters, %d blocks", i+1, len(p.Digest.Entries), size, len(bot.Blocks(p)))
+				// What Slack counts: the text of every block, as rendered.
+				b, _ := json.Marshal(bot.Blocks(p))
+				var blocks []struct {
+					Text     struct{ Text string }
+					Elements []struct{ Text string }
+				}
+				json.Unmarshal(b, &blocks)
+				text := 0
+				for _, bl := range blocks {
+					text += utf8.RuneCountInString(bl.Text.Text)
+					for _, el := range bl.Elements {
+						text += utf8.RuneCountInString(el.Text)
+					}
+				}
+				if len(p.Digest.Entries) > bot.MaxDigestEntries || size > bot.MaxDigestText || text > bot.MaxBlocksText || len(blocks) > bot.MaxBlocks {
+					t.Errorf("part %d: %d entries, %d characters of entries, %d of blocks, %d blocks", i+1, len(p.Digest.Entries), size, text, len(blocks))
 				}
 			}
 			for i := range tt.n {

@@ -88,11 +88,28 @@ func (a *App) Run(ctx context.Context) error {
 
 	// A channel that rests (a rate limit, an outage) is tried again as
 	// soon as it may be, not at the next minute.
+	// One timer, set to the earliest rest's end; it is called with
+	// deliverMu held.
+	var wakeTimer *time.Timer
+	var wakeAt time.Time
 	a.deliverMu.Lock()
 	a.wake = func(after time.Duration) {
-		time.AfterFunc(after+10*time.Millisecond, func() {
-			if !a.stopping.Load() {
-				a.Deliver(work, &Stats{})
+		at := time.Now().Add(after + 10*time.Millisecond)
+		if wakeTimer != nil && wakeAt.After(time.Now()) && !at.Before(wakeAt) {
+			return // an earlier wake comes anyway
+		}
+		if wakeTimer != nil {
+			wakeTimer.Stop()
+		}
+		wakeAt = at
+		wakeTimer = time.AfterFunc(time.Until(at), func() {
+			if a.stopping.Load() {
+				return
+			}
+			st := &Stats{}
+			a.Deliver(work, st)
+			if st.Sent.Load() > 0 || st.SendErrs.Load() > 0 {
+				a.log.Info("sent pending alerts after a rate limit", "sent", st.Sent.Load(), "errors", st.SendErrs.Load())
 			}
 		})
 	}
@@ -121,7 +138,19 @@ func (a *App) Run(ctx context.Context) error {
 	stopped := c.Stop()
 	timer := time.NewTimer(ShutdownGrace)
 	defer timer.Stop()
-	for _, done := range []<-chan struct{}{first, stopped.Done()} {
+	// A delivery the wake timer started is waited for too; then the
+	// timer is stopped.
+	delivering := make(chan struct{})
+	go func() {
+		a.deliverMu.Lock()
+		if wakeTimer != nil {
+			wakeTimer.Stop()
+		}
+		a.wake = nil
+		a.deliverMu.Unlock()
+		close(delivering)
+	}()
+	for _, done := range []<-chan struct{}{first, stopped.Done(), delivering} {
 		select {
 		case <-done:
 		case <-timer.C:

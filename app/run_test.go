@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -121,4 +122,39 @@ func TestRunRetriesAfterRateLimit(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// A channel Slack rate-limits rests; the alerts of other channels, found
+// after its own, go out meanwhile.
+func TestRateLimitedChannelDoesNotHoldOthers(t *testing.T) {
+	a, _, slack := newTestApp(t, "@hourly")
+	slack.RateLimit["#a"] = 2
+	for i, ch := range []string{"#a", "#b", "#a", "#b"} {
+		al := &news.Alert{Watcher: "nahost", Channel: ch, URL: fmt.Sprintf("https://rr.example/%d.html", i), Title: fmt.Sprintf("Meldung %d", i), Found: time.Now()}
+		if err := a.store.RecordAlert(context.Background(), al, []string{al.URL}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	st, err := a.Once(context.Background(), "", 30*time.Second)
+	if err != nil || st.Pending.Load() != 0 {
+		t.Fatalf("once: %v, %d pending", err, st.Pending.Load())
+	}
+	var b, first time.Duration
+	var order []string
+	for _, m := range slack.Messages() {
+		order = append(order, m.Channel+" "+m.Text)
+		if m.Channel == "#b" {
+			b = max(b, m.At.Sub(start))
+		}
+		if m.Channel == "#a" && first == 0 {
+			first = m.At.Sub(start)
+		}
+	}
+	if b >= first || first < 2*time.Second {
+		t.Errorf("#b done after %v, #a's first after %v; want #b done while #a rests its 2 s\n%s", b, first, strings.Join(order, "\n"))
+	}
+	if len(order) != 4 || !strings.Contains(order[2], "Meldung 0") || !strings.Contains(order[3], "Meldung 2") {
+		t.Errorf("order:\n%s\nwant #b's two, then #a's in the order found", strings.Join(order, "\n"))
+	}
 }

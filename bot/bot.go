@@ -286,6 +286,10 @@ func MaybePosted(err error) bool {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return false
 	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 {
+		return false // refused (a 429 without Retry-After)
+	}
 	return true
 }
 
@@ -314,8 +318,8 @@ func Blocks(a *news.Alert) []slack.Block {
 	if a.URL != "" {
 		head = fmt.Sprintf("*<%s|%s>*", escapeURL(a.URL), Escape(title))
 	}
-	if len(a.Mentions) > 0 {
-		head = strings.Join(a.Mentions, " ") + " " + head
+	if m := Mentions(a); len(m) > 0 {
+		head = strings.Join(m, " ") + " " + head
 	}
 	var blocks []slack.Block
 	if a.Update != nil {
@@ -362,6 +366,18 @@ func Matched(a *news.Alert) string {
 	return strings.Join(parts, ", ")
 }
 
+// Mentions are whom the message notifies: a follow-up only those for its
+// new terms; a digest only in its first part.
+func Mentions(a *news.Alert) []string {
+	switch {
+	case a.Update != nil:
+		return a.Update.Mentions
+	case a.Digest != nil && a.Digest.Part > 1:
+		return nil
+	}
+	return a.Mentions
+}
+
 // Fallback is the alert's plain text, for notifications and clients that
 // show no blocks.
 func Fallback(a *news.Alert) string {
@@ -374,8 +390,8 @@ func Fallback(a *news.Alert) string {
 	default:
 		s = Escape(textutil.Truncate(fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL), MaxFallback))
 	}
-	if len(a.Mentions) > 0 {
-		s = strings.Join(a.Mentions, " ") + " " + s
+	if m := Mentions(a); len(m) > 0 {
+		s = strings.Join(m, " ") + " " + s
 	}
 	return s
 }
@@ -497,8 +513,8 @@ func text(a *news.Alert, loc *time.Location) string {
 		head = fmt.Sprintf("── %s → %s, follow-up of alert %d ", a.Watcher, a.Channel, a.ThreadOf)
 	}
 	b.WriteString(head + strings.Repeat("─", max(3, 72-utf8.RuneCountInString(head))) + "\n")
-	if len(a.Mentions) > 0 && a.Digest != nil {
-		b.WriteString("notifies: " + strings.Join(a.Mentions, " ") + "\n")
+	if m := Mentions(a); len(m) > 0 && a.Digest != nil {
+		b.WriteString("notifies: " + strings.Join(m, " ") + "\n")
 	}
 	if a.Digest != nil {
 		return b.String() + digestText(a, loc) + "\n"
@@ -518,8 +534,8 @@ func text(a *news.Alert, loc *time.Location) string {
 		meta = append(meta, a.Published.In(loc).Format("2006-01-02 15:04 MST"))
 	}
 	meta = append(meta, "matched: "+Matched(a))
-	if len(a.Mentions) > 0 {
-		meta = append(meta, "notifies: "+strings.Join(a.Mentions, " "))
+	if m := Mentions(a); len(m) > 0 {
+		meta = append(meta, "notifies: "+strings.Join(m, " "))
 	}
 	if a.FromFeed {
 		meta = append(meta, "page unavailable: from the feed's text")

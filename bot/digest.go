@@ -63,8 +63,8 @@ func digestBlocks(a *news.Alert) []slack.Block {
 	if !d.Since.IsZero() && d.Since.Unix() > 0 {
 		head += " since " + slackDate(d.Since, "{date_short_pretty} {time}")
 	}
-	if len(a.Mentions) > 0 {
-		head = strings.Join(a.Mentions, " ") + " " + head
+	if m := Mentions(a); len(m) > 0 {
+		head = strings.Join(m, " ") + " " + head
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(head), nil, nil)}
 	for _, e := range d.Entries {

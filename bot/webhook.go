@@ -61,7 +61,8 @@ func (w *Webhook) post(ctx context.Context, msg *slack.WebhookMessage) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
-		return &StopError{Reason: "webhook_url", Err: fmt.Errorf("webhook: %w", err)}
+		// The error would quote the URL, which holds the secret.
+		return &StopError{Reason: "webhook_url", Err: errors.New("webhook: slack.webhook_url is not a valid URL")}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := w.client.Do(req)
@@ -75,7 +76,12 @@ func (w *Webhook) post(ctx context.Context, msg *slack.WebhookMessage) error {
 	}
 	defer resp.Body.Close()
 	text, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	// Slack answers with an error code ("no_service"); anything else (a
+	// proxy's HTML page) is not worth a log line.
 	reason := strings.TrimSpace(string(text))
+	if len(reason) > 64 || strings.ContainsAny(reason, " <\n") {
+		reason = "unexpected answer"
+	}
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}

@@ -139,6 +139,10 @@ var migrations = []string{
 		hash          TEXT NOT NULL,
 		saved_at      INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+
+	// When a source was last checked, to tell newsbot's absence from a
+	// source's silence.
+	`ALTER TABLE source_items ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
@@ -390,13 +394,15 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 			return remember(ctx, tx, watcher, keys, prior)
 		}
 		var status string
-		var inDigest bool
-		err := tx.QueryRowContext(ctx, `SELECT status, status = ? FROM alerts WHERE id = ?`, StatusHeld, prior.AlertID).Scan(&status, &inDigest)
+		var inDigest, unsure bool
+		err := tx.QueryRowContext(ctx, `SELECT status, status = ?, unsure FROM alerts WHERE id = ?`, StatusHeld, prior.AlertID).Scan(&status, &inDigest, &unsure)
 		if err != nil {
 			return fmt.Errorf("follow-up of alert %d: %w", prior.AlertID, err)
 		}
 		a.ItemSig = sig
-		if status == StatusPending || status == StatusHeld {
+		// An alert that may have gone out already (its send timed out) is
+		// not replaced: the change is a reply, once it is known sent.
+		if status == StatusPending && !unsure || status == StatusHeld {
 			a.ID, a.ThreadOf, a.Update, a.InDigest = prior.AlertID, 0, nil, inDigest
 			payload, err := json.Marshal(a)
 			if err != nil {
@@ -406,8 +412,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 				return err
 			}
 		} else {
-			// A reply notifies only for its new terms.
-			a.ThreadOf, a.InDigest, a.Mentions = prior.AlertID, false, a.Update.Mentions
+			a.ThreadOf, a.InDigest = prior.AlertID, false
 			if err := s.insert(ctx, tx, a); err != nil {
 				return err
 			}
@@ -489,6 +494,9 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 			a.ParentPending = true
 		case StatusFolded:
 			a.ParentPending = parentTS == "" && (digest == StatusPending || digest == StatusSending)
+			if digest == StatusFailed {
+				a.ThreadOf, a.Update = 0, nil // as for a parked first alert
+			}
 		case StatusFailed:
 			// The first alert never reached the channel: this one goes
 			// out as an alert of its own, not as an update.
@@ -638,21 +646,28 @@ func (s *Store) SaveValidators(ctx context.Context, key string, v watchers.Valid
 	return nil
 }
 
-// maxGaps is how many of a source's recent gaps between new items are kept.
-const maxGaps = 48
+// A source's gaps between new items are kept for gapWindow (so that a
+// newsroom's night is among them), at most maxGaps of them. A check after
+// more than pauseLimit without one (newsbot was off) starts the count of
+// silence afresh and records no gap.
+const (
+	gapWindow  = 7 * 24 * time.Hour
+	maxGaps    = 2000
+	pauseLimit = 6 * time.Hour
+)
 
-// SourceListed records what a source lists now (its items' keys) and
-// returns its freshness: how many items are new since the last check,
-// when something new last appeared, the recent gaps between new items,
-// and whether it has been reported stale. The first time, everything is
-// taken as known and new now.
+// SourceListed records what a source lists now (its items' keys; nil:
+// the same as before) and returns its freshness: how many items are new
+// since the last check, when something new last appeared, the gaps
+// between new items of the last week, and whether it has been reported
+// stale. The first time, everything is taken as known and new now.
 func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error) {
 	var f news.Freshness
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var stored, gaps string
-		var lastNew int64
-		err := tx.QueryRowContext(ctx, `SELECT keys, last_new, gaps, stale FROM source_items WHERE source = ?`, source).
-			Scan(&stored, &lastNew, &gaps, &f.Stale)
+		var lastNew, checked int64
+		err := tx.QueryRowContext(ctx, `SELECT keys, last_new, gaps, stale, checked_at FROM source_items WHERE source = ?`, source).
+			Scan(&stored, &lastNew, &gaps, &f.Stale, &checked)
 		first := errors.Is(err, sql.ErrNoRows)
 		if err != nil && !first {
 			return err
@@ -669,32 +684,40 @@ func (s *Store) SourceListed(ctx context.Context, source string, keys []string, 
 				f.New++
 			}
 		}
-		var secs []int64
-		json.Unmarshal([]byte(gaps), &secs)
+		var recent [][2]int64 // end of the gap, its length (seconds)
+		json.Unmarshal([]byte(gaps), &recent)
+		paused := !first && checked > 0 && now.Unix()-checked > int64(pauseLimit/time.Second)
 		switch {
-		case first:
+		case first || paused:
 			lastNew = now.Unix()
 		case f.New > 0:
 			if gap := now.Unix() - lastNew; gap > 0 {
-				secs = append(secs, gap)
-			}
-			if len(secs) > maxGaps {
-				secs = secs[len(secs)-maxGaps:]
+				recent = append(recent, [2]int64{now.Unix(), gap})
 			}
 			lastNew = now.Unix()
 		}
-		f.LastNew = time.Unix(lastNew, 0)
-		for _, g := range secs {
-			f.Gaps = append(f.Gaps, time.Duration(g)*time.Second)
+		cut := 0
+		for cut < len(recent) && (recent[cut][0] < now.Add(-gapWindow).Unix() || len(recent)-cut > maxGaps) {
+			cut++
 		}
-		if !first && f.New == 0 {
-			return nil // nothing to write
+		recent = recent[cut:]
+		f.LastNew = time.Unix(lastNew, 0)
+		for _, g := range recent {
+			f.Gaps = append(f.Gaps, time.Duration(g[1])*time.Second)
+		}
+		// Write when something changed, and now and then to show newsbot
+		// was here (for pauseLimit).
+		if !first && !paused && f.New == 0 && now.Unix()-checked < int64(pauseLimit/4/time.Second) {
+			return nil
+		}
+		if keys == nil && !first {
+			hashes = strings.Fields(stored) // unchanged
 		}
 		sort.Strings(hashes)
-		b, _ := json.Marshal(secs)
-		_, err = tx.ExecContext(ctx, `INSERT INTO source_items (source, keys, last_new, gaps) VALUES (?, ?, ?, ?)
-			ON CONFLICT (source) DO UPDATE SET keys = excluded.keys, last_new = excluded.last_new, gaps = excluded.gaps`,
-			source, strings.Join(hashes, " "), lastNew, string(b))
+		b, _ := json.Marshal(recent)
+		_, err = tx.ExecContext(ctx, `INSERT INTO source_items (source, keys, last_new, gaps, checked_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET keys = excluded.keys, last_new = excluded.last_new, gaps = excluded.gaps, checked_at = excluded.checked_at`,
+			source, strings.Join(hashes, " "), lastNew, string(b), now.Unix())
 		return err
 	})
 	if err != nil {

@@ -674,3 +674,55 @@ func TestClaimGivesTheLatestVersion(t *testing.T) {
 		t.Errorf("counts %v: the follow-up should have replaced the unsent alert", counts)
 	}
 }
+
+// A failure that may have posted the alert (news.Unsure) is remembered
+// until the alert is recorded sent: every later attempt looks first.
+func TestUnsureFailure(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	a := alert("nahost", "https://rr.example/syrien.html")
+	if err := s.RecordAlert(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	interrupted := func() bool {
+		p, err := s.Pending(ctx)
+		if err != nil || len(p) != 1 {
+			t.Fatalf("pending: %v, %v", p, err)
+		}
+		return p[0].Interrupted
+	}
+	if interrupted() {
+		t.Error("a new alert is marked interrupted")
+	}
+	s.MarkFailed(ctx, a.ID, "timeout", news.Unsure)
+	if !interrupted() {
+		t.Error("after a timeout the alert is not marked as maybe posted")
+	}
+	s.MarkFailed(ctx, a.ID, "channel resting", news.Retry)
+	if !interrupted() {
+		t.Error("a later plain failure forgot that the alert may have been posted")
+	}
+	// A follow-up of an alert that may be posted is a reply, not a
+	// replacement of it.
+	prior, _ := s.Alerted(ctx, "nahost", []string{a.URL})
+	if len(prior) == 0 {
+		if err := s.RecordFollowUp(ctx, news.Prior{AlertID: a.ID}, nil, []string{a.URL}, "sig0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newer := alert("nahost", a.URL)
+	newer.Update = &news.Update{OldTitle: a.Title}
+	if err := s.RecordFollowUp(ctx, news.Prior{AlertID: a.ID, Title: a.Title}, newer, []string{a.URL}, "sig2"); err != nil {
+		t.Fatal(err)
+	}
+	if newer.ID == a.ID || newer.ThreadOf != a.ID {
+		t.Errorf("the follow-up replaced an alert that may have been posted (ID %d, ThreadOf %d)", newer.ID, newer.ThreadOf)
+	}
+	if err := s.MarkSent(ctx, a.ID, "1700000000.000001"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.Pending(ctx)
+	if len(p) != 1 || p[0].ID != newer.ID || p[0].ThreadTS != "1700000000.000001" || p[0].ParentPending {
+		t.Errorf("pending after the first went out: %+v; want the reply, in its thread", p)
+	}
+}
