@@ -44,6 +44,7 @@ sources:
   - name: world
     url: https://rr.example/atom/world.xml
     type: feed
+    robots: false
 watchers:
   - name: nahost
     schedule: "*/5 * * * *"
@@ -113,7 +114,7 @@ func TestParseFull(t *testing.T) {
 	wantSources := []config.Source{
 		{Name: "rundschau", URL: "https://rr.example/rss/politik.xml"},
 		{Name: "politik", URL: "https://rr.example/politik/", Links: "a.js-hlp"},
-		{Name: "world", URL: "https://rr.example/atom/world.xml", Type: config.TypeFeed},
+		{Name: "world", URL: "https://rr.example/atom/world.xml", Type: config.TypeFeed, Robots: &no},
 	}
 	if !reflect.DeepEqual(c.Sources, wantSources) {
 		t.Errorf("Sources = %+v\nwant %+v", c.Sources, wantSources)
@@ -392,11 +393,11 @@ func TestProblemPosition(t *testing.T) {
 		path string
 		want config.Position
 	}{
-		{"watchers[nahost].keywords[2]", config.Position{Line: 33, Col: 28}},
-		{"watchers[nahost].exclude[0]", config.Position{Line: 34, Col: 15}},
-		{"watchers[macron].keywords", config.Position{Line: 39, Col: 15}},
-		{"watchers[macron].keywords[7]", config.Position{Line: 39, Col: 15}}, // no such element: its list
-		{"watchers[morning]", config.Position{Line: 40, Col: 5}},
+		{"watchers[nahost].keywords[2]", config.Position{Line: 34, Col: 28}},
+		{"watchers[nahost].exclude[0]", config.Position{Line: 35, Col: 15}},
+		{"watchers[macron].keywords", config.Position{Line: 40, Col: 15}},
+		{"watchers[macron].keywords[7]", config.Position{Line: 40, Col: 15}}, // no such element: its list
+		{"watchers[morning]", config.Position{Line: 41, Col: 5}},
 		{"sources[politik].links", config.Position{Line: 25, Col: 12}},
 		{"nonsense", config.Position{Line: 2, Col: 1}}, // the document, after the comment line
 	}

@@ -68,7 +68,7 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL) error
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	if !e.data.FindGroup(agentToken(f.UserAgent)).Test(path) {
+	if !e.data.TestAgent(path, agentToken(f.UserAgent)) {
 		return ErrRobots
 	}
 	return nil

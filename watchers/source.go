@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -138,7 +140,14 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 		}
 	}
 	if typ == TypeFeed {
-		return parseFeed(resp, src.Name)
+		items, err := parseFeed(resp, src.Name)
+		var broken *BrokenFeedError
+		if errors.As(err, &broken) && len(items) > 0 {
+			// What can be had is had; the log says what was lost.
+			r.f.Log.Warn("feed is broken: read the items before the break", "source", src.Name, "url", resp.URL, "items", len(items), "error", broken.Err)
+			return items, nil
+		}
+		return items, err
 	}
 	if src.Links == "" {
 		item := news.Item{URL: Canonical(resp.URL, ""), Source: src.Name, ListedBy: resp.URL}
@@ -183,13 +192,34 @@ func IsFeed(body []byte) bool {
 // ErrNotFeed is returned for a body that no feed parser can read.
 var ErrNotFeed = errors.New("not an RSS, Atom or JSON feed")
 
+// BrokenFeedError is a feed that is not well-formed (truncated, or with a
+// stray character): parseFeed returns the items before the break with it.
+type BrokenFeedError struct {
+	URL string
+	Err error
+}
+
+func (e *BrokenFeedError) Error() string { return fmt.Sprintf("parse feed %s: %v", e.URL, e.Err) }
+func (e *BrokenFeedError) Unwrap() error { return e.Err }
+
 func parseFeed(resp *Response, source string) ([]news.Item, error) {
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(feedUTF8(resp.Body, resp.ContentType)))
+	body := feedUTF8(resp.Body, resp.ContentType)
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	var broken error
+	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		// A feed cut short, or broken by a stray character: read what
+		// comes before the break.
+		if fixed, ok := repairFeed(body, err); ok {
+			if f, ferr := gofeed.NewParser().Parse(bytes.NewReader(fixed)); ferr == nil {
+				feed, broken, err = f, err, nil
+			}
+		}
+	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, fmt.Errorf("parse %s: %w", resp.URL, ErrNotFeed)
 		}
-		return nil, fmt.Errorf("parse feed %s: %w", resp.URL, err)
+		return nil, &BrokenFeedError{URL: resp.URL, Err: err}
 	}
 	base := resp.URL
 	lang := langCode(feed.Language)
@@ -232,6 +262,9 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 		seen[key] = true
 		items = append(items, item)
 	}
+	if broken != nil {
+		return items, &BrokenFeedError{URL: resp.URL, Err: broken}
+	}
 	return items, nil
 }
 
@@ -269,6 +302,49 @@ func pageLinks(resp *Response, src Source) ([]news.Item, error) {
 		return nil, fmt.Errorf("page %s: no links match %q", resp.URL, src.Links)
 	}
 	return items, nil
+}
+
+// xmlErrorLine finds the line of an XML syntax error.
+var xmlErrorLine = regexp.MustCompile(`line (\d+)`)
+
+// repairFeed cuts a broken feed after the last item that ends before the
+// break, and closes what is open, so that those items can be read.
+func repairFeed(body []byte, err error) ([]byte, bool) {
+	cut := len(body)
+	if m := xmlErrorLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		off := 0
+		for i := 1; i < line && off < len(body); i++ {
+			nl := bytes.IndexByte(body[off:], '\n')
+			if nl < 0 {
+				off = len(body)
+				break
+			}
+			off += nl + 1
+		}
+		// The break is somewhere on that line: keep the items that end
+		// before it, on earlier lines or earlier on the line.
+		end := bytes.IndexByte(body[off:], '\n')
+		if end < 0 {
+			cut = len(body)
+		} else {
+			cut = off + end
+		}
+	}
+	prefix := body[:cut]
+	end := max(bytes.LastIndex(prefix, []byte("</item>"))+len("</item>"), bytes.LastIndex(prefix, []byte("</entry>"))+len("</entry>"))
+	if end < len("</item>") {
+		return nil, false
+	}
+	closing := "</channel></rss>"
+	switch {
+	case bytes.Contains(prefix, []byte("<feed")):
+		closing = "</feed>"
+	case bytes.Contains(prefix, []byte("<rdf:RDF")):
+		closing = "</rdf:RDF>"
+	}
+	out := append(append([]byte{}, body[:end]...), closing...)
+	return out, true
 }
 
 // feedTitle is a feed item's title as text. Titles are plain text, where
