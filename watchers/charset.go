@@ -55,10 +55,14 @@ func isUTF8Label(l string) bool {
 	return l == "utf-8" || l == "utf8"
 }
 
-// decode decodes body from the named charset; an unknown name leaves it.
+// decode decodes body from the named charset. Under a name it does not
+// know, a body that is not UTF-8 is taken as windows-1252.
 func decode(body []byte, label string) []byte {
 	r, err := charset.NewReaderLabel(label, bytes.NewReader(body))
 	if err != nil {
+		if !utf8.Valid(body) && label != "windows-1252" {
+			return decode(body, "windows-1252")
+		}
 		return body
 	}
 	out, err := io.ReadAll(r)

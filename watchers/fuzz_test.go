@@ -1,10 +1,13 @@
 package watchers
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/andybalholm/cascadia"
 )
 
 func FuzzCanonical(f *testing.F) {
@@ -35,9 +38,13 @@ func FuzzParseFeed(f *testing.F) {
 	}
 	f.Add(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","url":"/a","title":"<b>x</b>"}]}`)
 	f.Add(`<rss><channel><item><title>t</title><link>a.html</link></item><item><guid>g</guid></item></channel></rss>`)
+	f.Add(`<?xml version="1.0" encoding="ISO-8859-1"?><rss><channel><item><title>Gespr\xe4che</title><link>a.html</link></item><item><title>Dr`)
+	f.Add("<?xml version=\"1.0\" encoding=\"x-unknown\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>\xff\xfe</title><id>1</id></entry>")
 	f.Fuzz(func(t *testing.T, feed string) {
+		// A broken feed gives the items before the break, with its error.
 		items, err := parseFeed(&Response{URL: "https://rr.example/rss", Body: []byte(feed)}, "s")
-		if err != nil {
+		var broken *BrokenFeedError
+		if err != nil && !errors.As(err, &broken) {
 			return
 		}
 		keys := map[string]bool{}
@@ -49,6 +56,9 @@ func FuzzParseFeed(f *testing.F) {
 			keys[k] = true
 			if it.URL != "" && Canonical(it.URL, "") != it.URL {
 				t.Fatalf("item URL %q is not canonical", it.URL)
+			}
+			if !utf8.ValidString(it.Title) || !utf8.ValidString(it.Description) {
+				t.Fatalf("item text is not UTF-8: %q, %q", it.Title, it.Description)
 			}
 		}
 	})
@@ -74,6 +84,28 @@ func FuzzExtract(f *testing.F) {
 		}
 		if a.Teaser == "" && len(a.Body) == 0 {
 			t.Fatal("an article without text")
+		}
+	})
+}
+
+func FuzzPageLinks(f *testing.F) {
+	if b, err := os.ReadFile("../testdata/site/politik/index.html"); err == nil {
+		f.Add(string(b), "a.js-hlp")
+	}
+	f.Add(`<base href="/x/"><a href="a.html">A</a><a href="javascript:alert(1)">J</a><a href="//other/b">B</a>`, "a")
+	f.Add(`<div class="t"><a href="http://[::1]/c">C</a></div>`, ".t")
+	f.Fuzz(func(t *testing.T, page, sel string) {
+		if _, err := cascadia.Compile(sel); err != nil {
+			return
+		}
+		items, err := pageLinks(&Response{URL: "https://rr.example/politik/", Body: []byte(page)}, Source{Name: "p", Links: sel})
+		if err != nil {
+			return
+		}
+		for _, it := range items {
+			if Canonical(it.URL, "") != it.URL || !utf8.ValidString(it.Title) {
+				t.Fatalf("link %q (%q) is not canonical, or its text not UTF-8", it.URL, it.Title)
+			}
 		}
 	})
 }
