@@ -67,10 +67,18 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	if err != nil {
 		return nil, err
 	}
-	sameHost := d.f.AllowPrivate || d.listedOnSameHost(ctx, host, ips)
+	// Only a name that resolves to a private address needs the source's
+	// host looked at.
+	allowed := d.f.AllowPrivate
+	for _, ip := range ips {
+		if !allowed && !public(ip) {
+			allowed = d.listedOnSameHost(ctx, host, ips)
+			break
+		}
+	}
 	var last error
 	for _, ip := range ips {
-		if !sameHost && !public(ip) {
+		if !allowed && !public(ip) {
 			last = fmt.Errorf("%w: %s is %s", ErrRefusedAddress, ip.Unmap(), describe(ip))
 			continue
 		}
