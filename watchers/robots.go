@@ -44,7 +44,8 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL) error
 		c.sites = map[string]*robotsEntry{}
 	}
 	e, ok := c.sites[site]
-	if ok && time.Now().After(e.expires) && isClosed(e.ready) {
+	// expires is written before ready is closed: look at it only after.
+	if ok && isClosed(e.ready) && time.Now().After(e.expires) {
 		ok = false
 	}
 	if !ok {
