@@ -3,6 +3,7 @@ package summary
 import (
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/internal/textutil"
@@ -69,10 +70,20 @@ func Summarize(a *news.Article, find Finder) Summary {
 		}
 	}
 
+	// Only whole sentences: a subheading, a caption or a fragment
+	// ("Mehr zum Thema") has no place in a summary, unless there is
+	// nothing else.
+	first := 0
+	for i := range min(len(all), 5) {
+		if Whole(all[i].text) {
+			first = i
+			break
+		}
+	}
 	chosen := map[int]bool{}
 	size := 0
 	take := func(i int) bool {
-		if chosen[i] || len(chosen) >= MaxSentences {
+		if chosen[i] || len(chosen) >= MaxSentences || len(chosen) > 0 && !Whole(all[i].text) {
 			return false
 		}
 		n := utf8.RuneCountInString(all[i].text) + 1
@@ -84,7 +95,7 @@ func Summarize(a *news.Article, find Finder) Summary {
 		return true
 	}
 
-	take(0)
+	take(first)
 	// Sentences that bring a matched word not yet shown, then any other
 	// sentence with a match, in article order.
 	shown := map[string]bool{}
@@ -95,7 +106,7 @@ func Summarize(a *news.Article, find Finder) Summary {
 		}
 		return ws
 	}
-	for _, w := range words(all[0]) {
+	for _, w := range words(all[first]) {
 		shown[w] = true
 	}
 	for i, s := range all {
@@ -117,7 +128,7 @@ func Summarize(a *news.Article, find Finder) Summary {
 		}
 	}
 	// Too short: go on with the lead, then the sentences after it.
-	for i := 1; i < len(all) && len(chosen) < MinSentences; i++ {
+	for i := first + 1; i < len(all) && len(chosen) < MinSentences; i++ {
 		take(i)
 	}
 
@@ -159,6 +170,21 @@ func Summarize(a *news.Article, find Finder) Summary {
 		}
 	}
 	return sum
+}
+
+// Whole reports whether s reads as a whole sentence: it begins as a
+// sentence begins (a capital, a digit, a quote) and ends with a full stop,
+// a question or exclamation mark, an ellipsis or a colon, before any
+// closing quotes or brackets.
+func Whole(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(strings.TrimRight(s, "\"'“”„«»‚‘’)] "))
+	starts := unicode.IsUpper(first) || unicode.IsDigit(first) || strings.ContainsRune("\"'“„«»‚‘(¿¡", first)
+	return starts && strings.ContainsRune(".!?…:", last)
 }
 
 // snippet cuts the words around the match m out of sentence s.
