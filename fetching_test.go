@@ -101,3 +101,63 @@ watchers:
 		t.Errorf("a changed feed: %d alerts, want the new one", len(msgs))
 	}
 }
+
+// A watcher that begins to read a source the others have read for a
+// while reads it in full: with first_run: skip it records what is there
+// (no 304 passes for "nothing new"), and then alerts on new items only.
+func TestNewReaderOfASource(t *testing.T) {
+	var mu sync.Mutex
+	items := 2
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		etag := fmt.Sprintf(`"v%d"`, items)
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>`)
+		for i := 1; i <= items; i++ {
+			fmt.Fprintf(&b, `<item><title>Meldung %d aus Syrien</title><link>/a/%d.html</link><description>Syrien, Meldung %d</description></item>`, i, i, i)
+		}
+		b.WriteString(`</channel></rss>`)
+		w.Write([]byte(b.String()))
+	}))
+	defer srv.Close()
+	slack := fakeslack.New(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	base := fmt.Sprintf(`
+storage: %s
+first_run: skip
+slack: {token: xoxb-c, api_url: %q, channel: "#c", pace: 10ms}
+http: {host_interval: 0s}
+sources:
+  - {name: kurier, url: %q}
+watchers:
+  - {name: b, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
+`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), srv.URL+"/feed.xml")
+	os.WriteFile(cfg, []byte(base), 0o644)
+	e := &env{t: t, slack: slack, config: cfg}
+	e.once()
+	e.once() // b: a 304
+	os.WriteFile(cfg, []byte(base+`  - {name: a, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
+`), 0o644)
+	out := e.once()
+	if n := len(slack.Messages()); n != 0 || !strings.Contains(out, "recorded without alerts") {
+		t.Fatalf("a new watcher with first_run: skip alerted %d times, or did not record the source\n%s", n, out)
+	}
+	mu.Lock()
+	items = 3
+	mu.Unlock()
+	e.once()
+	var got []string
+	for _, m := range slack.Messages() {
+		got = append(got, m.Text)
+	}
+	if len(got) != 2 || !strings.Contains(got[0], "/a/3.html") || !strings.Contains(got[1], "/a/3.html") {
+		t.Errorf("after one new item: %q; want it alerted once by each watcher, nothing old", got)
+	}
+}

@@ -130,12 +130,18 @@ func Plural(n int64, noun string) string {
 // ticks together, and only once all of them have recorded its items:
 // another group, or a tick cut short, reads the source in full.
 func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
-	names := make([]string, len(ws))
-	for i, w := range ws {
-		names[i] = w.Name
+	readers := map[string][]string{}
+	for _, w := range ws {
+		for _, src := range w.sources {
+			readers[src.Name] = append(readers[src.Name], w.Name)
+		}
 	}
-	sort.Strings(names)
-	t := &tick{run: a.fetcher.NewRun(strings.Join(names, ",")), scans: &scanCache{}}
+	groups := make(map[string]string, len(readers))
+	for src, names := range readers {
+		sort.Strings(names)
+		groups[src] = strings.Join(names, ",")
+	}
+	t := &tick{run: a.fetcher.NewRun(groups), scans: &scanCache{}}
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Add(1)

@@ -61,8 +61,9 @@ const smallFeed = `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><cha
 <item><title>Gespräche in Genf</title><link>/a/2.html</link><guid>k-2</guid></item></channel></rss>`
 
 // A source that has not changed costs a 304 and no parsing: the second
-// poll of a group gets no body; another group, or a group whose last read
-// was not recorded to the end, reads it in full.
+// poll by the same watchers gets no body; other readers (a watcher that
+// has just begun to read the source), or readers whose last read was not
+// recorded to the end, read it in full.
 func TestConditionalRequests(t *testing.T) {
 	for _, etag := range []bool{true, false} {
 		t.Run(fmt.Sprintf("etag=%v", etag), func(t *testing.T) {
@@ -90,26 +91,26 @@ func TestConditionalRequests(t *testing.T) {
 			ctx := context.Background()
 			never := func(string) bool { return false }
 
-			run := f.NewRun("nahost")
+			run := f.NewRun(map[string]string{"kurier": "nahost"})
 			if items, err := run.List(ctx, src); err != nil || len(items) != 2 {
 				t.Fatalf("first poll: %d items, %v", len(items), err)
 			}
 			first := sent.Load()
 			// Not recorded to the end (a store error): read in full again.
 			run.Commit(ctx, func(string) bool { return true })
-			run = f.NewRun("nahost")
+			run = f.NewRun(map[string]string{"kurier": "nahost"})
 			if items, err := run.List(ctx, src); err != nil || len(items) != 2 {
 				t.Fatalf("poll after a failed tick: %d items, %v", len(items), err)
 			}
 			run.Commit(ctx, never)
 			before := sent.Load()
-			if _, err := f.NewRun("nahost").List(ctx, src); !errors.Is(err, watchers.ErrNotModified) {
+			if _, err := f.NewRun(map[string]string{"kurier": "nahost"}).List(ctx, src); !errors.Is(err, watchers.ErrNotModified) {
 				t.Errorf("second poll: %v, want ErrNotModified", err)
 			}
 			if n := sent.Load() - before; n != 0 {
 				t.Errorf("the second poll cost %d body bytes (the first %d), want none", n, first)
 			}
-			if items, err := f.NewRun("macron").List(ctx, src); err != nil || len(items) != 2 {
+			if items, err := f.NewRun(map[string]string{"kurier": "macron,nahost"}).List(ctx, src); err != nil || len(items) != 2 {
 				t.Errorf("another group's first poll: %d items, %v; want the whole feed", len(items), err)
 			}
 		})
@@ -131,16 +132,16 @@ func TestUnchangedBodySkipped(t *testing.T) {
 	f.Cache = &memCache{}
 	src := watchers.Source{Name: "kurier", URL: srv.URL + "/feed"}
 	ctx := context.Background()
-	run := f.NewRun("g")
+	run := f.NewRun(map[string]string{"kurier": "g"})
 	run.List(ctx, src)
 	run.Commit(ctx, func(string) bool { return false })
-	if _, err := f.NewRun("g").List(ctx, src); !errors.Is(err, watchers.ErrNotModified) {
+	if _, err := f.NewRun(map[string]string{"kurier": "g"}).List(ctx, src); !errors.Is(err, watchers.ErrNotModified) {
 		t.Errorf("same body: %v, want ErrNotModified", err)
 	}
 	mu.Lock()
 	body = strings.Replace(smallFeed, "Gespräche in Genf", "Gespräche in Genf vertagt", 1)
 	mu.Unlock()
-	if items, err := f.NewRun("g").List(ctx, src); err != nil || len(items) != 2 || items[1].Title != "Gespräche in Genf vertagt" {
+	if items, err := f.NewRun(map[string]string{"kurier": "g"}).List(ctx, src); err != nil || len(items) != 2 || items[1].Title != "Gespräche in Genf vertagt" {
 		t.Errorf("changed body: %+v, %v", items, err)
 	}
 }
@@ -305,7 +306,7 @@ func TestHugeFeed(t *testing.T) {
 	defer srv.Close()
 	f := watchers.NewFetcher(10*time.Second, "newsbot-test", 32<<20)
 	start := time.Now()
-	items, err := f.NewRun("").List(context.Background(), watchers.Source{Name: "viel", URL: srv.URL})
+	items, err := f.NewRun(nil).List(context.Background(), watchers.Source{Name: "viel", URL: srv.URL})
 	if err != nil || len(items) != 10000 {
 		t.Fatalf("%d items, %v", len(items), err)
 	}
@@ -340,7 +341,7 @@ func TestFeedEncodings(t *testing.T) {
 				w.Write([]byte(tt.body))
 			}))
 			defer srv.Close()
-			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun("").List(context.Background(), watchers.Source{Name: "k", URL: srv.URL})
+			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun(nil).List(context.Background(), watchers.Source{Name: "k", URL: srv.URL})
 			if err != nil || len(items) != 1 {
 				t.Fatalf("%v, %d items", err, len(items))
 			}
@@ -393,7 +394,7 @@ func TestBrokenFeeds(t *testing.T) {
 				w.Write([]byte(tt.body))
 			}))
 			defer srv.Close()
-			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun("").List(context.Background(), watchers.Source{Name: "k", URL: srv.URL + "/feed", Type: tt.typ})
+			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun(nil).List(context.Background(), watchers.Source{Name: "k", URL: srv.URL + "/feed", Type: tt.typ})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "source k") {
 					t.Errorf("error %v, want one naming the source and saying %q", err, tt.err)
@@ -462,7 +463,7 @@ func TestLinksToPrivateAddressesRefused(t *testing.T) {
 	}))
 	defer site.Close()
 	f := watchers.NewFetcher(3*time.Second, "newsbot-test", 1<<20)
-	run := f.NewRun("")
+	run := f.NewRun(nil)
 	ctx := context.Background()
 	items, err := run.List(ctx, watchers.Source{Name: "k", URL: site.URL + "/feed"})
 	if err != nil || len(items) != 4 {
@@ -487,7 +488,7 @@ func TestLinksToPrivateAddressesRefused(t *testing.T) {
 	}
 	f2 := watchers.NewFetcher(3*time.Second, "newsbot-test", 1<<20)
 	f2.AllowPrivate = true
-	if _, err := f2.NewRun("").Article(ctx, items[0]); err != nil {
+	if _, err := f2.NewRun(nil).Article(ctx, items[0]); err != nil {
 		t.Errorf("with allow_private_networks: %v", err)
 	}
 }
@@ -538,11 +539,11 @@ func TestRobots(t *testing.T) {
 	}
 	f := newFetcher()
 	src := watchers.Source{Name: "k", URL: srv.URL + "/feeds/main.xml"}
-	if _, err := f.NewRun("").List(ctx, src); !errors.Is(err, watchers.ErrRobots) {
+	if _, err := f.NewRun(nil).List(ctx, src); !errors.Is(err, watchers.ErrRobots) {
 		t.Errorf("a source robots.txt disallows: %v, want ErrRobots", err)
 	}
 	src.NoRobots = true
-	run := f.NewRun("")
+	run := f.NewRun(nil)
 	items, err := run.List(ctx, src)
 	if err != nil || len(items) != 2 {
 		t.Fatalf("a source that opts out: %d items, %v", len(items), err)
@@ -559,12 +560,12 @@ func TestRobots(t *testing.T) {
 	}
 	robots.Store("500")
 	f = newFetcher()
-	if _, err := f.NewRun("").Article(ctx, news.Item{URL: srv.URL + "/offen.html", ListedBy: srv.URL}); !errors.Is(err, watchers.ErrRobots) {
+	if _, err := f.NewRun(nil).Article(ctx, news.Item{URL: srv.URL + "/offen.html", ListedBy: srv.URL}); !errors.Is(err, watchers.ErrRobots) {
 		t.Errorf("robots.txt answering 500: %v, want everything disallowed", err)
 	}
 	robots.Store("404")
 	f = newFetcher()
-	if _, err := f.NewRun("").Article(ctx, news.Item{URL: srv.URL + "/privat/a.html", ListedBy: srv.URL}); err != nil {
+	if _, err := f.NewRun(nil).Article(ctx, news.Item{URL: srv.URL + "/privat/a.html", ListedBy: srv.URL}); err != nil {
 		t.Errorf("no robots.txt: %v, want everything allowed", err)
 	}
 }

@@ -40,7 +40,7 @@ type Source struct {
 }
 
 // ErrNotModified is returned by List for a source whose content has not
-// changed since the run's group last read it to the end (Commit): a 304,
+// changed since the same watchers last read it to the end (Commit): a 304,
 // or the same body.
 var ErrNotModified = errors.New("not modified")
 
@@ -49,10 +49,10 @@ var ErrNotModified = errors.New("not modified")
 // one fetch. A Run is safe for concurrent use.
 type Run struct {
 	f *Fetcher
-	// group names who reads the run's sources (the watchers of a tick):
-	// conditional requests are kept per group, so that a group never
-	// misses what another group read.
-	group    string
+	// readers names, by source, the watchers that read it in this run:
+	// conditional requests are kept per source and set of readers, so
+	// that a watcher never misses what others read before it came.
+	readers  map[string]string
 	commits  map[string]commit // by source name
 	mu       sync.Mutex
 	sources  map[string]*call[[]news.Item]
@@ -71,12 +71,13 @@ type commit struct {
 	v   Validators
 }
 
-// NewRun starts a tick. group names the watchers that read it, for
+// NewRun starts a tick. readers names, by source name, the watchers that
+// read each source in it, for conditional requests; nil makes none.
 // conditional requests; "" makes none.
-func (f *Fetcher) NewRun(group string) *Run {
+func (f *Fetcher) NewRun(readers map[string]string) *Run {
 	return &Run{
 		f:        f,
-		group:    group,
+		readers:  readers,
 		commits:  map[string]commit{},
 		sources:  map[string]*call[[]news.Item]{},
 		articles: map[string]*call[*news.Article]{},
@@ -114,8 +115,9 @@ func (r *Run) List(ctx context.Context, src Source) ([]news.Item, error) {
 
 func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	req := Request{URL: src.URL, Trusted: true, Robots: !src.NoRobots}
-	key := r.group + "\x00" + src.URL
-	if r.f.Cache != nil && r.group != "" {
+	readers := r.readers[src.Name]
+	key := src.Name + "\x00" + src.URL + "\x00" + readers
+	if r.f.Cache != nil && readers != "" {
 		v, err := r.f.Cache.Validators(ctx, key)
 		if err != nil {
 			return nil, err
@@ -129,13 +131,22 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	if resp.NotModified {
 		return nil, ErrNotModified
 	}
-	r.mu.Lock()
-	r.commits[src.Name] = commit{key: key, v: resp.Validators}
-	r.mu.Unlock()
+	items, err := r.parse(resp, src)
+	if err == nil {
+		// Kept only for a source read without error: a broken one is
+		// read (and reported) again.
+		r.mu.Lock()
+		r.commits[src.Name] = commit{key: key, v: resp.Validators}
+		r.mu.Unlock()
+	}
+	return items, err
+}
+
+func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
 	typ := src.Type
 	if typ == "" {
 		typ = TypePage
-		if IsFeed(resp.Body) {
+		if IsFeed(feedUTF8(resp.Body, resp.ContentType)) {
 			typ = TypeFeed
 		}
 	}
@@ -164,7 +175,7 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 // sources whose items were not all recorded (a store error, a cut-short
 // tick): those are read in full next time.
 func (r *Run) Commit(ctx context.Context, failed func(source string) bool) error {
-	if r.f.Cache == nil || r.group == "" {
+	if r.f.Cache == nil || r.readers == nil {
 		return nil
 	}
 	r.mu.Lock()
@@ -332,8 +343,14 @@ func repairFeed(body []byte, err error) ([]byte, bool) {
 		}
 	}
 	prefix := body[:cut]
-	end := max(bytes.LastIndex(prefix, []byte("</item>"))+len("</item>"), bytes.LastIndex(prefix, []byte("</entry>"))+len("</entry>"))
-	if end < len("</item>") {
+	end := -1
+	if i := bytes.LastIndex(prefix, []byte("</item>")); i >= 0 {
+		end = i + len("</item>")
+	}
+	if i := bytes.LastIndex(prefix, []byte("</entry>")); i >= 0 {
+		end = max(end, i+len("</entry>"))
+	}
+	if end < 0 {
 		return nil, false
 	}
 	closing := "</channel></rss>"

@@ -68,7 +68,7 @@ func newServer(t *testing.T, pages map[string]page) *server {
 func (s *server) hitsOf(path string) int64 { return s.hits[path].Load() }
 
 func newRun() *watchers.Run {
-	return watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun("")
+	return watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun(nil)
 }
 
 func date(s string) time.Time {
@@ -473,7 +473,7 @@ func TestRunFetchesOnce(t *testing.T) {
 	}
 
 	// A new Run is a new tick: it fetches again.
-	if _, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun("").List(context.Background(), src); err != nil {
+	if _, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun(nil).List(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
 	if n := site.Hits("/rss/politik.xml"); n != 2 {
@@ -565,7 +565,7 @@ func TestListErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, map[string]page{"/src": tt.page})
 			tt.src.URL = srv.URL + "/src"
-			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 2000).NewRun("").List(context.Background(), tt.src)
+			items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 2000).NewRun(nil).List(context.Background(), tt.src)
 			if err == nil {
 				t.Fatalf("List succeeded with %d items", len(items))
 			}
@@ -658,7 +658,7 @@ func TestFetcherTimeout(t *testing.T) {
 			defer srv.Close()
 			defer close(release) // before Close, which waits for the handler
 
-			run := watchers.NewFetcher(300*time.Millisecond, "newsbot-test", 1<<20).NewRun("")
+			run := watchers.NewFetcher(300*time.Millisecond, "newsbot-test", 1<<20).NewRun(nil)
 			start := time.Now()
 			_, err := run.List(context.Background(), watchers.Source{Name: "slow", URL: srv.URL + "/feed"})
 			elapsed := time.Since(start)
