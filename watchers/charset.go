@@ -21,6 +21,15 @@ var xmlDecl = regexp.MustCompile(`^(?:\xEF\xBB\xBF)?\s*<\?xml[^>]*?encoding\s*=\
 // mislabelled; an unlabelled body that is not valid UTF-8 is taken as
 // windows-1252, the usual culprit.
 func feedUTF8(body []byte, contentType string) []byte {
+	// A byte order mark says it all (UTF-16 feeds).
+	switch {
+	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}):
+		return sayUTF8(decode(body, "utf-16be"))
+	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}):
+		return sayUTF8(decode(body, "utf-16le"))
+	case bytes.HasPrefix(body, []byte{0xEF, 0xBB, 0xBF}):
+		body = body[3:]
+	}
 	label := ""
 	if _, params, err := mime.ParseMediaType(contentType); err == nil {
 		label = params["charset"]
@@ -48,6 +57,15 @@ func feedUTF8(body []byte, contentType string) []byte {
 		}
 	}
 	return out
+}
+
+// sayUTF8 makes a decoded feed's XML declaration name UTF-8.
+func sayUTF8(body []byte) []byte {
+	body = bytes.TrimPrefix(body, []byte("\uFEFF"))
+	if n := xmlDecl.FindSubmatchIndex(body[:min(len(body), 512)]); n != nil {
+		return append(append(append([]byte{}, body[:n[2]]...), "UTF-8"...), body[n[3]:]...)
+	}
+	return body
 }
 
 func isUTF8Label(l string) bool {

@@ -19,6 +19,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -57,8 +58,10 @@ type Fetcher struct {
 	// asking newsbot to wait, a body cut off); nil: slog.Default().
 	Log *slog.Logger
 
+	timeout time.Duration
 	trusted *http.Client // for URLs from the config
-	guarded *http.Client // for URLs found in sources: dials public addresses only
+	guarded sync.Map     // source host → *http.Client for URLs found in its content (guardedClient)
+	addrs   sourceAddrs  // where each source host was fetched from
 
 	initOnce sync.Once
 	sem      chan struct{}
@@ -86,13 +89,15 @@ type Validators struct {
 // included, so that a server that trickles a byte at a time costs at most
 // timeout.
 func NewFetcher(timeout time.Duration, userAgent string, maxBody int64) *Fetcher {
-	f := &Fetcher{UserAgent: userAgent, MaxBody: maxBody}
-	f.trusted = f.client(timeout, false)
-	f.guarded = f.client(timeout, true)
+	f := &Fetcher{UserAgent: userAgent, MaxBody: maxBody, timeout: timeout}
+	f.trusted = f.client(timeout, nil)
 	return f
 }
 
-func (f *Fetcher) client(timeout time.Duration, guard bool) *http.Client {
+// client is an HTTP client with the Fetcher's deadlines; with a guard,
+// it dials through it and uses no proxy (the address is checked after
+// DNS, at dial time, for every connection, redirects included).
+func (f *Fetcher) client(timeout time.Duration, guard *guardedDialer) *http.Client {
 	dialer := &net.Dialer{Timeout: min(timeout, 10*time.Second), KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -106,11 +111,9 @@ func (f *Fetcher) client(timeout time.Duration, guard bool) *http.Client {
 		// decompression.
 		DisableCompression: true,
 	}
-	if guard {
-		// The address is checked after DNS, at dial time, for every
-		// connection (redirects included): no proxy in the way.
+	if guard != nil {
 		tr.Proxy = nil
-		tr.DialContext = (&guardedDialer{dialer: dialer, f: f}).DialContext
+		tr.DialContext = guard.DialContext
 	}
 	return &http.Client{
 		Transport: tr,
@@ -190,10 +193,18 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 		return nil, fmt.Errorf("GET %s: not an http(s) URL", r.URL)
 	}
 	if r.Robots && f.Robots {
-		if err := f.robots.allowed(ctx, f, u); err != nil {
+		if err := f.robots.allowed(ctx, f, u, r); err != nil {
 			return nil, fmt.Errorf("GET %s: %w", r.URL, err)
 		}
 	}
+	// The host's turn first, then a slot of all: requests waiting for a
+	// busy host hold no slot the other hosts could use.
+	host := f.hosts.get(u.Host)
+	release, err := host.acquire(ctx, f.HostConns, f.HostInterval)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", r.URL, err)
+	}
+	defer release()
 	if f.sem != nil {
 		select {
 		case f.sem <- struct{}{}:
@@ -202,12 +213,6 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 			return nil, fmt.Errorf("GET %s: %w", r.URL, ctx.Err())
 		}
 	}
-	host := f.hosts.get(u.Host)
-	release, err := host.acquire(ctx, f.HostConns, f.HostInterval)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", r.URL, err)
-	}
-	defer release()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
 	if err != nil {
@@ -224,15 +229,39 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 		req.Header.Set("If-Modified-Since", r.If.LastModified)
 	}
 	client := f.trusted
-	if !r.Trusted {
-		client = f.guarded
-		req = req.WithContext(withListedBy(ctx, r.ListedBy))
+	var seenMu sync.Mutex
+	var seen []string // the addresses a trusted request connected to
+	if r.Trusted {
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			GotConn: func(info httptrace.GotConnInfo) {
+				if a := info.Conn.RemoteAddr(); a != nil {
+					seenMu.Lock()
+					seen = append(seen, a.String())
+					seenMu.Unlock()
+				}
+			},
+		}))
+	} else {
+		src, _ := url.Parse(r.ListedBy)
+		host := ""
+		if src != nil {
+			host = src.Hostname()
+		}
+		client = f.guardedClient(host)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", r.URL, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
+	// Note where a source was fetched from: the links it lists may lead
+	// back to that address, private or not.
+	seenMu.Lock()
+	for _, a := range seen {
+		f.addrs.add(u.Hostname(), a)
+		f.addrs.add(resp.Request.URL.Hostname(), a)
+	}
+	seenMu.Unlock()
 	// A publisher that asks newsbot to wait gets no request before then.
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		wait := retryAfter(resp.Header.Get("Retry-After"), time.Now())
@@ -320,8 +349,11 @@ func UTF8(body []byte, contentType string) []byte {
 	// windows-1252 when they name no charset and hold no non-ASCII byte; a
 	// body that is valid UTF-8 throughout is taken as UTF-8 unless the
 	// header, a BOM or a <meta> says otherwise.
-	_, name, certain := charset.DetermineEncoding(body, contentType)
-	if utf8.Valid(body) && (!certain || mislabelled(body, name)) {
+	// A body that is valid UTF-8 stays so when its label (or the lack of
+	// one: windows-1252 is the fallback) is a Latin one; any other label
+	// (a <meta> naming Shift_JIS, say) is followed.
+	_, name, _ := charset.DetermineEncoding(body, contentType)
+	if utf8.Valid(body) && (latinLabel(name) || strings.EqualFold(name, "utf-8")) {
 		return body
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
@@ -339,15 +371,23 @@ func UTF8(body []byte, contentType string) []byte {
 // charset is in fact UTF-8: it holds multi-byte UTF-8 sequences and is
 // valid UTF-8 throughout, which Latin text almost never is.
 func mislabelled(body []byte, label string) bool {
-	switch strings.ToLower(label) {
-	case "windows-1252", "iso-8859-1", "iso-8859-15", "latin1", "us-ascii":
-	default:
+	if !latinLabel(label) {
 		return false
 	}
 	for _, b := range body {
 		if b >= 0x80 {
 			return true // valid UTF-8 (checked by the caller) with non-ASCII
 		}
+	}
+	return false
+}
+
+// latinLabel reports whether a charset label names ASCII or a single-byte
+// Latin charset.
+func latinLabel(label string) bool {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "windows-1252", "iso-8859-1", "iso-8859-15", "latin1", "l1", "us-ascii", "ascii", "cp1252":
+		return true
 	}
 	return false
 }
@@ -364,7 +404,7 @@ func Transient(err error) bool {
 	if errors.As(err, &se) {
 		return se.Code >= 500 || se.Code == http.StatusTooManyRequests || se.Code == http.StatusRequestTimeout
 	}
-	if errors.Is(err, ErrBackOff) {
+	if errors.Is(err, ErrBackOff) || errors.Is(err, ErrRobotsUnavailable) {
 		return true
 	}
 	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNoText) || errors.Is(err, context.Canceled) ||

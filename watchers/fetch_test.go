@@ -560,12 +560,78 @@ func TestRobots(t *testing.T) {
 	}
 	robots.Store("500")
 	f = newFetcher()
-	if _, err := f.NewRun(nil).Article(ctx, news.Item{URL: srv.URL + "/offen.html", ListedBy: srv.URL}); !errors.Is(err, watchers.ErrRobots) {
+	f.NewRun(nil).List(ctx, src) // the source first, as a tick does
+	if _, err := f.NewRun(nil).Article(ctx, news.Item{URL: srv.URL + "/offen.html", ListedBy: srv.URL}); !errors.Is(err, watchers.ErrRobotsUnavailable) || !watchers.Transient(err) {
 		t.Errorf("robots.txt answering 500: %v, want everything disallowed", err)
 	}
 	robots.Store("404")
 	f = newFetcher()
+	f.NewRun(nil).List(ctx, src)
 	if _, err := f.NewRun(nil).Article(ctx, news.Item{URL: srv.URL + "/privat/a.html", ListedBy: srv.URL}); err != nil {
 		t.Errorf("no robots.txt: %v, want everything allowed", err)
+	}
+}
+
+// The exception for a source's own host is for the address and port it
+// was fetched from, and a connection made under it serves no link that
+// another source listed.
+func TestSourceHostExceptionIsNarrow(t *testing.T) {
+	intranet, conns := listenOn(t, "127.0.0.2") // a source in the config, on a private address
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) }))
+	defer other.Close()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer site.Close()
+	f := watchers.NewFetcher(3*time.Second, "newsbot-test", 1<<20)
+	ctx := context.Background()
+	// Both sources fetched, as a tick does.
+	if _, err := f.Get(ctx, intranet+"/"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Get(ctx, site.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	run := f.NewRun(nil)
+	// The intranet source's own link: allowed, and a connection is kept.
+	if _, err := f.Do(ctx, watchers.Request{URL: intranet + "/a.html", ListedBy: intranet + "/"}); err != nil {
+		t.Fatalf("a link on the source's own address: %v", err)
+	}
+	before := conns.Load()
+	// The same address, listed by the other source: refused, and no
+	// pooled connection carries it there.
+	_, err := run.Article(ctx, news.Item{URL: intranet + "/a.html", ListedBy: site.URL + "/feed"})
+	if !errors.Is(err, watchers.ErrRefusedAddress) || conns.Load() != before {
+		t.Errorf("another source's link to the intranet: %v, %d new connections; want refused, none", err, conns.Load()-before)
+	}
+	// The source's own host name, on another port: refused.
+	if _, err := run.Article(ctx, news.Item{URL: other.URL + "/b.html", ListedBy: site.URL + "/feed"}); !errors.Is(err, watchers.ErrRefusedAddress) {
+		t.Errorf("a link to another port of the source's host: %v, want refused", err)
+	}
+}
+
+// UTF-16 feeds, with a byte order mark, are read as any other.
+func TestUTF16Feed(t *testing.T) {
+	const title = "Gespräche über Flüchtlinge"
+	feed := `<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><title>K</title><item><title>` + title + `</title><link>/a/1.html</link></item></channel></rss>`
+	for _, order := range []string{"le", "be"} {
+		var b []byte
+		if order == "le" {
+			b = append(b, 0xFF, 0xFE)
+		} else {
+			b = append(b, 0xFE, 0xFF)
+		}
+		for _, r := range feed {
+			u := uint16(r)
+			if order == "le" {
+				b = append(b, byte(u), byte(u>>8))
+			} else {
+				b = append(b, byte(u>>8), byte(u))
+			}
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(b) }))
+		items, err := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun(nil).List(context.Background(), watchers.Source{Name: "k", URL: srv.URL})
+		srv.Close()
+		if err != nil || len(items) != 1 || items[0].Title != title {
+			t.Errorf("UTF-16%s: %+v, %v", strings.ToUpper(order), items, err)
+		}
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
+	"sync"
+	"time"
 )
 
 // ErrRefusedAddress is returned for a link found in a source that leads
@@ -24,7 +26,8 @@ var notPublic = func() []netip.Prefix {
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
 		"172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15",
 		"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-		"::/128", "::1/128", "64:ff9b::/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+		"::/96", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "2002::/16",
+		"fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
 	} {
 		ps = append(ps, netip.MustParsePrefix(s))
 	}
@@ -33,6 +36,9 @@ var notPublic = func() []netip.Prefix {
 
 // public reports whether ip may be fetched from for any link.
 func public(ip netip.Addr) bool {
+	if ip.Zone() != "" {
+		return false // a scoped address is link-local by nature
+	}
 	ip = ip.Unmap()
 	for _, p := range notPublic {
 		if p.Contains(ip) {
@@ -42,11 +48,38 @@ func public(ip netip.Addr) bool {
 	return true
 }
 
-type listedByKey struct{}
+// guardedClient returns the client for links listed by a source on the
+// given host: its dialer lets them reach a private address only where
+// that source itself was fetched from (the same address and port). Each
+// source host has its own client, so that a connection made under that
+// exception is never reused for a link another source listed.
+func (f *Fetcher) guardedClient(sourceHost string) *http.Client {
+	if c, ok := f.guarded.Load(sourceHost); ok {
+		return c.(*http.Client)
+	}
+	c, _ := f.guarded.LoadOrStore(sourceHost, f.client(f.timeout, &guardedDialer{
+		dialer: &net.Dialer{Timeout: min(f.timeout, 10*time.Second), KeepAlive: 30 * time.Second},
+		f:      f, sourceHost: sourceHost,
+	}))
+	return c.(*http.Client)
+}
 
-// withListedBy notes, for the dialer, the source that listed the URL.
-func withListedBy(ctx context.Context, source string) context.Context {
-	return context.WithValue(ctx, listedByKey{}, source)
+// sourceAddrs are the addresses ("ip:port") each source host was fetched
+// from, by host name.
+type sourceAddrs struct{ m sync.Map }
+
+func (s *sourceAddrs) add(host, addr string) {
+	set, _ := s.m.LoadOrStore(strings.ToLower(host), &sync.Map{})
+	set.(*sync.Map).Store(addr, true)
+}
+
+func (s *sourceAddrs) has(host, addr string) bool {
+	set, ok := s.m.Load(strings.ToLower(host))
+	if !ok {
+		return false
+	}
+	_, ok = set.(*sync.Map).Load(addr)
+	return ok
 }
 
 // guardedDialer dials only addresses a link found in a source may lead
@@ -54,8 +87,9 @@ func withListedBy(ctx context.Context, source string) context.Context {
 // that DNS rebinding can't swap in another; every connection of a
 // request, redirects included, goes through it.
 type guardedDialer struct {
-	dialer *net.Dialer
-	f      *Fetcher
+	dialer     *net.Dialer
+	f          *Fetcher
+	sourceHost string // the host of the source that listed the links
 }
 
 func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -67,22 +101,14 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	if err != nil {
 		return nil, err
 	}
-	// Only a name that resolves to a private address needs the source's
-	// host looked at.
-	allowed := d.f.AllowPrivate
-	for _, ip := range ips {
-		if !allowed && !public(ip) {
-			allowed = d.listedOnSameHost(ctx, host, ips)
-			break
-		}
-	}
 	var last error
 	for _, ip := range ips {
-		if !allowed && !public(ip) {
+		target := net.JoinHostPort(ip.Unmap().String(), port)
+		if !public(ip) && !d.f.AllowPrivate && !d.f.addrs.has(d.sourceHost, target) {
 			last = fmt.Errorf("%w: %s is %s", ErrRefusedAddress, ip.Unmap(), describe(ip))
 			continue
 		}
-		conn, err := d.dialer.DialContext(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
+		conn, err := d.dialer.DialContext(ctx, network, target)
 		if err == nil {
 			return conn, nil
 		}
@@ -92,34 +118,6 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 		last = fmt.Errorf("no address for %s", host)
 	}
 	return nil, last
-}
-
-// listedOnSameHost reports whether host is the host of the source that
-// listed the link: the same name, or names for the same addresses
-// ("localhost" and 127.0.0.1).
-func (d *guardedDialer) listedOnSameHost(ctx context.Context, host string, ips []netip.Addr) bool {
-	src, _ := ctx.Value(listedByKey{}).(string)
-	u, err := url.Parse(src)
-	if err != nil || u.Hostname() == "" {
-		return false
-	}
-	if strings.EqualFold(u.Hostname(), host) {
-		return true
-	}
-	theirs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", u.Hostname())
-	if err != nil || len(ips) == 0 {
-		return false
-	}
-	for _, ip := range ips {
-		found := false
-		for _, t := range theirs {
-			found = found || t.Unmap() == ip.Unmap()
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }
 
 func describe(ip netip.Addr) string {

@@ -15,6 +15,11 @@ import (
 // from.
 var ErrRobots = errors.New("disallowed by the site's robots.txt")
 
+// ErrRobotsUnavailable is returned for a page whose site's robots.txt
+// could not be had (5xx, network): nothing is fetched from the site for a
+// while, and the page is tried again later.
+var ErrRobotsUnavailable = errors.New("the site's robots.txt could not be had")
+
 // How long a robots.txt is kept: a day (RFC 9309 asks for no more), and
 // a few minutes when it could not be had.
 const (
@@ -32,12 +37,16 @@ type robotsEntry struct {
 	ready   chan struct{}
 	data    *robotstxt.RobotsData
 	expires time.Time
+	failed  bool // data is the disallow-all of an unavailable robots.txt
 }
 
 // allowed reports, by an error, whether newsbot may fetch u. It follows
 // RFC 9309: a robots.txt that is missing (4xx) allows everything; one
 // that can't be had (5xx, network) disallows everything for a while.
-func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL) error {
+//
+// robots.txt is fetched as the page would be (trusted, or listed by the
+// same source), since it lives on the same host.
+func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page Request) error {
 	site := u.Scheme + "://" + u.Host
 	c.mu.Lock()
 	if c.sites == nil {
@@ -52,7 +61,7 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL) error
 		e = &robotsEntry{ready: make(chan struct{})}
 		c.sites[site] = e
 		c.mu.Unlock()
-		e.data, e.expires = fetchRobots(ctx, f, site)
+		e.data, e.expires, e.failed = fetchRobots(ctx, f, site, page)
 		close(e.ready)
 	} else {
 		c.mu.Unlock()
@@ -70,26 +79,29 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL) error
 		path += "?" + u.RawQuery
 	}
 	if !e.data.TestAgent(path, agentToken(f.UserAgent)) {
+		if e.failed {
+			return ErrRobotsUnavailable
+		}
 		return ErrRobots
 	}
 	return nil
 }
 
-func fetchRobots(ctx context.Context, f *Fetcher, site string) (*robotstxt.RobotsData, time.Time) {
-	resp, err := f.Do(ctx, Request{URL: site + "/robots.txt", ListedBy: site + "/"})
+func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request) (*robotstxt.RobotsData, time.Time, bool) {
+	resp, err := f.Do(ctx, Request{URL: site + "/robots.txt", Trusted: page.Trusted, ListedBy: page.ListedBy})
 	var se *StatusError
 	switch {
 	case err == nil:
 		if data, perr := robotstxt.FromBytes(resp.Body); perr == nil {
-			return data, time.Now().Add(robotsTTL)
+			return data, time.Now().Add(robotsTTL), false
 		}
-		return allowAll(), time.Now().Add(robotsTTL) // unparsable: as if empty
-	case errors.As(err, &se) && se.Code >= 400 && se.Code < 500:
-		return allowAll(), time.Now().Add(robotsTTL)
+		return allowAll(), time.Now().Add(robotsTTL), false // unparsable: as if empty
+	case errors.As(err, &se) && se.Code >= 400 && se.Code < 500 && se.Code != 429:
+		return allowAll(), time.Now().Add(robotsTTL), false
 	default:
 		f.Log.Warn("robots.txt could not be had: not fetching the site's pages for a while (RFC 9309)", "site", site, "error", err)
 		data, _ := robotstxt.FromStatusAndBytes(503, nil)
-		return data, time.Now().Add(robotsFailedTTL)
+		return data, time.Now().Add(robotsFailedTTL), true
 	}
 }
 
