@@ -42,8 +42,8 @@ func Canonical(ref, base string) string {
 		u = b.ResolveReference(u)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return ""
+	if u.Scheme != "http" && u.Scheme != "https" || u.Hostname() == "" {
+		return "" // no host ("http://:80") is no URL to fetch
 	}
 	u.Host = strings.ToLower(u.Host)
 	if p := u.Port(); (p == "80" && u.Scheme == "http") || (p == "443" && u.Scheme == "https") {
