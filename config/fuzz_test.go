@@ -25,7 +25,8 @@ func FuzzParse(f *testing.F) {
 		if !ok || len(ps) == 0 {
 			t.Fatalf("Parse error %v is not a list of problems", err)
 		}
-		lines := strings.Count(data, "\n") + 2
+		// YAML ends a line at \n, \r\n, or a lone \r (as editors do).
+		lines := strings.Count(strings.ReplaceAll(strings.ReplaceAll(data, "\r\n", "\n"), "\r", "\n"), "\n") + 2
 		for _, p := range ps {
 			if p.Pos.Line < 1 || p.Pos.Line > lines || p.Pos.Col < 1 {
 				t.Fatalf("problem at %d:%d, outside the %d-line file: %s", p.Pos.Line, p.Pos.Col, lines, p)
