@@ -39,10 +39,9 @@ func newsSite(t *testing.T, n int) *httptest.Server {
 		body := fmt.Sprintf(`<!DOCTYPE html><html lang="de"><head><title>Meldung %[1]d aus Syrien</title></head><body>
 <nav><a href="/">Start</a> <a href="/politik/">Politik</a></nav>
 <article><h1>Meldung %[1]d aus Syrien</h1>
-<p>Die Lage in Syrien bleibt nach Angaben der Vereinten Nationen angespannt, berichtet unser Korrespondent in der Meldung Nummer %[1]d.</p>
-<p>Hilfsorganisationen fordern seit Wochen einen sicheren Zugang zu den betroffenen Regionen im Norden des Landes.</p>
-<p>Die Regierung in Damaskus äußerte sich am Abend nicht zu den Berichten über neue Kämpfe.</p>
-</article><footer>Impressum</footer></body></html>`, i)
+<p>Die Lage in Syrien bleibt angespannt, berichtet unser Korrespondent in der Meldung Nummer %[1]d.</p>
+<p>%[2]s</p><p>%[3]s</p>
+</article><footer>Impressum</footer></body></html>`, i, prose(i, 0), prose(i, 1))
 		mux.HandleFunc(fmt.Sprintf("/artikel/%d.html", i), func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Write([]byte(body))
@@ -57,6 +56,26 @@ func newsSite(t *testing.T, n int) *httptest.Server {
 		w.Write([]byte(xml))
 	})
 	return srv
+}
+
+// prose is a few sentences of words drawn for article i, so that no two
+// articles of a test site tell the same story (package story would fold
+// them into one).
+func prose(i, para int) string {
+	words := strings.Fields("Regierung Gespräche Hilfe Grenze Lager Menschen Wochen Nachricht Bericht Bewohner " +
+		"Stadt Dorf Straße Brücke Winter Sommer Wasser Strom Ärzte Schulen Kinder Familien Händler Preise " +
+		"Markt Hafen Flughafen Konvoi Lastwagen Vorräte Decken Zelte Medikamente Helfer Beobachter Minister " +
+		"Parlament Gericht Polizei Armee Rebellen Bürgermeister Kirche Moschee Universität Studenten Bauern Felder Ernte")
+	r := rand.New(rand.NewPCG(uint64(i), uint64(para)))
+	var b strings.Builder
+	for range 3 {
+		b.WriteString("Die")
+		for range 10 + r.IntN(6) {
+			b.WriteString(" " + words[r.IntN(len(words))])
+		}
+		b.WriteString(" bleiben wichtig. ")
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // Delivery survives kill -9 at any moment: a child process running

@@ -161,3 +161,93 @@ watchers:
 		t.Errorf("after one new item: %q; want it alerted once by each watcher, nothing old", got)
 	}
 }
+
+// The same agency story from two outlets is one alert that names both;
+// a third outlet running it after the alert went out is a reply in its
+// thread, not a new alert. A different story on the same topic is an
+// alert of its own.
+func TestSameStoryFromSeveralOutlets(t *testing.T) {
+	wire := "Im Nordwesten von Syrien gilt seit Sonntag eine brüchige Waffenruhe. Hilfsorganisationen hoffen auf sichere Wege in die Provinz Idlib, wo nach Angaben der Vereinten Nationen mehr als eine Million Menschen auf Hilfe angewiesen sind. " +
+		"Die ersten Lastwagen mit Lebensmitteln, Decken und Medikamenten erreichten am Montag den Grenzübergang Bab al-Hawa. Beobachter warnen jedoch, dass die Waffenruhe schon in den vergangenen Jahren mehrfach gebrochen worden sei. " +
+		"Im Osten des Landes nutzen Terrorzellen das Machtvakuum, berichten Helfer vor Ort."
+	other := "In Syrien haben Lehrer in mehreren Städten gegen die niedrigen Gehälter protestiert. Die Regierung in Damaskus kündigte an, die Löhne im öffentlichen Dienst im kommenden Jahr zu erhöhen, nannte aber keine Zahlen. " +
+		"Gewerkschaften sprechen von einer Inflation, die viele Familien an den Rand der Armut treibe. Schulen blieben am Dienstag in Aleppo und Homs geschlossen."
+	page := func(title, dateline, text, tail string) string {
+		return `<!DOCTYPE html><html lang="de"><head><title>` + title + `</title></head><body><nav><a href="/">Start</a></nav><article><h1>` + title +
+			`</h1><p>` + dateline + " " + text + `</p><p>` + tail + `</p></article><footer>Impressum</footer></body></html>`
+	}
+	var mu sync.Mutex
+	third := false
+	mux := http.NewServeMux()
+	feed := func(path, title string) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>%[1]s</title><item><title>%[1]s: Waffenruhe in Idlib</title><link>/%[1]s/waffenruhe.html</link><description>Syrien</description></item></channel></rss>`, title)
+		})
+	}
+	feed("/kurier.xml", "kurier")
+	feed("/bote.xml", "bote")
+	mux.HandleFunc("/anzeiger.xml", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		items := `<item><title>Lehrer protestieren in Syrien</title><link>/anzeiger/lehrer.html</link><description>Syrien</description></item>`
+		if third {
+			items += `<item><title>Brüchige Waffenruhe in Syrien</title><link>/anzeiger/waffenruhe.html</link><description>Syrien</description></item>`
+		}
+		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>anzeiger</title>%s</channel></rss>`, items)
+	})
+	mux.HandleFunc("/kurier/waffenruhe.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(page("Waffenruhe in Idlib hält vorerst", "Berlin (dpa) –", wire, "Mehr zum Thema lesen Sie in unserem Newsblog.")))
+	})
+	mux.HandleFunc("/bote/waffenruhe.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(page("Hilfskonvois erreichen Idlib", "Damaskus (dpa) –", wire, "Mit Material von dpa und AFP.")))
+	})
+	mux.HandleFunc("/anzeiger/waffenruhe.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(page("Brüchige Waffenruhe in Syrien", "Wien (APA/dpa) –", wire, "Lesen Sie auch: Die wichtigsten Fragen und Antworten.")))
+	})
+	mux.HandleFunc("/anzeiger/lehrer.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(page("Lehrer protestieren in Syrien", "Damaskus (AFP) –", other, "Mit Material von AFP.")))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	slack := fakeslack.New(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+storage: %s
+first_run: alert
+slack: {token: xoxb-c, api_url: %q, channel: "#c", pace: 10ms}
+http: {host_interval: 0s}
+sources:
+  - {name: Kurier, url: %q}
+  - {name: Bote, url: %q}
+  - {name: Anzeiger, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Anzeiger], keywords: [Syrien]}
+`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), srv.URL+"/kurier.xml", srv.URL+"/bote.xml", srv.URL+"/anzeiger.xml")), 0o644)
+	e := &env{t: t, slack: slack, config: cfg}
+	out := e.once()
+	msgs := slack.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d alerts, want 2: the ceasefire (twice reported) and the teachers\n%s", len(msgs), out)
+	}
+	var story fakeslack.Message
+	for _, m := range msgs {
+		if strings.Contains(m.Text, "waffenruhe") {
+			story = m
+		}
+	}
+	if !strings.Contains(story.BlockText(), ":newspaper: Also reported by <"+srv.URL+"/bote/waffenruhe.html|Bote>") {
+		t.Errorf("the story's alert should name the other outlet:\n%s", story.BlockText())
+	}
+	if !strings.Contains(out, "1 also reported by another outlet") {
+		t.Errorf("the summary line should count it:\n%s", out)
+	}
+	mu.Lock()
+	third = true
+	mu.Unlock()
+	e.once()
+	msgs = slack.Messages()
+	if len(msgs) != 3 || msgs[2].ThreadTS != story.TS || !strings.Contains(msgs[2].BlockText(), "Also reported by *Anzeiger*") {
+		t.Errorf("a third outlet afterwards should be one reply in the story's thread: %+v", msgs[2:])
+	}
+}

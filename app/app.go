@@ -51,6 +51,11 @@ type Store interface {
 	// the first alert's thread, or, while that is unsent, a new version of
 	// it; a nil alert only keeps the item's new signature.
 	RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Alert, keys []string, sig string) error
+	// RecentStories returns the stories the watcher alerted on since.
+	RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error)
+	// RecordAlsoReported records another outlet's version of a story:
+	// into the first alert while unsent, else as a reply to it.
+	RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error
 	// DigestSince is when the watcher's last digest was made.
 	DigestSince(ctx context.Context, watcher string) (time.Time, error)
 	// FoldDigest turns the alerts held for the watcher's digest into the

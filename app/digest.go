@@ -76,7 +76,7 @@ func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert
 	for _, al := range held {
 		e := news.Entry{
 			AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
-			Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed,
+			Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed, Also: al.Also,
 		}
 		n := bot.EntrySize(e)
 		if len(parts) == 0 || len(parts[len(parts)-1]) >= bot.MaxDigestEntries || size+n > bot.MaxDigestText {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/match"
 	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/story"
 	"github.com/newsbot/newsbot/summary"
 	"github.com/newsbot/newsbot/watchers"
 )
@@ -33,6 +35,7 @@ type Stats struct {
 	Primed    atomic.Int64 // items recorded without alerting on a first check
 	Matches   atomic.Int64
 	Updates   atomic.Int64 // follow-ups on articles alerted before
+	Also      atomic.Int64 // other outlets' versions of stories alerted
 	Sent      atomic.Int64
 	SendErrs  atomic.Int64
 	StoreErrs atomic.Int64 // failures of the store
@@ -95,6 +98,9 @@ func (s *Stats) String() string {
 	b.WriteString(", " + Plural(s.Matches.Load(), "match"))
 	if n := s.Updates.Load(); n > 0 {
 		b.WriteString(", " + Plural(n, "follow-up"))
+	}
+	if n := s.Also.Load(); n > 0 {
+		fmt.Fprintf(&b, ", %d also reported by another outlet (folded into its story)", n)
 	}
 	if n := s.ForDigest.Load(); n > 0 {
 		fmt.Fprintf(&b, " (%d kept for a digest)", n)
@@ -394,6 +400,9 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 			continue
 		}
 		seen.alerted[r.alert.URL] = true
+		if a.sameStory(ctx, t, w, r, st, log) {
+			continue
+		}
 		err := a.store.RecordAlert(ctx, r.alert, r.keys)
 		if err != nil && !errors.Is(err, news.ErrSeen) {
 			t.fail(items[i].Source)
@@ -517,6 +526,72 @@ func (a *App) followUp(ctx context.Context, w *Watcher, prior news.Prior, r resu
 		st.Updates.Add(1)
 		log.Info("follow-up", "url", al.URL, "alert", prior.AlertID, "new_title", up.OldTitle != "", "new_terms", strings.Join(up.NewTerms, ", "))
 	}
+}
+
+// sameStory looks for the story of the alert among those the watcher
+// alerted on within story_window. Another outlet's version (another source
+// or another host) is recorded with the first alert, as a line of it or
+// a reply in its thread; the same outlet's under a new link is only
+// marked seen. It reports whether the alert was dealt with so.
+func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, st *Stats, log *slog.Logger) bool {
+	window := time.Duration(a.cfg.StoryWindow)
+	sig := story.FromBytes(r.alert.StorySig)
+	if window <= 0 || sig == nil {
+		return false
+	}
+	refs, err := a.store.RecentStories(ctx, w.Name, a.now().Add(-window))
+	if err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+		return false
+	}
+	var best *news.StoryRef
+	bestSim := story.Threshold
+	for i := range refs {
+		if s := story.Similarity(sig, story.FromBytes(refs[i].Sig)); s >= bestSim {
+			best, bestSim = &refs[i], s
+		}
+	}
+	if best == nil {
+		return false
+	}
+	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", bestSim))
+	if best.Source == r.alert.Source && best.Host == hostOf(r.alert.URL) {
+		if err := a.store.MarkSeen(ctx, w.Name, "", r.keys); err != nil {
+			st.StoreErrs.Add(1)
+			t.fail(r.alert.Source)
+			log.Error("store failed", "error", err)
+		}
+		log.Info("same story from the same outlet under another link: not alerted again")
+		return true
+	}
+	if err := a.store.RecordAlsoReported(ctx, best.AlertID, r.alert, r.keys); err != nil {
+		st.StoreErrs.Add(1)
+		t.fail(r.alert.Source)
+		log.Error("recording another outlet's version failed", "error", err)
+		return true
+	}
+	st.Also.Add(1)
+	log.Info("also reported by another outlet: folded into its story")
+	return true
+}
+
+// storySig is the article's story signature, for an article with text
+// enough (40 words) to tell its story from another's; nil otherwise.
+func storySig(art *news.Article) []byte {
+	text := art.MainText()
+	if art.FromFeed || len(story.Words(text)) < 40 {
+		return nil
+	}
+	return story.Sign(text).Bytes()
+}
+
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(p.Hostname())
 }
 
 // itemSig is a digest of what a source says of an item.
@@ -646,6 +721,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		Mentions:  w.mentions(m.Terms),
 		NotBefore: w.QuietUntil(a.now().In(a.cfg.Location)),
 		ItemSig:   itemSig(it),
+		StorySig:  storySig(art),
 		InDigest:  w.DigestCron != nil,
 	}
 	return r

@@ -329,6 +329,9 @@ func Blocks(a *news.Alert) []slack.Block {
 	if a.Summary != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(bold(a.Summary, a.Marks, MaxSectionText)), nil, nil))
 	}
+	if len(a.Also) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncateEscaped(":newspaper: Also reported by "+alsoLinks(a.Also), MaxSectionText)), nil, nil))
+	}
 	if len(a.Snippets) > 0 {
 		lines := make([]string, 0, len(a.Snippets))
 		for _, s := range a.Snippets {
@@ -528,6 +531,9 @@ func text(a *news.Alert, loc *time.Location) string {
 	}
 	for _, s := range a.Snippets {
 		b.WriteString("  » " + plainBold(s.Text, s.Marks) + "\n")
+	}
+	for _, o := range a.Also {
+		b.WriteString("  also reported by " + o.Source + ": " + o.URL + "\n")
 	}
 	meta := []string{a.Source}
 	if !a.Published.IsZero() {

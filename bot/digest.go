@@ -13,8 +13,26 @@ import (
 	"github.com/newsbot/newsbot/news"
 )
 
+// alsoLinks lists other outlets' versions of a story: each source linked
+// to its article.
+func alsoLinks(also []news.Also) string {
+	parts := make([]string, 0, len(also))
+	for _, o := range also {
+		name := Escape(textutil.Truncate(cmp.Or(o.Source, o.URL), 80))
+		if u := escapeURL(o.URL); u != "" && len(u) <= entryURL {
+			parts = append(parts, fmt.Sprintf("<%s|%s>", u, name))
+		} else {
+			parts = append(parts, name)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // updateLine says what changed in a follow-up, in Slack's markup.
 func updateLine(u *news.Update) string {
+	if u.Also != nil {
+		return ":newspaper: Also reported by *" + Escape(textutil.Truncate(u.Also.Source, 80)) + "*"
+	}
 	var parts []string
 	if u.OldTitle != "" {
 		parts = append(parts, "headline changed, was: _"+Escape(textutil.Truncate(u.OldTitle, MaxTitle))+"_")
@@ -27,6 +45,9 @@ func updateLine(u *news.Update) string {
 
 // plainUpdate is updateLine for a terminal.
 func plainUpdate(u *news.Update) string {
+	if u.Also != nil {
+		return "Also reported by " + u.Also.Source
+	}
 	var parts []string
 	if u.OldTitle != "" {
 		parts = append(parts, "headline changed, was: "+u.OldTitle)
@@ -92,6 +113,9 @@ func digestText(a *news.Alert, loc *time.Location) string {
 		if len(e.Terms) > 0 {
 			meta = append(meta, "matched: "+strings.Join(e.Terms, ", "))
 		}
+		for _, o := range e.Also {
+			meta = append(meta, "also: "+o.Source)
+		}
 		b.WriteString("    " + strings.Join(meta, " · ") + "\n")
 	}
 	return b.String()
@@ -122,6 +146,13 @@ func entryText(e news.Entry) string {
 	}
 	if e.FromFeed {
 		meta = append(meta, "from the feed's text")
+	}
+	if len(e.Also) > 0 {
+		names := make([]string, 0, len(e.Also))
+		for _, o := range e.Also {
+			names = append(names, o.Source)
+		}
+		meta = append(meta, "also: "+fit(strings.Join(names, ", "), entryMeta, entryMeta*5))
 	}
 	tail := "\n_" + strings.Join(meta, " · ") + "_"
 	left := maxEntryText - utf8.RuneCountInString(tail)

@@ -152,3 +152,31 @@ func TestDigestEntryKeepsLink(t *testing.T) {
 		t.Errorf("the summary line is dropped:\n%.400s", got[2])
 	}
 }
+
+// Other outlets' versions of a story: linked in the alert, named in a
+// reply and in a digest entry, escaped everywhere.
+func TestAlsoReported(t *testing.T) {
+	a := syriaAlert()
+	a.Also = []news.Also{{Source: "Bote", URL: "https://bote.example/w.html?a=1&b=2"}, {Source: hostile, URL: "https://x.example/"}}
+	got := texts(t, bot.Blocks(a))
+	found := false
+	for i, s := range got {
+		checkSafe(t, fmt.Sprintf("block %d", i), s)
+		found = found || strings.HasPrefix(s, ":newspaper: Also reported by <https://bote.example/w.html?a=1&amp;b=2|Bote>, <https://x.example/|&lt;!channel&gt;")
+	}
+	if !found {
+		t.Errorf("no also-reported line:\n%s", strings.Join(got, "\n"))
+	}
+	r := syriaAlert()
+	r.ThreadOf, r.Update = 41, &news.Update{Also: &news.Also{Source: hostile, URL: "https://x.example/"}}
+	if s := texts(t, bot.Blocks(r))[0]; !strings.HasPrefix(s, "context: :newspaper: Also reported by *&lt;!channel&gt;") {
+		t.Errorf("reply line: %s", s)
+	}
+	d := digestAlert(1, func(int) string { return "Waffenruhe" })
+	d.Digest.Entries[0].Also = a.Also
+	entry := texts(t, bot.Blocks(d))[1]
+	checkSafe(t, "digest entry", entry)
+	if !strings.Contains(entry, "also: Bote, &lt;!channel&gt;") {
+		t.Errorf("digest entry: %s", entry)
+	}
+}

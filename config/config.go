@@ -33,6 +33,7 @@ const (
 	DefaultTimeout     = 20 * time.Second
 	DefaultMaxBody     = 5 << 20
 	DefaultParallel    = 4
+	DefaultStoryWindow = 48 * time.Hour
 	// DefaultHostConnections and DefaultHostInterval keep newsbot to
 	// about four requests a second to one publisher.
 	DefaultHostConnections = 2
@@ -64,6 +65,9 @@ type Config struct {
 	// MaxAge, when set, keeps articles published longer ago than this from
 	// alerting (an article without a date always may).
 	MaxAge Duration `yaml:"max_age"`
+	// StoryWindow is how long an alerted story takes in other outlets'
+	// versions as replies instead of new alerts (default 48h; 0: never).
+	StoryWindow Duration `yaml:"story_window"`
 	// Timezone is the zone schedules run in, unless one starts with CRON_TZ=.
 	Timezone string `yaml:"timezone"`
 	Slack    Slack  `yaml:"slack"`
@@ -462,6 +466,11 @@ func (c *Config) validate() Problems {
 		} else if c.Slack.Token != "" {
 			bad("slack.webhook_url", "set slack.token or slack.webhook_url, not both")
 		}
+	}
+	if _, set := c.pos["story_window"]; !set {
+		c.StoryWindow = Duration(DefaultStoryWindow)
+	} else if c.StoryWindow < 0 {
+		bad("story_window", "must not be negative")
 	}
 	if _, set := c.pos["slack.pace"]; !set {
 		c.Slack.Pace = Duration(DefaultPace)

@@ -124,6 +124,13 @@ type Alert struct {
 	// has not been sent yet: the follow-up waits for it.
 	ParentPending bool `json:"-"`
 
+	// Also are other outlets' versions of the story, found before the
+	// alert went out.
+	Also []Also `json:",omitempty"`
+	// StorySig is the article's story signature (package story), for the
+	// store to find the same story from another outlet.
+	StorySig []byte `json:"-"`
+
 	// InDigest holds the alert for its watcher's digest instead of
 	// sending it alone.
 	InDigest bool `json:",omitempty"`
@@ -137,6 +144,25 @@ type Update struct {
 	NewTerms []string `json:",omitempty"` // terms matched now and not before
 	// Mentions are who a reply notifies: those for its new terms only.
 	Mentions []string `json:",omitempty"`
+	// Also is another outlet's version of the story, for a reply that
+	// says so.
+	Also *Also `json:",omitempty"`
+}
+
+// Also is another outlet's version of a story already alerted.
+type Also struct {
+	Source string
+	URL    string
+	Title  string
+}
+
+// StoryRef is a story a watcher alerted on lately: the first alert, where
+// it came from, and its signature.
+type StoryRef struct {
+	AlertID int64
+	Source  string
+	Host    string
+	Sig     []byte
 }
 
 // Digest is one message listing a watcher's alerts since its last digest.
@@ -157,6 +183,7 @@ type Entry struct {
 	Terms     []string
 	Published time.Time `json:",omitzero"`
 	FromFeed  bool      `json:",omitempty"`
+	Also      []Also    `json:",omitempty"` // other outlets' versions
 }
 
 // Prior is what a watcher has said about an article before: the alert,

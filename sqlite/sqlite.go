@@ -143,6 +143,18 @@ var migrations = []string{
 	// When a source was last checked, to tell newsbot's absence from a
 	// source's silence.
 	`ALTER TABLE source_items ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;`,
+
+	// The stories alerted lately, to find the same story from another
+	// outlet.
+	`CREATE TABLE stories (
+		alert_id INTEGER PRIMARY KEY,
+		watcher  TEXT NOT NULL,
+		source   TEXT NOT NULL,
+		host     TEXT NOT NULL,
+		found_at INTEGER NOT NULL,
+		sig      BLOB NOT NULL
+	);
+	CREATE INDEX stories_recent ON stories (watcher, found_at);`,
 }
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
@@ -292,12 +304,88 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 		if err := s.insert(ctx, tx, a); err != nil {
 			return err
 		}
+		if len(a.StorySig) > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO stories (alert_id, watcher, source, host, found_at, sig) VALUES (?, ?, ?, ?, ?, ?)`,
+				a.ID, a.Watcher, a.Source, hostOf(a.URL), s.now().Unix(), a.StorySig); err != nil {
+				return err
+			}
+		}
 		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: a.ID, Sig: a.ItemSig, Title: a.Title, Terms: a.Terms, FromFeed: a.FromFeed})
 	})
 	if err == nil && seen {
 		return news.ErrSeen
 	}
 	return err
+}
+
+// hostOf is a URL's host name, "" when it has none.
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(p.Hostname())
+}
+
+// RecentStories returns the stories the watcher alerted on since then.
+func (s *Store) RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT alert_id, source, host, sig FROM stories WHERE watcher = ? AND found_at >= ? ORDER BY alert_id`, watcher, since.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("query stories: %w", err)
+	}
+	defer rows.Close()
+	var out []news.StoryRef
+	for rows.Next() {
+		var r news.StoryRef
+		if err := rows.Scan(&r.AlertID, &r.Source, &r.Host, &r.Sig); err != nil {
+			return nil, fmt.Errorf("query stories: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RecordAlsoReported records another outlet's version of a story the
+// watcher alerted on (first), and marks its keys seen, in one
+// transaction. While the first alert has not gone out (pending, or held
+// for a digest), the version is added to it; after, it goes to the
+// outbox as a reply in the first alert's thread. The keys point at the
+// first alert, for follow-ups.
+func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error {
+	also := news.Also{Source: a.Source, URL: a.URL, Title: a.Title}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := markSeen(ctx, tx, a.Watcher, keys, s.now()); err != nil {
+			return err
+		}
+		var status, payload string
+		var unsure bool
+		err := tx.QueryRowContext(ctx, `SELECT status, payload, unsure FROM alerts WHERE id = ?`, first).Scan(&status, &payload, &unsure)
+		if err != nil {
+			return fmt.Errorf("story of alert %d: %w", first, err)
+		}
+		parent := &news.Alert{}
+		if err := json.Unmarshal([]byte(payload), parent); err != nil {
+			return fmt.Errorf("alert %d: %w", first, err)
+		}
+		if status == StatusPending && !unsure || status == StatusHeld {
+			parent.Also = append(parent.Also, also)
+			b, err := json.Marshal(parent)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE alerts SET payload = ? WHERE id = ?`, string(b), first); err != nil {
+				return err
+			}
+			a.ID = first
+		} else {
+			a.ThreadOf, a.InDigest = first, false
+			a.Update = &news.Update{Also: &also}
+			if err := s.insert(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: first, Sig: a.ItemSig, Title: parent.Title, Terms: parent.Terms, FromFeed: parent.FromFeed})
+	})
 }
 
 // insert adds the alert to the outbox and sets its ID.

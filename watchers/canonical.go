@@ -3,6 +3,7 @@ package watchers
 import (
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // trackingParams are query parameters that say where a click came from,
@@ -58,7 +59,7 @@ func Canonical(ref, base string) string {
 		kept := make([]string, 0, 4)
 		for _, kv := range strings.Split(u.RawQuery, "&") {
 			k, _, _ := strings.Cut(kv, "=")
-			if kv == "" {
+			if strings.TrimSpace(kv) == "" {
 				continue
 			}
 			if key, err := url.QueryUnescape(k); err == nil && isTracking(key) {
@@ -69,5 +70,8 @@ func Canonical(ref, base string) string {
 		u.RawQuery = strings.Join(kept, "&")
 	}
 	u.ForceQuery = false
+	// A query is not escaped: white space it ends with (before a
+	// fragment) would not survive reading the URL again.
+	u.RawQuery = strings.TrimRightFunc(u.RawQuery, unicode.IsSpace)
 	return u.String()
 }
