@@ -160,12 +160,12 @@ func phrase(snippet string) *match.Query {
 	return q
 }
 
-// Floors of TestSummaryCorpusPages: measured (clean=0.990,
-// whole-sentences=0.997) less about 0.01. Issue 6 aims at no boilerplate
+// Floors of TestSummaryCorpusPages: measured (clean=0.989,
+// whole-sentences=0.982) less about 0.01. Issue 6 aims at no boilerplate
 // in 99 % of summaries.
 const (
 	summaryCleanFloor = 0.98
-	summaryWholeFloor = 0.98
+	summaryWholeFloor = 0.97
 )
 
 // TestSummaryCorpusPages measures what a reader of an alert sees: over
@@ -306,5 +306,15 @@ func inArticle(s string, with []string) bool {
 	return false
 }
 
-// wholeSentences reports whether a summary starts a sentence and ends one.
-func wholeSentences(s string) bool { return summary.Whole(s) }
+// wholeSentences is the evaluation's own, plainer test of a summary: it
+// starts with a capital letter, a digit or an opening quote, and ends with
+// a full stop, a question or exclamation mark (before closing quotes),
+// and no truncation ellipsis.
+func wholeSentences(s string) bool {
+	s = strings.TrimSpace(s)
+	first, _ := utf8.DecodeRuneInString(s)
+	end := strings.TrimRight(s, "\"“”»)’' ")
+	last, _ := utf8.DecodeLastRuneInString(end)
+	return (unicode.IsUpper(first) || unicode.IsDigit(first) || strings.ContainsRune("\"„“«‚", first)) &&
+		strings.ContainsRune(".!?", last)
+}

@@ -529,14 +529,21 @@ func (a *App) followUp(ctx context.Context, w *Watcher, prior news.Prior, r resu
 }
 
 // sameStory looks for the story of the alert among those the watcher
-// alerted on within story_window. Another outlet's version (another source
-// or another host) is recorded with the first alert, as a line of it or
-// a reply in its thread; the same outlet's under a new link is only
-// marked seen. It reports whether the alert was dealt with so.
+// alerted on within story_window (story.Same). Another outlet's version
+// (another source or another host) is recorded with the first alert, as
+// a line of it or a reply in its thread; the same outlet's under another
+// link is the same article, looked at as a follow-up. An article that
+// matches terms the story's alert did not is a story of its own. It
+// reports whether the alert was dealt with so.
 func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, st *Stats, log *slog.Logger) bool {
 	window := time.Duration(a.cfg.StoryWindow)
 	sig := story.FromBytes(r.alert.StorySig)
-	if window <= 0 || sig == nil {
+	if window <= 0 || sig.Min == nil {
+		return false
+	}
+	// An article seen before (under another of its links) is the store's
+	// to tell (news.ErrSeen), not a story's.
+	if seen, err := a.store.Seen(ctx, w.Name, append([]string{r.alert.URL}, r.keys...)); err != nil || len(seen) > 0 {
 		return false
 	}
 	refs, err := a.store.RecentStories(ctx, w.Name, a.now().Add(-window))
@@ -546,23 +553,36 @@ func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, st *
 		return false
 	}
 	var best *news.StoryRef
-	bestSim := story.Threshold
+	bestSim := 0.0
 	for i := range refs {
-		if s := story.Similarity(sig, story.FromBytes(refs[i].Sig)); s >= bestSim {
+		other := story.FromBytes(refs[i].Sig)
+		if !story.Same(sig, other) {
+			continue
+		}
+		if s := story.Similarity(sig, other); best == nil || s > bestSim {
 			best, bestSim = &refs[i], s
 		}
 	}
 	if best == nil {
 		return false
 	}
+	for _, term := range r.alert.Terms {
+		if !slices.Contains(best.Terms, term) {
+			return false // news of its own for this watcher
+		}
+	}
 	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", bestSim))
 	if best.Source == r.alert.Source && best.Host == hostOf(r.alert.URL) {
+		// The same outlet's article under another link: seen, and a
+		// follow-up if its headline changed.
 		if err := a.store.MarkSeen(ctx, w.Name, "", r.keys); err != nil {
 			st.StoreErrs.Add(1)
 			t.fail(r.alert.Source)
 			log.Error("store failed", "error", err)
+			return true
 		}
-		log.Info("same story from the same outlet under another link: not alerted again")
+		log.Info("same story from the same outlet under another link: a follow-up at most")
+		a.followUp(ctx, w, news.Prior{AlertID: best.AlertID, Title: best.Title, Terms: best.Terms}, r, st, log)
 		return true
 	}
 	if err := a.store.RecordAlsoReported(ctx, best.AlertID, r.alert, r.keys); err != nil {
@@ -577,10 +597,10 @@ func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, st *
 }
 
 // storySig is the article's story signature, for an article with text
-// enough (40 words) to tell its story from another's; nil otherwise.
+// enough (80 words) to tell its story from another's; nil otherwise.
 func storySig(art *news.Article) []byte {
 	text := art.MainText()
-	if art.FromFeed || len(story.Words(text)) < 40 {
+	if art.FromFeed || len(story.Words(text)) < 80 {
 		return nil
 	}
 	return story.Sign(text).Bytes()

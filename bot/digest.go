@@ -16,8 +16,13 @@ import (
 // alsoLinks lists other outlets' versions of a story: each source linked
 // to its article.
 func alsoLinks(also []news.Also) string {
-	parts := make([]string, 0, len(also))
-	for _, o := range also {
+	const most = 10 // so that the line never cuts a link
+	parts := make([]string, 0, min(len(also), most)+1)
+	for i, o := range also {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("and %d more", len(also)-most))
+			break
+		}
 		name := Escape(textutil.Truncate(cmp.Or(o.Source, o.URL), 80))
 		if u := escapeURL(o.URL); u != "" && len(u) <= entryURL {
 			parts = append(parts, fmt.Sprintf("<%s|%s>", u, name))

@@ -163,6 +163,8 @@ type StoryRef struct {
 	Source  string
 	Host    string
 	Sig     []byte
+	Title   string
+	Terms   []string
 }
 
 // Digest is one message listing a watcher's alerts since its last digest.

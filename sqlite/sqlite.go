@@ -152,7 +152,9 @@ var migrations = []string{
 		source   TEXT NOT NULL,
 		host     TEXT NOT NULL,
 		found_at INTEGER NOT NULL,
-		sig      BLOB NOT NULL
+		sig      BLOB NOT NULL,
+		title    TEXT NOT NULL DEFAULT '',
+		terms    TEXT NOT NULL DEFAULT '[]'
 	);
 	CREATE INDEX stories_recent ON stories (watcher, found_at);`,
 }
@@ -305,12 +307,13 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 			return err
 		}
 		if len(a.StorySig) > 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO stories (alert_id, watcher, source, host, found_at, sig) VALUES (?, ?, ?, ?, ?, ?)`,
-				a.ID, a.Watcher, a.Source, hostOf(a.URL), s.now().Unix(), a.StorySig); err != nil {
+			terms, _ := json.Marshal(a.Terms)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO stories (alert_id, watcher, source, host, found_at, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				a.ID, a.Watcher, a.Source, hostOf(a.URL), s.now().Unix(), a.StorySig, a.Title, string(terms)); err != nil {
 				return err
 			}
 		}
-		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: a.ID, Sig: a.ItemSig, Title: a.Title, Terms: a.Terms, FromFeed: a.FromFeed})
+		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: a.ID, Sig: a.ItemSig, Title: a.Title, Terms: a.Terms, FromFeed: a.FromFeed}, false)
 	})
 	if err == nil && seen {
 		return news.ErrSeen
@@ -329,7 +332,7 @@ func hostOf(u string) string {
 
 // RecentStories returns the stories the watcher alerted on since then.
 func (s *Store) RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT alert_id, source, host, sig FROM stories WHERE watcher = ? AND found_at >= ? ORDER BY alert_id`, watcher, since.Unix())
+	rows, err := s.db.QueryContext(ctx, `SELECT alert_id, source, host, sig, title, terms FROM stories WHERE watcher = ? AND found_at >= ? ORDER BY alert_id`, watcher, since.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("query stories: %w", err)
 	}
@@ -337,9 +340,11 @@ func (s *Store) RecentStories(ctx context.Context, watcher string, since time.Ti
 	var out []news.StoryRef
 	for rows.Next() {
 		var r news.StoryRef
-		if err := rows.Scan(&r.AlertID, &r.Source, &r.Host, &r.Sig); err != nil {
+		var terms string
+		if err := rows.Scan(&r.AlertID, &r.Source, &r.Host, &r.Sig, &r.Title, &terms); err != nil {
 			return nil, fmt.Errorf("query stories: %w", err)
 		}
+		json.Unmarshal([]byte(terms), &r.Terms)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -349,8 +354,8 @@ func (s *Store) RecentStories(ctx context.Context, watcher string, since time.Ti
 // watcher alerted on (first), and marks its keys seen, in one
 // transaction. While the first alert has not gone out (pending, or held
 // for a digest), the version is added to it; after, it goes to the
-// outbox as a reply in the first alert's thread. The keys point at the
-// first alert, for follow-ups.
+// outbox as a reply in the first alert's thread. A version that is the
+// first alert's own article is only marked seen.
 func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error {
 	also := news.Also{Source: a.Source, URL: a.URL, Title: a.Title}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -367,7 +372,10 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 		if err := json.Unmarshal([]byte(payload), parent); err != nil {
 			return fmt.Errorf("alert %d: %w", first, err)
 		}
-		if status == StatusPending && !unsure || status == StatusHeld {
+		switch {
+		case a.URL == parent.URL:
+			return nil // the first alert's own article, under another link
+		case status == StatusPending && !unsure || status == StatusHeld:
 			parent.Also = append(parent.Also, also)
 			b, err := json.Marshal(parent)
 			if err != nil {
@@ -377,14 +385,14 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 				return err
 			}
 			a.ID = first
-		} else {
+		default:
 			a.ThreadOf, a.InDigest = first, false
 			a.Update = &news.Update{Also: &also}
 			if err := s.insert(ctx, tx, a); err != nil {
 				return err
 			}
 		}
-		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: first, Sig: a.ItemSig, Title: parent.Title, Terms: parent.Terms, FromFeed: parent.FromFeed})
+		return nil
 	})
 }
 
@@ -410,7 +418,10 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, a *news.Alert) error {
 
 // remember records, for each key, what the watcher last said about the
 // article, for follow-ups.
-func remember(ctx context.Context, tx *sql.Tx, watcher string, keys []string, p news.Prior) error {
+//
+// all: every link to the article takes p's headline and terms (a
+// follow-up changed them); otherwise only keys are written.
+func remember(ctx context.Context, tx *sql.Tx, watcher string, keys []string, p news.Prior, all bool) error {
 	terms, err := json.Marshal(p.Terms)
 	if err != nil {
 		return err
@@ -422,6 +433,9 @@ func remember(ctx context.Context, tx *sql.Tx, watcher string, keys []string, p 
 			watcher, k, p.AlertID, p.Sig, p.Title, string(terms), p.FromFeed); err != nil {
 			return err
 		}
+	}
+	if !all {
+		return nil
 	}
 	// Every link to the article now knows its headline and terms, so
 	// that a change seen through two links makes one follow-up.
@@ -479,7 +493,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 			if err := tx.QueryRowContext(ctx, `SELECT watcher FROM alerts WHERE id = ?`, prior.AlertID).Scan(&watcher); err != nil {
 				return fmt.Errorf("follow-up of alert %d: %w", prior.AlertID, err)
 			}
-			return remember(ctx, tx, watcher, keys, prior)
+			return remember(ctx, tx, watcher, keys, prior, false)
 		}
 		var status string
 		var inDigest, unsure bool
@@ -492,6 +506,12 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 		// not replaced: the change is a reply, once it is known sent.
 		if status == StatusPending && !unsure || status == StatusHeld {
 			a.ID, a.ThreadOf, a.Update, a.InDigest = prior.AlertID, 0, nil, inDigest
+			// Other outlets' versions named in it stay.
+			var old struct{ Also []news.Also }
+			var p string
+			if tx.QueryRowContext(ctx, `SELECT payload FROM alerts WHERE id = ?`, prior.AlertID).Scan(&p) == nil && json.Unmarshal([]byte(p), &old) == nil {
+				a.Also = old.Also
+			}
 			payload, err := json.Marshal(a)
 			if err != nil {
 				return err
@@ -511,7 +531,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 				terms = append(terms, t)
 			}
 		}
-		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: prior.AlertID, Sig: sig, Title: a.Title, Terms: terms, FromFeed: a.FromFeed})
+		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: prior.AlertID, Sig: sig, Title: a.Title, Terms: terms, FromFeed: a.FromFeed}, true)
 	})
 }
 

@@ -17,27 +17,70 @@ import (
 // sqrt(J(1-J)/Hashes), 0.04 at J = 0.5.
 const Hashes = 128
 
-// Threshold is the Similarity from which two articles are the same story.
-// TestClusteringCorpus measures it.
-const Threshold = 0.15
+// Threshold is the share of one article contained in the other from
+// which two articles are the same story. TestClusteringCorpus measures it.
+const Threshold = 0.5
 
 // shingle is the number of words in a shingle.
 const shingle = 4
 
-// Signature is an article's MinHash signature; the zero value (an
-// article too short to have one) is like nothing.
-type Signature []uint32
+// Signature is an article's MinHash signature and the number of its
+// shingles; the zero value (an article too short to have one) is like
+// nothing.
+type Signature struct {
+	Min      []uint32
+	Shingles int
+	// Lead is the signature of the article's first LeadWords words:
+	// copies of one story begin alike, while a new story that reuses an
+	// old one's background, or a ticker with new entries on top, does not.
+	Lead []uint32
+}
+
+// LeadWords is how much of an article's beginning its Lead signs.
+const LeadWords = 60
 
 // Sign returns the signature of a text: its words in lower case, with
 // German spellings folded (ä=ae, ß=ss), taken four at a time.
 func Sign(text string) Signature {
 	words := Words(text)
 	if len(words) < shingle {
-		return nil
+		return Signature{}
 	}
-	sig := make(Signature, Hashes)
-	for i := range sig {
-		sig[i] = ^uint32(0)
+	sig := Signature{Min: make([]uint32, Hashes)}
+	for i := range sig.Min {
+		sig.Min[i] = ^uint32(0)
+	}
+	seen := map[uint64]bool{}
+	var buf []byte
+	for i := 0; i+shingle <= len(words); i++ {
+		buf = buf[:0]
+		for _, w := range words[i : i+shingle] {
+			buf = append(buf, w...)
+			buf = append(buf, ' ')
+		}
+		h := hash64(buf)
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		// Hashes functions from one: h_i = h1 + i·h2 (Kirsch–Mitzenmacher).
+		h1, h2 := uint32(h), uint32(h>>32)|1
+		for j := range sig.Min {
+			if v := h1 + uint32(j)*h2; v < sig.Min[j] {
+				sig.Min[j] = v
+			}
+		}
+	}
+	sig.Shingles = len(seen)
+	sig.Lead = minhash(words[:min(len(words), LeadWords)])
+	return sig
+}
+
+// minhash is the bare MinHash of words' shingles.
+func minhash(words []string) []uint32 {
+	m := make([]uint32, Hashes)
+	for i := range m {
+		m[i] = ^uint32(0)
 	}
 	var buf []byte
 	for i := 0; i+shingle <= len(words); i++ {
@@ -47,15 +90,14 @@ func Sign(text string) Signature {
 			buf = append(buf, ' ')
 		}
 		h := hash64(buf)
-		// Hashes functions from one: h_i = h1 + i·h2 (Kirsch–Mitzenmacher).
 		h1, h2 := uint32(h), uint32(h>>32)|1
-		for j := range sig {
-			if v := h1 + uint32(j)*h2; v < sig[j] {
-				sig[j] = v
+		for j := range m {
+			if v := h1 + uint32(j)*h2; v < m[j] {
+				m[j] = v
 			}
 		}
 	}
-	return sig
+	return m
 }
 
 // hash64 is FNV-1a, fixed so that signatures mean the same in every
@@ -78,6 +120,42 @@ func hash64(b []byte) uint64 {
 // Similarity estimates the share of shingles two articles have in common
 // (their Jaccard index), from 0 to 1.
 func Similarity(a, b Signature) float64 {
+	if len(a.Min) != Hashes || len(b.Min) != Hashes {
+		return 0
+	}
+	same := 0
+	for i := range a.Min {
+		if a.Min[i] == b.Min[i] {
+			same++
+		}
+	}
+	return float64(same) / Hashes
+}
+
+// Contained estimates the share of a's shingles that are also b's: how
+// much of article a is in article b (an outlet's shortened version is
+// mostly in the agency's copy).
+func Contained(a, b Signature) float64 {
+	j := Similarity(a, b)
+	if j == 0 || a.Shingles == 0 {
+		return 0
+	}
+	// |a∩b| = J·|a∪b| and |a∪b| = (|a|+|b|)/(1+J).
+	return min(1, j*float64(a.Shingles+b.Shingles)/((1+j)*float64(a.Shingles)))
+}
+
+// Same reports whether two articles tell the same story: most of one is
+// in the other (Threshold), either way round, and they begin alike
+// (LeadThreshold).
+func Same(a, b Signature) bool {
+	return max(Contained(a, b), Contained(b, a)) >= Threshold &&
+		jaccard(a.Lead, b.Lead) >= LeadThreshold
+}
+
+// LeadThreshold is the share of shingles two articles' leads must share.
+const LeadThreshold = 0.3
+
+func jaccard(a, b []uint32) float64 {
 	if len(a) != Hashes || len(b) != Hashes {
 		return 0
 	}
@@ -98,23 +176,29 @@ func Words(text string) []string {
 	})
 }
 
-// Bytes is the signature as stored.
+// Bytes is the signature as stored: the number of shingles, then the
+// minima.
 func (s Signature) Bytes() []byte {
-	b := make([]byte, 4*len(s))
-	for i, v := range s {
-		binary.LittleEndian.PutUint32(b[4*i:], v)
+	if len(s.Min) != Hashes || len(s.Lead) != Hashes {
+		return nil
+	}
+	b := make([]byte, 4*(1+2*Hashes))
+	binary.LittleEndian.PutUint32(b, uint32(s.Shingles))
+	for i, v := range append(append([]uint32{}, s.Min...), s.Lead...) {
+		binary.LittleEndian.PutUint32(b[4*(i+1):], v)
 	}
 	return b
 }
 
 // FromBytes reads a stored signature.
 func FromBytes(b []byte) Signature {
-	if len(b) != 4*Hashes {
-		return nil
+	if len(b) != 4*(1+2*Hashes) {
+		return Signature{}
 	}
-	s := make(Signature, Hashes)
-	for i := range s {
-		s[i] = binary.LittleEndian.Uint32(b[4*i:])
+	s := Signature{Shingles: int(binary.LittleEndian.Uint32(b)), Min: make([]uint32, Hashes), Lead: make([]uint32, Hashes)}
+	for i := range s.Min {
+		s.Min[i] = binary.LittleEndian.Uint32(b[4*(i+1):])
+		s.Lead[i] = binary.LittleEndian.Uint32(b[4*(1+Hashes+i):])
 	}
 	return s
 }

@@ -173,18 +173,21 @@ func Summarize(a *news.Article, find Finder) Summary {
 }
 
 // Whole reports whether s reads as a whole sentence: it begins as a
-// sentence begins (a capital, a digit, a quote) and ends with a full stop,
-// a question or exclamation mark, an ellipsis or a colon, before any
-// closing quotes or brackets.
+// sentence begins (a capital, a digit, a quote, a dash, or a word such as
+// "iPhone" with a capital in it) and ends with a full stop, a question or
+// exclamation mark or an ellipsis, before any closing quotes or brackets.
+// A colon ends a lead-in ("Lesen Sie auch:"), not a sentence.
 func Whole(s string) bool {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return false
 	}
 	first, _ := utf8.DecodeRuneInString(s)
-	last, _ := utf8.DecodeLastRuneInString(strings.TrimRight(s, "\"'“”„«»‚‘’)] "))
-	starts := unicode.IsUpper(first) || unicode.IsDigit(first) || strings.ContainsRune("\"'“„«»‚‘(¿¡", first)
-	return starts && strings.ContainsRune(".!?…:", last)
+	word, _, _ := strings.Cut(s, " ")
+	last, _ := utf8.DecodeLastRuneInString(strings.TrimRight(s, "\"'“”„«»‚‘’›‹)] "))
+	starts := unicode.IsUpper(first) || unicode.IsDigit(first) || strings.ContainsRune("\"'“„«»‚‘›‹(¿¡–—…", first) ||
+		strings.IndexFunc(word, unicode.IsUpper) > 0
+	return starts && strings.ContainsRune(".!?…", last)
 }
 
 // snippet cuts the words around the match m out of sentence s.
