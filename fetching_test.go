@@ -177,15 +177,31 @@ func TestSameStoryFromSeveralOutlets(t *testing.T) {
 			`</h1><p>` + dateline + " " + text + `</p><p>` + tail + `</p></article><footer>Impressum</footer></body></html>`
 	}
 	var mu sync.Mutex
-	third := false
+	third, moved, extra := false, false, false
 	mux := http.NewServeMux()
 	feed := func(path, title string) {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>%[1]s</title><item><title>%[1]s: Waffenruhe in Idlib</title><link>/%[1]s/waffenruhe.html</link><description>Syrien</description></item></channel></rss>`, title)
+			mu.Lock()
+			defer mu.Unlock()
+			link := "/" + title + "/waffenruhe.html"
+			if title == "kurier" && moved {
+				link = "/" + title + "/waffenruhe-neu.html"
+			}
+			items := fmt.Sprintf(`<item><title>%[1]s: Waffenruhe in Idlib</title><link>%[2]s</link><description>Syrien</description></item>`, title, link)
+			if title == "bote" && extra {
+				items += `<item><title>Waffenruhe, Terrorzellen</title><link>/extra/waffenruhe.html</link><description>Syrien</description></item>`
+			}
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title>%s</channel></rss>`, title, items)
 		})
 	}
 	feed("/kurier.xml", "kurier")
 	feed("/bote.xml", "bote")
+	mux.HandleFunc("/kurier/waffenruhe-neu.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(page("Waffenruhe in Idlib gebrochen", "Berlin (dpa) –", wire, "Mehr zum Thema lesen Sie in unserem Newsblog.")))
+	})
+	mux.HandleFunc("/extra/waffenruhe.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(page("Waffenruhe, Terrorzellen", "Damaskus (dpa) –", wire, "Nach Angaben von Helfern gehören die Terrorzellen im Osten zum IS, der die Waffenruhe nicht anerkennt.")))
+	})
 	mux.HandleFunc("/anzeiger.xml", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -222,7 +238,7 @@ sources:
   - {name: Bote, url: %q}
   - {name: Anzeiger, url: %q}
 watchers:
-  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Anzeiger], keywords: [Syrien]}
+  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Anzeiger], keywords: [Syrien, IS]}
 `, filepath.Join(dir, "newsbot.db"), slack.APIURL(), srv.URL+"/kurier.xml", srv.URL+"/bote.xml", srv.URL+"/anzeiger.xml")), 0o644)
 	e := &env{t: t, slack: slack, config: cfg}
 	out := e.once()
@@ -249,5 +265,25 @@ watchers:
 	msgs = slack.Messages()
 	if len(msgs) != 3 || msgs[2].ThreadTS != story.TS || !strings.Contains(msgs[2].BlockText(), "Also reported by *Anzeiger*") {
 		t.Errorf("a third outlet afterwards should be one reply in the story's thread: %+v", msgs[2:])
+	}
+	// The first outlet moves its article to a new link with a new
+	// headline: a follow-up in the thread, not a new alert.
+	mu.Lock()
+	moved = true
+	mu.Unlock()
+	e.once()
+	msgs = slack.Messages()
+	if len(msgs) != 4 || msgs[3].ThreadTS != story.TS || !strings.Contains(msgs[3].BlockText(), "headline changed") {
+		t.Errorf("the same outlet under a new link with a new headline should be a follow-up: %+v", msgs[3:])
+	}
+	// Another outlet runs the copy with a paragraph that names the IS,
+	// a term the story's alert did not match: an alert of its own.
+	mu.Lock()
+	extra = true
+	mu.Unlock()
+	out = e.once()
+	msgs = slack.Messages()
+	if len(msgs) != 5 || msgs[4].ThreadTS != "" || !strings.Contains(msgs[4].Text, "/extra/") {
+		t.Errorf("a version with a new term should be an alert of its own: %d messages\n%s", len(msgs), out)
 	}
 }
