@@ -170,13 +170,13 @@ func TestDigest(t *testing.T) {
 	}
 	m := msgs[0]
 	text := m.BlockText()
-	for _, want := range []string{"<!here> *Digest of nahost*: 3 articles since <!date^",
+	for _, want := range []string{"<!here> *Digest of nahost*: 3 articles from 2 outlets since <!date^",
 		"Waffenruhe in Idlib", "Koblenz", "UN report", "_rundschau · <!date^", "Im Nordwesten von Syrien gilt"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
 		}
 	}
-	if m.Channel != "#nahost" || !strings.Contains(m.Text, "[nahost] digest: 3 articles") {
+	if m.Channel != "#nahost" || !strings.Contains(m.Text, "[nahost] digest: 3 articles from 2 outlets") {
 		t.Errorf("digest went to %s with fallback %q", m.Channel, m.Text)
 	}
 	for _, c := range chrome {

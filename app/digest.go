@@ -64,7 +64,14 @@ func (a *App) foldDigests(ctx context.Context, st *Stats) {
 // (bot.MaxDigestEntries, bot.MaxDigestText).
 func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert {
 	var terms []string
+	outlets := map[string]bool{}
+	articles := 0
 	for _, al := range held {
+		outlets[al.Source] = true
+		articles += 1 + len(al.Also)
+		for _, o := range al.Also {
+			outlets[o.Source] = true
+		}
 		for _, t := range al.Terms {
 			if !slices.Contains(terms, t) {
 				terms = append(terms, t)
@@ -87,7 +94,8 @@ func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert
 	}
 	var out []*news.Alert
 	for p, entries := range parts {
-		d := &news.Digest{Since: since, Part: p + 1, Parts: len(parts), Total: len(held), Entries: entries}
+		d := &news.Digest{Since: since, Part: p + 1, Parts: len(parts), Total: len(held), Entries: entries,
+			Articles: articles, Outlets: len(outlets)}
 		out = append(out, &news.Alert{
 			Watcher:   w.Name,
 			Channel:   w.Channel,

@@ -63,11 +63,18 @@ func plainUpdate(u *news.Update) string {
 	return "Update · " + strings.Join(parts, " · ")
 }
 
-// digestCount is "12 articles" or "12 articles, part 1 of 2".
+// digestCount is "12 articles", "12 articles from 5 outlets", or "12
+// stories, 15 articles from 5 outlets", with ", part 1 of 2" when split.
 func digestCount(d *news.Digest) string {
 	s := fmt.Sprintf("%d articles", d.Total)
 	if d.Total == 1 {
 		s = "1 article"
+	}
+	switch {
+	case d.Articles > d.Total:
+		s = fmt.Sprintf("%d stories, %d articles from %d outlets", d.Total, d.Articles, d.Outlets)
+	case d.Outlets > 1:
+		s += fmt.Sprintf(" from %d outlets", d.Outlets)
 	}
 	if d.Parts > 1 {
 		s += fmt.Sprintf(", part %d of %d", d.Part, d.Parts)

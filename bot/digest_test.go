@@ -180,3 +180,17 @@ func TestAlsoReported(t *testing.T) {
 		t.Errorf("digest entry: %s", entry)
 	}
 }
+
+// A digest counts its stories, the articles they were reported in and
+// the outlets.
+func TestDigestCounts(t *testing.T) {
+	a := digestAlert(2, func(i int) string { return fmt.Sprintf("Meldung %d", i) })
+	a.Digest.Articles, a.Digest.Outlets = 3, 2
+	if f := bot.Fallback(a); f != "[nahost] digest: 2 stories, 3 articles from 2 outlets" {
+		t.Errorf("fallback %q", f)
+	}
+	a.Digest.Articles = 2
+	if got := texts(t, bot.Blocks(a))[0]; !strings.HasPrefix(got, "*Digest of nahost*: 2 articles from 2 outlets since") {
+		t.Errorf("heading %q", got)
+	}
+}

@@ -171,8 +171,12 @@ type StoryRef struct {
 type Digest struct {
 	Since       time.Time
 	Part, Parts int // 1 of 1 unless the list is split over several messages
-	Total       int // alerts in all parts
-	Entries     []Entry
+	Total       int // alerts in all parts: the stories
+	// Articles counts the stories and the other outlets' versions named
+	// in them; Outlets the sources they came from, in all parts.
+	Articles int `json:",omitempty"`
+	Outlets  int `json:",omitempty"`
+	Entries  []Entry
 }
 
 // Entry is one article in a digest.
