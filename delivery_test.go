@@ -2,11 +2,15 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -412,5 +416,77 @@ func TestRateLimitRetryAfter(t *testing.T) {
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("once took %v", took)
+	}
+}
+
+// Summaries from a language model through an OpenAI-compatible endpoint:
+// written in the watcher's language from the article's text, marked as
+// the model's; past the daily budget, or when the endpoint fails, the
+// extractive summary stands in and the log says why.
+func TestModelSummaries(t *testing.T) {
+	var mu sync.Mutex
+	var requests []map[string]any
+	fail := false
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" || r.Header.Get("Authorization") != "Bearer sk-test" {
+			http.Error(w, `{"error":{"message":"wrong path or key"}}`, http.StatusUnauthorized)
+			return
+		}
+		var req map[string]any
+		json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		requests = append(requests, req)
+		failing := fail
+		mu.Unlock()
+		if failing {
+			http.Error(w, `{"error":{"message":"overloaded"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"choices": []map[string]any{{"message": map[string]any{"role": "assistant",
+			"content": "Im Nordwesten von Syrien gilt eine Waffenruhe.\n Hilfskonvois erreichen die Region."}}}})
+	}))
+	defer llm.Close()
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.edit("http:\n", fmt.Sprintf("summarize: {provider: openai, base_url: %q, model: test-model, api_key: sk-test, daily_budget: 1}\nhttp:\n", llm.URL+"/v1"))
+	out := e.once("--watcher", "nahost")
+	var byModel, own int
+	for _, m := range e.slack.Messages() {
+		text := m.BlockText()
+		if strings.Contains(text, "summary written by test-model") {
+			byModel++
+			if !strings.Contains(text, "Im Nordwesten von *Syrien* gilt eine Waffenruhe. Hilfskonvois erreichen die Region.") {
+				t.Errorf("the model's summary, with the matched word marked, should be the alert's:\n%s", text)
+			}
+		} else {
+			own++
+		}
+	}
+	if byModel != 1 || own != 2 || !strings.Contains(out, "budget of model summaries is spent") {
+		t.Errorf("with a budget of 1: %d summaries by the model, %d own; want 1 and 2, and the log saying so\n%s", byModel, own, out)
+	}
+	mu.Lock()
+	if len(requests) != 1 {
+		t.Fatalf("%d requests to the model, want 1", len(requests))
+	}
+	req := requests[0]
+	mu.Unlock()
+	msgs, _ := req["messages"].([]any)
+	if req["model"] != "test-model" || len(msgs) != 2 || !strings.Contains(fmt.Sprint(msgs[0]), "German") || !strings.Contains(fmt.Sprint(msgs[1]), "Waffenruhe") {
+		t.Errorf("request to the model: %v", req)
+	}
+	// The endpoint fails: the extractive summary, and a log line.
+	e2 := newEnv(t, "alert", "xoxb-test-token")
+	e2.edit("http:\n", fmt.Sprintf("summarize: {provider: openai, base_url: %q, model: test-model, api_key: sk-test}\nhttp:\n", llm.URL+"/v1"))
+	mu.Lock()
+	fail = true
+	mu.Unlock()
+	out = e2.once("--watcher", "nahost")
+	for _, m := range e2.slack.Messages() {
+		if strings.Contains(m.BlockText(), "summary written by") {
+			t.Errorf("a failed model summary was used:\n%s", m.BlockText())
+		}
+	}
+	if len(e2.slack.Messages()) != 3 || !strings.Contains(out, "model summary failed: using the extractive summary") || !strings.Contains(out, "overloaded") {
+		t.Errorf("with the model failing: %d alerts\n%s", len(e2.slack.Messages()), out)
 	}
 }

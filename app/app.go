@@ -5,6 +5,7 @@
 package app
 
 import (
+	"net/http"
 	"cmp"
 	"context"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/newsbot/newsbot/match"
 	"github.com/newsbot/newsbot/news"
 	"github.com/newsbot/newsbot/sqlite"
+	"github.com/newsbot/newsbot/summary"
 	"github.com/newsbot/newsbot/watchers"
 )
 
@@ -56,6 +58,9 @@ type Store interface {
 	// RecordAlsoReported records another outlet's version of a story:
 	// into the first alert while unsent, else as a reply to it.
 	RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error
+	// TakeBudget counts a language model's summary against the day's
+	// budget; false: the budget is spent.
+	TakeBudget(ctx context.Context, max int) (bool, error)
 	// DigestSince is when the watcher's last digest was made.
 	DigestSince(ctx context.Context, watcher string) (time.Time, error)
 	// FoldDigest turns the alerts held for the watcher's digest into the
@@ -231,6 +236,9 @@ type App struct {
 	// stopping is set when run is asked to stop: the message in flight is
 	// finished, the rest stays pending for the next start.
 	stopping atomic.Bool
+	// llm writes summaries when the config has summarize; nil: newsbot's
+	// own extractive summaries.
+	llm *summary.LLM
 	// wake, set by Run, delivers again after a while: when a channel that
 	// Slack rate-limited has rested.
 	wake func(after time.Duration)
@@ -281,6 +289,10 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 		}
 		a.notifier = &bot.Stdout{W: out, Loc: cfg.Location}
 		a.log.Warn("no Slack token set (slack.token is empty): printing alerts to stdout instead of posting them")
+	}
+	if s := cfg.Summarize; s != nil {
+		a.llm = &summary.LLM{BaseURL: s.BaseURL, Model: s.Model, APIKey: s.APIKey, MaxTokens: s.MaxTokens,
+			Client: &http.Client{Timeout: time.Duration(s.Timeout)}}
 	}
 	a.fetcher = NewFetcher(cfg)
 	a.fetcher.Cache = store

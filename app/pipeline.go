@@ -723,6 +723,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 	if m == nil {
 		return r
 	}
+	by := a.llmSummary(ctx, t, w, art, m, st, log)
 	r.alert = &news.Alert{
 		Watcher:   w.Name,
 		Channel:   w.Channel,
@@ -730,6 +731,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		URL:       cmp.Or(art.URL, it.URL),
 		Title:     cmp.Or(art.Title, it.Title),
 		Summary:   m.Summary.Text,
+		SummaryBy: by,
 		Marks:     m.Summary.Marks,
 		Snippets:  m.Summary.Snippets,
 		Terms:     m.Terms,
@@ -747,6 +749,41 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 	return r
 }
 
+// llmSummary has the language model write the match's summary, when the
+// config asks for it and the day's budget allows, and returns the model's
+// name; on any failure the extractive summary stays, and the log says so.
+func (a *App) llmSummary(ctx context.Context, t *tick, w *Watcher, art *news.Article, m *Match, st *Stats, log *slog.Logger) string {
+	if a.llm == nil || art.FromFeed {
+		return ""
+	}
+	cfg := a.cfg.Summarize
+	lang := cmp.Or(cfg.Language, w.Lang, art.Lang)
+	// One summary an article and language a tick, however many watchers.
+	key := art.URL + "\x00" + lang
+	if text, ok := t.llm.Load(key); ok {
+		m.Summary.Text, m.Summary.Marks = text.(string), m.Find(text.(string))
+		return cfg.Model
+	}
+	ok, err := a.store.TakeBudget(ctx, cfg.DailyBudget)
+	if err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+		return ""
+	}
+	if !ok {
+		st.logOnce(log, "llm-budget", "the day's budget of model summaries is spent (summarize.daily_budget): extractive summaries until tomorrow (UTC)", "daily_budget", cfg.DailyBudget)
+		return ""
+	}
+	text, err := a.llm.Summarize(ctx, art, lang)
+	if err != nil {
+		st.logOnce(log, "llm-error:"+art.URL, "model summary failed: using the extractive summary", "model", cfg.Model, "error", err)
+		return ""
+	}
+	t.llm.Store(key, text)
+	m.Summary.Text, m.Summary.Marks = text, m.Find(text)
+	return cfg.Model
+}
+
 // tick is what the watchers of one tick share: each source and article is
 // fetched once, and each article read once by the matcher.
 type tick struct {
@@ -755,6 +792,8 @@ type tick struct {
 	// failed holds the sources some of whose items a watcher could not
 	// record: their conditional request is not kept.
 	failed sync.Map
+	// llm holds the model's summaries of the tick, by article and language.
+	llm sync.Map
 }
 
 // fail notes that a source's items were not all recorded.
@@ -812,6 +851,8 @@ type Match struct {
 	// Fields says where each term stands: "title", "teaser", "body".
 	Fields  map[string][]string
 	Summary summary.Summary
+	// Find finds the matched words in a text, to mark them.
+	Find summary.Finder
 }
 
 // Match matches the article (in NFC, as watchers gives it), listed by
@@ -826,5 +867,5 @@ func (w *Watcher) Match(art *news.Article, source string, scans *scanCache) *Mat
 		return nil
 	}
 	find := func(s string) [][2]int { return w.query.Highlights(r, s, art.Lang) }
-	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, find)}
+	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, find), Find: find}
 }

@@ -352,6 +352,9 @@ func Blocks(a *news.Alert) []slack.Block {
 	if a.FromFeed {
 		ctx = append(ctx, "page unavailable: from the feed's text")
 	}
+	if a.SummaryBy != "" {
+		ctx = append(ctx, "summary written by "+Escape(a.SummaryBy))
+	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(ctx, " · "))))
 	return blocks
 }
@@ -545,6 +548,9 @@ func text(a *news.Alert, loc *time.Location) string {
 	}
 	if a.FromFeed {
 		meta = append(meta, "page unavailable: from the feed's text")
+	}
+	if a.SummaryBy != "" {
+		meta = append(meta, "summary written by "+a.SummaryBy)
 	}
 	b.WriteString("\n" + strings.Join(meta, " · ") + "\n\n")
 	return b.String()

@@ -72,6 +72,8 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	Slack    Slack  `yaml:"slack"`
 	HTTP     HTTP   `yaml:"http"`
+	// Summarize, when set, has a language model write alerts' summaries.
+	Summarize *Summarize `yaml:"summarize"`
 	// Synonyms are named sets of terms a query refers to as @name.
 	Synonyms map[string][]string `yaml:"synonyms"`
 	Sources  []Source            `yaml:"sources"`
@@ -103,6 +105,23 @@ type Slack struct {
 	Pace Duration `yaml:"pace"`
 	// OpsChannel hears about alerts that cannot be delivered.
 	OpsChannel string `yaml:"ops_channel"`
+}
+
+// Summarize is an OpenAI-compatible chat completions endpoint that writes
+// summaries; on any failure, and past the daily budget, newsbot uses its
+// own extractive summary.
+type Summarize struct {
+	Provider string `yaml:"provider"` // "openai": any OpenAI-compatible endpoint
+	BaseURL  string `yaml:"base_url"` // such as https://api.openai.com/v1
+	Model    string `yaml:"model"`
+	APIKey   string `yaml:"api_key"`
+	// Language of the summaries ("de", "en"); default: the watcher's
+	// lang, else the article's.
+	Language  string   `yaml:"language"`
+	MaxTokens int      `yaml:"max_tokens"`
+	Timeout   Duration `yaml:"timeout"`
+	// DailyBudget is how many summaries a day (UTC) the model may write.
+	DailyBudget int `yaml:"daily_budget"`
 }
 
 // HTTP is how newsbot fetches sources and articles.
@@ -465,6 +484,37 @@ func (c *Config) validate() Problems {
 			bad("slack.webhook_url", "must be an http(s) URL such as https://hooks.slack.com/services/T…/B…/…")
 		} else if c.Slack.Token != "" {
 			bad("slack.webhook_url", "set slack.token or slack.webhook_url, not both")
+		}
+	}
+	if s := c.Summarize; s != nil {
+		if s.Provider != "openai" {
+			bad("summarize.provider", "must be openai (any OpenAI-compatible endpoint), not %q", s.Provider)
+		}
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("summarize.base_url", "must be an http(s) URL such as https://api.openai.com/v1")
+		}
+		if s.Model == "" {
+			bad("summarize.model", "missing: name the model")
+		}
+		switch s.Language {
+		case "", "de", "en":
+		default:
+			bad("summarize.language", "must be de or en, not %q", s.Language)
+		}
+		if s.MaxTokens == 0 {
+			s.MaxTokens = 200
+		} else if s.MaxTokens < 0 {
+			bad("summarize.max_tokens", "must be positive")
+		}
+		if s.Timeout == 0 {
+			s.Timeout = Duration(20 * time.Second)
+		} else if s.Timeout < 0 {
+			bad("summarize.timeout", "must be positive")
+		}
+		if s.DailyBudget == 0 {
+			s.DailyBudget = 200
+		} else if s.DailyBudget < 0 {
+			bad("summarize.daily_budget", "must be positive")
 		}
 	}
 	if _, set := c.pos["story_window"]; !set {

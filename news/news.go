@@ -91,6 +91,9 @@ type Alert struct {
 	// Marks are the byte ranges of matched words in Summary, so that a
 	// notifier can emphasise them.
 	Marks [][2]int
+	// SummaryBy names the language model that wrote Summary; "" for
+	// newsbot's own extractive summary.
+	SummaryBy string `json:",omitempty"`
 	// Snippets show matches that the summary's sentences do not carry,
 	// with a few words around each; their Marks work the same way.
 	Snippets []Snippet

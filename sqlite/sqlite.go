@@ -157,6 +157,12 @@ var migrations = []string{
 		terms    TEXT NOT NULL DEFAULT '[]'
 	);
 	CREATE INDEX stories_recent ON stories (watcher, found_at);`,
+
+	// Summaries a language model wrote, by day, for the daily budget.
+	`CREATE TABLE llm_usage (
+		day   TEXT PRIMARY KEY,
+		calls INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
@@ -328,6 +334,19 @@ func hostOf(u string) string {
 		return ""
 	}
 	return strings.ToLower(p.Hostname())
+}
+
+// TakeBudget counts one more summary for the day (UTC), if fewer than max
+// were written; it reports whether one may be.
+func (s *Store) TakeBudget(ctx context.Context, max int) (bool, error) {
+	day := s.now().UTC().Format("2006-01-02")
+	res, err := s.db.ExecContext(ctx, `INSERT INTO llm_usage (day, calls) VALUES (?, 1)
+		ON CONFLICT (day) DO UPDATE SET calls = calls + 1 WHERE calls < ?`, day, max)
+	if err != nil {
+		return false, fmt.Errorf("llm budget: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1 && max > 0, err
 }
 
 // RecentStories returns the stories the watcher alerted on since then.
