@@ -127,8 +127,16 @@ func Summarize(a *news.Article, find Finder) Summary {
 			take(i)
 		}
 	}
-	// Too short: go on with the lead, then the sentences after it.
-	for i := first + 1; i < len(all) && len(chosen) < MinSentences; i++ {
+	// Too short: the lead's next sentence, then the most central ones:
+	// those whose words the article uses most (a summary of what it is
+	// about, not of its first paragraph alone).
+	if first+1 < len(all) && all[first+1].lead && len(chosen) < MinSentences {
+		take(first + 1)
+	}
+	for _, i := range byCentrality(all) {
+		if len(chosen) >= MinSentences {
+			break
+		}
 		take(i)
 	}
 
@@ -170,6 +178,38 @@ func Summarize(a *news.Article, find Finder) Summary {
 		}
 	}
 	return sum
+}
+
+// byCentrality orders the sentences by how central they are to the
+// article: the mean frequency, in the whole article, of their words of
+// four letters or more (short words are mostly function words). Ties keep
+// article order.
+func byCentrality(all []sentence) []int {
+	freq := map[string]int{}
+	words := make([][]string, len(all))
+	for i, s := range all {
+		for _, w := range strings.FieldsFunc(strings.ToLower(s.text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if utf8.RuneCountInString(w) >= 4 {
+				words[i] = append(words[i], w)
+				freq[w]++
+			}
+		}
+	}
+	score := make([]float64, len(all))
+	for i, ws := range words {
+		for _, w := range ws {
+			score[i] += float64(freq[w] - 1) // the sentence's own use does not count
+		}
+		if len(ws) > 0 {
+			score[i] /= float64(len(ws))
+		}
+	}
+	idx := make([]int, len(all))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
+	return idx
 }
 
 // Whole reports whether s reads as a whole sentence: it begins as a

@@ -119,3 +119,20 @@ func TestSnippetForMatchOutsideSummary(t *testing.T) {
 		t.Errorf("summary should not carry the last sentence: %q", s.Text)
 	}
 }
+
+// Without enough sentences that carry matches, the summary goes on with
+// the article's most central sentence, not merely the next one.
+func TestSummarizeFillsWithCentralSentence(t *testing.T) {
+	a := &news.Article{
+		Teaser: "Die Waffenruhe im Nordwesten Syriens hält seit Sonntag.",
+		Body: []string{
+			"Am Morgen regnete es in der Hauptstadt, die Cafés blieben leer.",
+			"Helfer bringen Decken und Medikamente über die Grenze.",
+			"Ob die Waffenruhe hält, hängt von den Helfern an der Grenze ab, sagen Beobachter der Waffenruhe.",
+		},
+	}
+	got := Summarize(a, finder("Titelwort")).Text
+	if want := "Die Waffenruhe im Nordwesten Syriens hält seit Sonntag. Ob die Waffenruhe hält, hängt von den Helfern an der Grenze ab, sagen Beobachter der Waffenruhe."; got != want {
+		t.Errorf("Text = %q\nwant %q", got, want)
+	}
+}
