@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -258,6 +259,11 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 	// back to that address, private or not.
 	seenMu.Lock()
 	for _, a := range seen {
+		if ip, _, err := net.SplitHostPort(a); err == nil {
+			if addr, err := netip.ParseAddr(ip); err == nil {
+				a = addr.Unmap().String()
+			}
+		}
 		f.addrs.add(u.Hostname(), a)
 		f.addrs.add(resp.Request.URL.Hostname(), a)
 	}

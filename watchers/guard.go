@@ -50,7 +50,8 @@ func public(ip netip.Addr) bool {
 
 // guardedClient returns the client for links listed by a source on the
 // given host: its dialer lets them reach a private address only where
-// that source itself was fetched from (the same address and port). Each
+// that source itself was fetched from (the same address; the same host,
+// whatever the port). Each
 // source host has its own client, so that a connection made under that
 // exception is never reused for a link another source listed.
 func (f *Fetcher) guardedClient(sourceHost string) *http.Client {
@@ -64,8 +65,8 @@ func (f *Fetcher) guardedClient(sourceHost string) *http.Client {
 	return c.(*http.Client)
 }
 
-// sourceAddrs are the addresses ("ip:port") each source host was fetched
-// from, by host name.
+// sourceAddrs are the IP addresses each source host was fetched from, by
+// host name.
 type sourceAddrs struct{ m sync.Map }
 
 func (s *sourceAddrs) add(host, addr string) {
@@ -104,7 +105,7 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	var last error
 	for _, ip := range ips {
 		target := net.JoinHostPort(ip.Unmap().String(), port)
-		if !public(ip) && !d.f.AllowPrivate && !d.f.addrs.has(d.sourceHost, target) {
+		if !public(ip) && !d.f.AllowPrivate && !d.f.addrs.has(d.sourceHost, ip.Unmap().String()) {
 			last = fmt.Errorf("%w: %s is %s", ErrRefusedAddress, ip.Unmap(), describe(ip))
 			continue
 		}
