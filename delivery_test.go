@@ -439,7 +439,7 @@ func TestModelSummaries(t *testing.T) {
 		failing := fail
 		mu.Unlock()
 		if failing {
-			http.Error(w, `{"error":{"message":"overloaded"}}`, http.StatusServiceUnavailable)
+			http.Error(w, `{"error":{"message":"overloaded (request with key sk-test)"}}`, http.StatusServiceUnavailable)
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]any{"choices": []map[string]any{{"message": map[string]any{"role": "assistant",
@@ -488,5 +488,39 @@ func TestModelSummaries(t *testing.T) {
 	}
 	if len(e2.slack.Messages()) != 3 || !strings.Contains(out, "model summary failed: using the extractive summary") || !strings.Contains(out, "overloaded") {
 		t.Errorf("with the model failing: %d alerts\n%s", len(e2.slack.Messages()), out)
+	}
+	if strings.Contains(out, "sk-test") {
+		t.Errorf("the API key got into the log:\n%s", out)
+	}
+	mu.Lock()
+	if n := len(requests); n != 2 {
+		t.Errorf("after a failure the model was asked %d more times in the tick, want none", n-2)
+	}
+	mu.Unlock()
+	var spent int
+	e2.storeOf().QueryRow(`SELECT COALESCE(SUM(calls), 0) FROM llm_usage`).Scan(&spent)
+	if spent != 0 {
+		t.Errorf("a failed call counted against the budget (%d)", spent)
+	}
+
+	// Two watchers matching the same articles: one summary each.
+	e3 := newEnv(t, "alert", "xoxb-test-token")
+	e3.edit("http:\n", fmt.Sprintf("summarize: {provider: openai, base_url: %q, model: test-model, api_key: sk-test}\nhttp:\n", llm.URL+"/v1"))
+	e3.edit("watchers:\n", "watchers:\n  - {name: zwilling, schedule: \"@hourly\", sources: [rundschau, rundschau-politik, world], keywords: [Syrien, IS], channel: \"#zwilling\"}\n")
+	mu.Lock()
+	fail, requests = false, nil
+	mu.Unlock()
+	e3.once()
+	mu.Lock()
+	defer mu.Unlock()
+	urls := map[string]int{}
+	for _, r := range requests {
+		msgs, _ := r["messages"].([]any)
+		urls[fmt.Sprint(msgs[1])]++
+	}
+	for u, n := range urls {
+		if n != 1 {
+			t.Errorf("an article was summarized %d times in one tick: %.80s", n, u)
+		}
 	}
 }

@@ -61,6 +61,8 @@ type Store interface {
 	// TakeBudget counts a language model's summary against the day's
 	// budget; false: the budget is spent.
 	TakeBudget(ctx context.Context, max int) (bool, error)
+	// ReturnBudget gives back one that was not spent.
+	ReturnBudget(ctx context.Context) error
 	// DigestSince is when the watcher's last digest was made.
 	DigestSince(ctx context.Context, watcher string) (time.Time, error)
 	// FoldDigest turns the alerts held for the watcher's digest into the

@@ -403,6 +403,10 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 		if a.sameStory(ctx, t, w, r, st, log) {
 			continue
 		}
+		// Only an alert that will be recorded costs a model's summary.
+		if by := a.llmSummary(ctx, t, w, r.art, r.match, st, log); by != "" {
+			r.alert.Summary, r.alert.Marks, r.alert.SummaryBy = r.match.Summary.Text, r.match.Summary.Marks, by
+		}
 		err := a.store.RecordAlert(ctx, r.alert, r.keys)
 		if err != nil && !errors.Is(err, news.ErrSeen) {
 			t.fail(items[i].Source)
@@ -666,6 +670,8 @@ type result struct {
 	alert *news.Alert // nil: no alert
 	keys  []string    // to mark seen
 	sig   string      // the item's signature, for a follow-up
+	art   *news.Article
+	match *Match
 }
 
 // examine fetches, extracts, matches and summarizes items concurrently;
@@ -723,7 +729,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 	if m == nil {
 		return r
 	}
-	by := a.llmSummary(ctx, t, w, art, m, st, log)
+	r.art, r.match = art, m
 	r.alert = &news.Alert{
 		Watcher:   w.Name,
 		Channel:   w.Channel,
@@ -731,7 +737,6 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		URL:       cmp.Or(art.URL, it.URL),
 		Title:     cmp.Or(art.Title, it.Title),
 		Summary:   m.Summary.Text,
-		SummaryBy: by,
 		Marks:     m.Summary.Marks,
 		Snippets:  m.Summary.Snippets,
 		Terms:     m.Terms,
@@ -752,36 +757,49 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 // llmSummary has the language model write the match's summary, when the
 // config asks for it and the day's budget allows, and returns the model's
 // name; on any failure the extractive summary stays, and the log says so.
+// An article is summarized once a tick, however many watchers match it;
+// after a failure the model is not asked again in the tick.
 func (a *App) llmSummary(ctx context.Context, t *tick, w *Watcher, art *news.Article, m *Match, st *Stats, log *slog.Logger) string {
-	if a.llm == nil || art.FromFeed {
+	if a.llm == nil || art == nil || m == nil || art.FromFeed || t.llmDown.Load() {
 		return ""
 	}
 	cfg := a.cfg.Summarize
 	lang := cmp.Or(cfg.Language, w.Lang, art.Lang)
-	// One summary an article and language a tick, however many watchers.
-	key := art.URL + "\x00" + lang
-	if text, ok := t.llm.Load(key); ok {
-		m.Summary.Text, m.Summary.Marks = text.(string), m.Find(text.(string))
-		return cfg.Model
-	}
-	ok, err := a.store.TakeBudget(ctx, cfg.DailyBudget)
-	if err != nil {
-		st.StoreErrs.Add(1)
-		log.Error("store failed", "error", err)
+	c, _ := t.llm.LoadOrStore(art.URL+"\x00"+lang, &llmCall{})
+	call := c.(*llmCall)
+	call.once.Do(func() {
+		ok, err := a.store.TakeBudget(ctx, cfg.DailyBudget)
+		if err != nil {
+			st.StoreErrs.Add(1)
+			log.Error("store failed", "error", err)
+			return
+		}
+		if !ok {
+			st.logOnce(log, "llm-budget", "the day's budget of model summaries is spent (summarize.daily_budget): extractive summaries until tomorrow (UTC)", "daily_budget", cfg.DailyBudget)
+			return
+		}
+		call.text, call.err = a.llm.Summarize(ctx, art, lang)
+		if call.err != nil {
+			// A failed call costs nothing, and the model rests for the tick.
+			if err := a.store.ReturnBudget(context.WithoutCancel(ctx)); err != nil {
+				st.StoreErrs.Add(1)
+			}
+			t.llmDown.Store(true)
+			st.logOnce(log, "llm-error", "model summary failed: using the extractive summary (the model is not asked again this tick)", "model", cfg.Model, "error", call.err)
+		}
+	})
+	if call.text == "" {
 		return ""
 	}
-	if !ok {
-		st.logOnce(log, "llm-budget", "the day's budget of model summaries is spent (summarize.daily_budget): extractive summaries until tomorrow (UTC)", "daily_budget", cfg.DailyBudget)
-		return ""
-	}
-	text, err := a.llm.Summarize(ctx, art, lang)
-	if err != nil {
-		st.logOnce(log, "llm-error:"+art.URL, "model summary failed: using the extractive summary", "model", cfg.Model, "error", err)
-		return ""
-	}
-	t.llm.Store(key, text)
-	m.Summary.Text, m.Summary.Marks = text, m.Find(text)
+	m.Summary.Text, m.Summary.Marks = call.text, m.Find(call.text)
 	return cfg.Model
+}
+
+// llmCall is one article's model summary in a tick.
+type llmCall struct {
+	once sync.Once
+	text string
+	err  error
 }
 
 // tick is what the watchers of one tick share: each source and article is
@@ -792,8 +810,10 @@ type tick struct {
 	// failed holds the sources some of whose items a watcher could not
 	// record: their conditional request is not kept.
 	failed sync.Map
-	// llm holds the model's summaries of the tick, by article and language.
-	llm sync.Map
+	// llm holds the model's summaries of the tick (*llmCall), by article
+	// and language; llmDown is set once a call failed.
+	llm     sync.Map
+	llmDown atomic.Bool
 }
 
 // fail notes that a source's items were not all recorded.

@@ -66,15 +66,18 @@ func plainUpdate(u *news.Update) string {
 // digestCount is "12 articles", "12 articles from 5 outlets", or "12
 // stories, 15 articles from 5 outlets", with ", part 1 of 2" when split.
 func digestCount(d *news.Digest) string {
-	s := fmt.Sprintf("%d articles", d.Total)
-	if d.Total == 1 {
-		s = "1 article"
+	n := func(k int, one, many string) string {
+		if k == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", k, many)
 	}
+	s := n(d.Total, "article", "articles")
 	switch {
 	case d.Articles > d.Total:
-		s = fmt.Sprintf("%d stories, %d articles from %d outlets", d.Total, d.Articles, d.Outlets)
+		s = n(d.Total, "story", "stories") + ", " + n(d.Articles, "article", "articles") + " from " + n(d.Outlets, "outlet", "outlets")
 	case d.Outlets > 1:
-		s += fmt.Sprintf(" from %d outlets", d.Outlets)
+		s += " from " + n(d.Outlets, "outlet", "outlets")
 	}
 	if d.Parts > 1 {
 		s += fmt.Sprintf(", part %d of %d", d.Part, d.Parts)

@@ -349,6 +349,16 @@ func (s *Store) TakeBudget(ctx context.Context, max int) (bool, error) {
 	return n == 1 && max > 0, err
 }
 
+// ReturnBudget gives back a summary counted by TakeBudget that was not
+// written (the model failed).
+func (s *Store) ReturnBudget(ctx context.Context) error {
+	day := s.now().UTC().Format("2006-01-02")
+	if _, err := s.db.ExecContext(ctx, `UPDATE llm_usage SET calls = calls - 1 WHERE day = ? AND calls > 0`, day); err != nil {
+		return fmt.Errorf("llm budget: %w", err)
+	}
+	return nil
+}
+
 // RecentStories returns the stories the watcher alerted on since then.
 func (s *Store) RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT alert_id, source, host, sig, title, terms FROM stories WHERE watcher = ? AND found_at >= ? ORDER BY alert_id`, watcher, since.Unix())
