@@ -58,6 +58,12 @@ type Store interface {
 	// RecordAlsoReported records another outlet's version of a story:
 	// into the first alert while unsent, else as a reply to it.
 	RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error
+	// CountMatches counts the watcher's alerts on articles in [from, to).
+	CountMatches(ctx context.Context, watcher string, from, to time.Time) (int, error)
+	// RecentMatches returns the watcher's alerts on articles since then.
+	RecentMatches(ctx context.Context, watcher string, since time.Time) ([]*news.Alert, error)
+	// SpikeTold records a spike told now unless one was since then.
+	SpikeTold(ctx context.Context, watcher string, now, since time.Time) (bool, error)
 	// TakeBudget counts a language model's summary against the day's
 	// budget; false: the budget is spent.
 	TakeBudget(ctx context.Context, max int) (bool, error)

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/newsbot/newsbot/bot"
@@ -116,4 +119,72 @@ func firstSentence(al *news.Alert) string {
 		return ""
 	}
 	return textutil.Truncate(s[0], digestLine)
+}
+
+// spikeTop is how many stories a spike's message lists.
+const spikeTop = 5
+
+// checkSpike tells the watcher's channel, once a window, when its matches
+// in the last spike.window are more than spike.factor times the usual at
+// that time of day (the mean of the same window on the last 7 days), and
+// at least spike.min; with the stories most reported first. A watcher
+// with no match older than a day has no usual yet.
+func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
+	sp := w.Spike
+	if sp == nil || ctx.Err() != nil {
+		return
+	}
+	log := a.log.With("watcher", w.Name)
+	now, win := a.now(), time.Duration(sp.Window)
+	count, err := a.store.CountMatches(ctx, w.Name, now.Add(-win), now)
+	if err != nil || count < sp.Min {
+		return
+	}
+	if old, err := a.store.CountMatches(ctx, w.Name, time.Unix(0, 0), now.Add(-24*time.Hour)); err != nil || old == 0 {
+		return // no history to know the usual by
+	}
+	sum := 0
+	for d := 1; d <= 7; d++ {
+		back := time.Duration(d) * 24 * time.Hour
+		n, err := a.store.CountMatches(ctx, w.Name, now.Add(-win-back), now.Add(-back))
+		if err != nil {
+			return
+		}
+		sum += n
+	}
+	usual := float64(sum) / 7
+	if float64(count) <= sp.Factor*max(usual, 1) {
+		return
+	}
+	told, err := a.store.SpikeTold(ctx, w.Name, now, now.Add(-win))
+	if err != nil || !told {
+		return
+	}
+	recent, err := a.store.RecentMatches(ctx, w.Name, now.Add(-win))
+	if err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+		return
+	}
+	// The stories most outlets ran first, then the newest.
+	sort.SliceStable(recent, func(i, j int) bool { return len(recent[i].Also) > len(recent[j].Also) })
+	var entries []news.Entry
+	for _, al := range recent[:min(len(recent), spikeTop)] {
+		entries = append(entries, news.Entry{AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
+			Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed, Also: al.Also})
+	}
+	heading := fmt.Sprintf("Spike: %d matches for %s in the last %s, more than %s the usual %.1f at this time of day",
+		count, w.Name, roughly(win), strconv.FormatFloat(sp.Factor, 'f', -1, 64)+"×", usual)
+	alert := &news.Alert{
+		Watcher: w.Name, Channel: w.Channel, Found: now,
+		Digest:   &news.Digest{Heading: heading, Part: 1, Parts: 1, Total: count, Entries: entries},
+		Mentions:  w.mentions(nil),
+		NotBefore: w.QuietUntil(now.In(a.cfg.Location)),
+	}
+	if err := a.store.RecordAlert(ctx, alert, nil); err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("recording the spike failed", "error", err)
+		return
+	}
+	log.Info("spike", "matches", count, "usual", fmt.Sprintf("%.1f", usual))
 }

@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/news"
 )
 
 func TestStaleAfter(t *testing.T) {
@@ -84,5 +88,65 @@ func TestStaleSourceToOps(t *testing.T) {
 	a.Tick(ctx, a.watchers, &Stats{})
 	if got := ops(); len(got) != 2 || !strings.Contains(got[1], "has new items again") {
 		t.Errorf("after a new item ops heard %q, want one more notice", got)
+	}
+}
+
+// A watcher whose matches in the last hour are far more than usual at
+// this time of day tells its channel once, with the most reported
+// stories first.
+func TestSpike(t *testing.T) {
+	a, _, slack := newTestApp(t, "@hourly")
+	w := a.watchers[0]
+	w.Spike = &config.Spike{Window: config.Duration(time.Hour), Factor: 3, Min: 5}
+	ctx := context.Background()
+	record := func(i int, ago time.Duration, also int) {
+		al := &news.Alert{Watcher: w.Name, Channel: w.Channel, Source: "rundschau", URL: fmt.Sprintf("https://rr.example/%d.html", i),
+			Title: fmt.Sprintf("Meldung %d", i), Summary: "Die Lage in Syrien bleibt angespannt.", Terms: []string{"Syrien"}, Found: time.Now()}
+		for j := range also {
+			al.Also = append(al.Also, news.Also{Source: fmt.Sprintf("Outlet %d", j), URL: fmt.Sprintf("https://o%d.example/", j)})
+		}
+		if err := a.store.RecordAlert(ctx, al, []string{al.URL}); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("sqlite", a.cfg.Storage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`UPDATE alerts SET status = 'sent', created_at = ? WHERE id = ?`, time.Now().Add(-ago).Unix(), al.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(0, 2*24*time.Hour+10*time.Minute, 0) // the usual: one match at this time two days ago
+	for i := 1; i <= 4; i++ {
+		record(i, time.Duration(i)*time.Minute, 0)
+	}
+	st := &Stats{}
+	a.checkSpike(ctx, w, st)
+	a.Deliver(ctx, st)
+	if n := len(slack.Messages()); n != 0 {
+		t.Fatalf("4 matches (fewer than spike.min) made %d messages", n)
+	}
+	record(5, 5*time.Minute, 2)
+	record(6, 6*time.Minute, 0)
+	a.checkSpike(ctx, w, st)
+	a.Deliver(ctx, st)
+	msgs := slack.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("6 matches against a usual of 0.1: %d messages, want one spike", len(msgs))
+	}
+	text := msgs[0].BlockText()
+	if !strings.Contains(text, ":chart_with_upwards_trend: *Spike: 6 matches for nahost in the last 1 h") ||
+		!strings.Contains(msgs[0].Text, "[nahost] Spike: 6 matches") {
+		t.Errorf("spike message:\n%s\n%s", msgs[0].Text, text)
+	}
+	if i, j := strings.Index(text, "Meldung 5"), strings.Index(text, "Meldung 6"); i < 0 || j < 0 || i > j {
+		t.Errorf("the story three outlets ran should come first:\n%s", text)
+	}
+	record(7, time.Minute, 0)
+	a.checkSpike(ctx, w, st)
+	a.Deliver(ctx, st)
+	if n := len(slack.Messages()); n != 1 {
+		t.Errorf("the same spike was told %d times", n)
 	}
 }

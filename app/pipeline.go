@@ -154,6 +154,7 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		go func() {
 			defer wg.Done()
 			a.checkWatcher(ctx, t, w, st)
+			a.checkSpike(ctx, w, st)
 			a.Deliver(ctx, st)
 		}()
 	}

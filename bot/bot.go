@@ -389,6 +389,8 @@ func Mentions(a *news.Alert) []string {
 func Fallback(a *news.Alert) string {
 	var s string
 	switch {
+	case a.Digest != nil && a.Digest.Heading != "":
+		s = Escape(fmt.Sprintf("[%s] %s", a.Watcher, a.Digest.Heading))
 	case a.Digest != nil:
 		s = Escape(fmt.Sprintf("[%s] digest: %s", a.Watcher, digestCount(a.Digest)))
 	case a.Update != nil:
@@ -513,6 +515,8 @@ func text(a *news.Alert, loc *time.Location) string {
 	var b strings.Builder
 	head := fmt.Sprintf("── %s → %s ", a.Watcher, a.Channel)
 	switch {
+	case a.Digest != nil && a.Digest.Heading != "":
+		head = fmt.Sprintf("── %s → %s: %s ", a.Watcher, a.Channel, a.Digest.Heading)
 	case a.Digest != nil:
 		head = fmt.Sprintf("── digest of %s → %s: %s ", a.Watcher, a.Channel, digestCount(a.Digest))
 	case a.ThreadOf != 0:

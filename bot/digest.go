@@ -99,6 +99,9 @@ func digestBlocks(a *news.Alert) []slack.Block {
 	if !d.Since.IsZero() && d.Since.Unix() > 0 {
 		head += " since " + slackDate(d.Since, "{date_short_pretty} {time}")
 	}
+	if d.Heading != "" {
+		head = ":chart_with_upwards_trend: *" + Escape(d.Heading) + "*"
+	}
 	if m := Mentions(a); len(m) > 0 {
 		head = strings.Join(m, " ") + " " + head
 	}

@@ -188,6 +188,9 @@ type Watcher struct {
 	// Digest collects the watcher's alerts and posts them as one message
 	// on this schedule: a cron spec ("0 8 * * *") or an interval ("30m").
 	Digest string `yaml:"digest"`
+	// Spike posts one message when the watcher's matches in the last
+	// window are more than factor times the usual at that time of day.
+	Spike *Spike `yaml:"spike"`
 
 	// Cron is Schedule parsed, in the config's timezone.
 	Cron cron.Schedule `yaml:"-"`
@@ -195,6 +198,15 @@ type Watcher struct {
 	DigestCron cron.Schedule `yaml:"-"`
 	// QuietFrom and QuietTo are Quiet parsed, in minutes after midnight.
 	QuietFrom, QuietTo int `yaml:"-"`
+}
+
+// Spike is when a watcher's matches are news in themselves.
+type Spike struct {
+	Window Duration `yaml:"window"` // default 1h
+	Factor float64  `yaml:"factor"` // default 3
+	// Min is the fewest matches in a window that can be a spike
+	// (default 5), so that 2 after a usual 0 is not one.
+	Min int `yaml:"min"`
 }
 
 // QuietUntil returns when the watcher's quiet hours that t falls in end,
@@ -672,6 +684,21 @@ func (c *Config) validate() Problems {
 				bad(p+".quiet", "%v", err)
 			}
 			w.QuietFrom, w.QuietTo = from, to
+		}
+		if sp := w.Spike; sp != nil {
+			if sp.Window == 0 {
+				sp.Window = Duration(time.Hour)
+			} else if time.Duration(sp.Window) < 10*time.Minute || time.Duration(sp.Window) > 24*time.Hour {
+				bad(p+".spike.window", "must be between 10m and 24h")
+			}
+			if sp.Factor == 0 {
+				sp.Factor = 3
+			} else if sp.Factor <= 1 {
+				bad(p+".spike.factor", "must be more than 1")
+			}
+			if sp.Min == 0 {
+				sp.Min = 5
+			}
 		}
 		if w.Digest != "" {
 			if d, err := time.ParseDuration(w.Digest); err == nil {

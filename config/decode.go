@@ -138,6 +138,16 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetInt(int64(i))
+	case v.Kind() == reflect.Float64:
+		if !d.scalar(n, path, "a number") {
+			return
+		}
+		f, err := strconv.ParseFloat(expandEnv(n.Value), 64)
+		if err != nil {
+			d.bad(n, path, "expected a number such as 2.5, found %q", n.Value)
+			return
+		}
+		v.SetFloat(f)
 	case v.Kind() == reflect.Bool:
 		if !d.scalar(n, path, "true or false") {
 			return

@@ -158,6 +158,12 @@ var migrations = []string{
 	);
 	CREATE INDEX stories_recent ON stories (watcher, found_at);`,
 
+	// When each watcher's spike was last told.
+	`CREATE TABLE spikes (
+		watcher TEXT PRIMARY KEY,
+		told_at INTEGER NOT NULL
+	) WITHOUT ROWID;`,
+
 	// Summaries a language model wrote, by day, for the daily budget.
 	`CREATE TABLE llm_usage (
 		day   TEXT PRIMARY KEY,
@@ -347,6 +353,55 @@ func (s *Store) TakeBudget(ctx context.Context, max int) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n == 1 && max > 0, err
+}
+
+// CountMatches counts the watcher's alerts on articles (not replies,
+// digests or other messages of its own) recorded in [from, to).
+func (s *Store) CountMatches(ctx context.Context, watcher string, from, to time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE watcher = ? AND created_at >= ? AND created_at < ?
+		AND thread_of IS NULL AND url != ''`, watcher, from.Unix(), to.Unix()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count matches: %w", err)
+	}
+	return n, nil
+}
+
+// RecentMatches returns the watcher's alerts on articles since then,
+// newest first.
+func (s *Store) RecentMatches(ctx context.Context, watcher string, since time.Time) ([]*news.Alert, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, payload FROM alerts WHERE watcher = ? AND created_at >= ?
+		AND thread_of IS NULL AND url != '' ORDER BY id DESC LIMIT 200`, watcher, since.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("recent matches: %w", err)
+	}
+	defer rows.Close()
+	var out []*news.Alert
+	for rows.Next() {
+		var id int64
+		var payload string
+		if err := rows.Scan(&id, &payload); err != nil {
+			return nil, fmt.Errorf("recent matches: %w", err)
+		}
+		a := &news.Alert{}
+		if json.Unmarshal([]byte(payload), a) == nil {
+			a.ID = id
+			out = append(out, a)
+		}
+	}
+	return out, rows.Err()
+}
+
+// SpikeTold records that a spike of the watcher is told now, unless one
+// was told since then; it reports whether this one is to be.
+func (s *Store) SpikeTold(ctx context.Context, watcher string, now, since time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO spikes (watcher, told_at) VALUES (?, ?)
+		ON CONFLICT (watcher) DO UPDATE SET told_at = excluded.told_at WHERE told_at < ?`, watcher, now.Unix(), since.Unix())
+	if err != nil {
+		return false, fmt.Errorf("spike: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // ReturnBudget gives back a summary counted by TakeBudget that was not
