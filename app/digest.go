@@ -177,7 +177,7 @@ func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 		count, w.Name, roughly(win), strconv.FormatFloat(sp.Factor, 'f', -1, 64)+"×", usual)
 	alert := &news.Alert{
 		Watcher: w.Name, Channel: w.Channel, Found: now,
-		Digest:   &news.Digest{Heading: heading, Part: 1, Parts: 1, Total: count, Entries: entries},
+		Digest:    &news.Digest{Heading: heading, Part: 1, Parts: 1, Total: count, Entries: entries},
 		Mentions:  w.mentions(nil),
 		NotBefore: w.QuietUntil(now.In(a.cfg.Location)),
 	}

@@ -280,7 +280,7 @@ func TestLoadProblems(t *testing.T) {
 		{"source-without-url.yaml", []problem{{4, 5, "sources[rundschau].url", "missing"}}},
 		{"source-relative-url.yaml", []problem{{5, 10, "sources[rundschau].url", `absolute http(s) URL, not "/rss/politik.xml"`}}},
 		{"bad-type.yaml", []problem{{6, 11, "sources[rundschau].type", `not "rss"`}}},
-		{"bad-spike.yaml", []problem{{11, 21, "watchers[nahost].spike.window", "between 10m and 24h"}, {11, 33, "watchers[nahost].spike.factor", "more than 1"}}},
+		{"bad-spike.yaml", []problem{{11, 33, "watchers[nahost].spike.factor", "more than 1"}, {11, 21, "watchers[nahost].spike.window", "between 10m and 24h"}}},
 		{"bad-summarize.yaml", []problem{{2, 3, "summarize.model", "missing"}, {2, 13, "summarize.provider", "must be openai"}, {3, 13, "summarize.base_url", "must be an http(s) URL"}, {4, 13, "summarize.language", "must be de or en"}}},
 		{"bad-selector.yaml", []problem{{6, 12, "sources[politik].links", `invalid CSS selector "a.js-hlp[["`}}},
 		{"links-on-feed.yaml", []problem{{7, 12, "sources[rundschau].links", "links applies to pages"}}},
