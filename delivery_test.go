@@ -524,3 +524,43 @@ func TestModelSummaries(t *testing.T) {
 		}
 	}
 }
+
+// A publisher moves an article to a new link (with a new headline) and
+// keeps its feed GUID: the same article, so a follow-up in its thread,
+// not a new alert; and nothing more on the next check.
+func TestMovedArticleSameGUID(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	// By its GUID alone: the same-story check is off.
+	e.edit("first_run: alert\n", "first_run: alert\nstory_window: 0s\n")
+	e.once("--watcher", "nahost")
+	var first fakeslack.Message
+	for _, m := range e.slack.Messages() {
+		if strings.Contains(m.Text, "syrien-waffenruhe") {
+			first = m
+		}
+	}
+	before := len(e.slack.Messages())
+	const oldPath, newPath = "/politik/ausland/syrien-waffenruhe-idlib-4711.html", "/politik/ausland/waffenruhe-idlib-gebrochen-4711.html"
+	const oldHead, newHead = "Waffenruhe in Idlib – erste Hilfskonvois erreichen den Nordwesten", "Waffenruhe in Idlib gebrochen – Hilfskonvois stecken fest"
+	page := strings.ReplaceAll(strings.ReplaceAll(e.file("politik/ausland/syrien-waffenruhe-idlib-4711.html"), oldPath, newPath), oldHead, newHead)
+	e.site.Set(newPath, page)
+	feed := strings.ReplaceAll(strings.ReplaceAll(e.file("rss/politik.xml"), oldPath+"?utm_source=rss&amp;utm_medium=feed&amp;utm_campaign=politik", newPath), oldHead, newHead)
+	e.site.Set("/rss/politik.xml", feed)
+	out := e.once("--watcher", "nahost")
+	msgs := e.slack.Messages()[before:]
+	var inThread, top int
+	for _, m := range msgs {
+		if m.ThreadTS == first.TS {
+			inThread++
+		} else if strings.Contains(m.Text, "gebrochen") {
+			top++
+		}
+	}
+	if top != 0 || inThread != 1 {
+		t.Errorf("a moved article: %d new alerts, %d replies; want none and one\n%s", top, inThread, out)
+	}
+	e.once("--watcher", "nahost")
+	if n := len(e.slack.Messages()); n != before+len(msgs) {
+		t.Errorf("the next check posted %d more messages", n-before-len(msgs))
+	}
+}

@@ -459,19 +459,46 @@ func (a *App) followUps(ctx context.Context, t *tick, w *Watcher, items, fresh [
 	if len(old) == 0 {
 		return
 	}
-	prior, err := a.store.Alerted(ctx, w.Name, keys(old))
+	ks := keys(old)
+	for _, it := range old {
+		if g := guidKey(it); g != "" {
+			ks = append(ks, g)
+		}
+	}
+	prior, err := a.store.Alerted(ctx, w.Name, ks)
+	if err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+		return
+	}
+	known, err := a.store.Seen(ctx, w.Name, keys(old))
 	if err != nil {
 		st.StoreErrs.Add(1)
 		log.Error("store failed", "error", err)
 		return
 	}
 	var changed []news.Item
+	var priors []news.Prior
 	alerts := map[int64]bool{} // one look a tick at an article, however many links it has
 	for _, it := range old {
-		if p, ok := prior[it.Key()]; ok && p.Sig != itemSig(it) && !alerts[p.AlertID] {
+		p, ok := prior[it.Key()]
+		moved := !known[it.Key()] // its GUID seen under another link
+		if !ok && moved {
+			p, ok = prior[guidKey(it)]
+		}
+		switch {
+		case ok && (p.Sig != itemSig(it) || moved) && !alerts[p.AlertID]:
 			alerts[p.AlertID] = true
 			seen.examined[it.Key()] = true
 			changed = append(changed, it)
+			priors = append(priors, p)
+		case moved:
+			// Moved, and never alerted (it did not match): its new link
+			// is seen too.
+			if err := a.store.MarkSeen(ctx, w.Name, "", []string{it.Key()}); err != nil {
+				st.StoreErrs.Add(1)
+				log.Error("store failed", "error", err)
+			}
 		}
 	}
 	if len(changed) == 0 {
@@ -482,7 +509,12 @@ func (a *App) followUps(ctx context.Context, t *tick, w *Watcher, items, fresh [
 			return
 		}
 		r.sig = itemSig(changed[i])
-		a.followUp(ctx, w, prior[changed[i].Key()], r, st, log)
+		a.followUp(ctx, w, priors[i], r, st, log)
+		// A moved article's new link is seen, whatever followUp made of it.
+		if err := a.store.MarkSeen(ctx, w.Name, "", r.keys); err != nil {
+			st.StoreErrs.Add(1)
+			log.Error("store failed", "error", err)
+		}
 	}
 }
 
@@ -634,18 +666,36 @@ func normTitle(s string) string {
 }
 
 // unseen returns the items the watcher has not seen.
+// An item whose feed GUID the watcher has seen under another link is the
+// same article moved: not new (followUps looks at it).
 func (a *App) unseen(ctx context.Context, w *Watcher, items []news.Item) ([]news.Item, error) {
-	seen, err := a.store.Seen(ctx, w.Name, keys(items))
+	ks := keys(items)
+	for _, it := range items {
+		if g := guidKey(it); g != "" {
+			ks = append(ks, g)
+		}
+	}
+	seen, err := a.store.Seen(ctx, w.Name, ks)
 	if err != nil {
 		return nil, err
 	}
 	var fresh []news.Item
 	for _, it := range items {
-		if !seen[it.Key()] {
+		if !seen[it.Key()] && (guidKey(it) == "" || !seen[guidKey(it)]) {
 			fresh = append(fresh, it)
 		}
 	}
 	return fresh, nil
+}
+
+// guidKey is the key of an item's feed GUID, for an item that has a link
+// too (one without is known by its GUID already): a GUID stays when a
+// publisher moves an article to a new link.
+func guidKey(it news.Item) string {
+	if it.GUID == "" || it.URL == "" {
+		return ""
+	}
+	return "guid:" + it.GUID
 }
 
 func keys(items []news.Item) []string {
@@ -693,6 +743,9 @@ func (a *App) examine(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 
 func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item, last bool, st *Stats) result {
 	r := result{keys: []string{it.Key()}}
+	if g := guidKey(it); g != "" {
+		r.keys = append(r.keys, g)
+	}
 	if a.tooOld(it.Published) {
 		return r // not worth fetching
 	}
