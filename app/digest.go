@@ -84,10 +84,7 @@ func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert
 	var parts [][]news.Entry
 	size := 0
 	for _, al := range held {
-		e := news.Entry{
-			AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
-			Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed, Also: al.Also,
-		}
+		e := entryOf(al)
 		n := bot.EntrySize(e)
 		if len(parts) == 0 || len(parts[len(parts)-1]) >= bot.MaxDigestEntries || size+n > bot.MaxDigestText {
 			parts, size = append(parts, nil), 0
@@ -110,6 +107,12 @@ func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert
 		})
 	}
 	return out
+}
+
+// entryOf is an alert as a line of a digest or a spike's message.
+func entryOf(al *news.Alert) news.Entry {
+	return news.Entry{AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
+		Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed, Also: al.Also}
 }
 
 // firstSentence is an alert's summary in one line.
@@ -170,8 +173,7 @@ func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 	sort.SliceStable(recent, func(i, j int) bool { return len(recent[i].Also) > len(recent[j].Also) })
 	var entries []news.Entry
 	for _, al := range recent[:min(len(recent), spikeTop)] {
-		entries = append(entries, news.Entry{AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
-			Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed, Also: al.Also})
+		entries = append(entries, entryOf(al))
 	}
 	heading := fmt.Sprintf("Spike: %d matches for %s in the last %s, more than %s the usual %.1f at this time of day",
 		count, w.Name, roughly(win), strconv.FormatFloat(sp.Factor, 'f', -1, 64)+"×", usual)

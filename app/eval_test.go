@@ -40,26 +40,7 @@ func TestMatchCorpusPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus evaluation")
 	}
-	dir := corpus.Dir(t)
-	f, err := os.Open(filepath.Join(dir, "pages.jsonl"))
-	if err != nil {
-		t.Skip(err)
-	}
-	defer f.Close()
-	type page struct {
-		File          string
-		With, Without []string
-	}
-	var pages []page
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var p page
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatal(err)
-		}
-		pages = append(pages, p)
-	}
+	dir, pages := corpusPages(t)
 	type score struct{ with, withHit, without, withoutClean int }
 	scores := make([]score, len(pages))
 	var wg sync.WaitGroup
@@ -123,6 +104,35 @@ func TestMatchCorpusPages(t *testing.T) {
 	}
 }
 
+// corpusPage is a line of ../shared/corpus/pages.jsonl.
+type corpusPage struct {
+	File          string
+	With, Without []string
+}
+
+// corpusPages reads the corpus's pages and their snippets; it skips the
+// test when the corpus is absent.
+func corpusPages(t *testing.T) (string, []corpusPage) {
+	t.Helper()
+	dir := corpus.Dir(t)
+	f, err := os.Open(filepath.Join(dir, "pages.jsonl"))
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	var pages []corpusPage
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var p corpusPage
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	return dir, pages
+}
+
 // extracted keeps each corpus page's extraction, for the evaluations
 // that read the same pages.
 var extracted sync.Map
@@ -179,23 +189,7 @@ func TestSummaryCorpusPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus evaluation")
 	}
-	dir := corpus.Dir(t)
-	b, err := os.ReadFile(filepath.Join(dir, "pages.jsonl"))
-	if err != nil {
-		t.Skip(err)
-	}
-	type page struct {
-		File          string
-		With, Without []string
-	}
-	var pages []page
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var p page
-		if err := json.Unmarshal([]byte(line), &p); err != nil {
-			t.Fatal(err)
-		}
-		pages = append(pages, p)
-	}
+	dir, pages := corpusPages(t)
 	type result struct{ summarized, clean, whole bool }
 	results := make([]result, len(pages))
 	var dirty []string

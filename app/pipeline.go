@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -609,7 +608,7 @@ func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, st *
 		}
 	}
 	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", bestSim))
-	if best.Source == r.alert.Source && best.Host == hostOf(r.alert.URL) {
+	if best.Source == r.alert.Source && best.Host == watchers.Host(r.alert.URL) {
 		// The same outlet's article under another link: seen, and a
 		// follow-up if its headline changed.
 		if err := a.store.MarkSeen(ctx, w.Name, "", r.keys); err != nil {
@@ -641,14 +640,6 @@ func storySig(art *news.Article) []byte {
 		return nil
 	}
 	return story.Sign(text).Bytes()
-}
-
-func hostOf(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(p.Hostname())
 }
 
 // itemSig is a digest of what a source says of an item.

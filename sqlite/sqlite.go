@@ -321,7 +321,7 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 		if len(a.StorySig) > 0 {
 			terms, _ := json.Marshal(a.Terms)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO stories (alert_id, watcher, source, host, found_at, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				a.ID, a.Watcher, a.Source, hostOf(a.URL), s.now().Unix(), a.StorySig, a.Title, string(terms)); err != nil {
+				a.ID, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.Title, string(terms)); err != nil {
 				return err
 			}
 		}
@@ -331,15 +331,6 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 		return news.ErrSeen
 	}
 	return err
-}
-
-// hostOf is a URL's host name, "" when it has none.
-func hostOf(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(p.Hostname())
 }
 
 // TakeBudget counts one more summary for the day (UTC), if fewer than max

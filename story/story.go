@@ -46,9 +46,17 @@ func Sign(text string) Signature {
 	if len(words) < shingle {
 		return Signature{}
 	}
-	sig := Signature{Min: make([]uint32, Hashes)}
-	for i := range sig.Min {
-		sig.Min[i] = ^uint32(0)
+	mins, n := minhash(words)
+	lead, _ := minhash(words[:min(len(words), LeadWords)])
+	return Signature{Min: mins, Shingles: n, Lead: lead}
+}
+
+// minhash is the MinHash of words' shingles, and how many distinct
+// shingles there are.
+func minhash(words []string) ([]uint32, int) {
+	m := make([]uint32, Hashes)
+	for i := range m {
+		m[i] = ^uint32(0)
 	}
 	seen := map[uint64]bool{}
 	var buf []byte
@@ -65,39 +73,13 @@ func Sign(text string) Signature {
 		seen[h] = true
 		// Hashes functions from one: h_i = h1 + i·h2 (Kirsch–Mitzenmacher).
 		h1, h2 := uint32(h), uint32(h>>32)|1
-		for j := range sig.Min {
-			if v := h1 + uint32(j)*h2; v < sig.Min[j] {
-				sig.Min[j] = v
-			}
-		}
-	}
-	sig.Shingles = len(seen)
-	sig.Lead = minhash(words[:min(len(words), LeadWords)])
-	return sig
-}
-
-// minhash is the bare MinHash of words' shingles.
-func minhash(words []string) []uint32 {
-	m := make([]uint32, Hashes)
-	for i := range m {
-		m[i] = ^uint32(0)
-	}
-	var buf []byte
-	for i := 0; i+shingle <= len(words); i++ {
-		buf = buf[:0]
-		for _, w := range words[i : i+shingle] {
-			buf = append(buf, w...)
-			buf = append(buf, ' ')
-		}
-		h := hash64(buf)
-		h1, h2 := uint32(h), uint32(h>>32)|1
 		for j := range m {
 			if v := h1 + uint32(j)*h2; v < m[j] {
 				m[j] = v
 			}
 		}
 	}
-	return m
+	return m, len(seen)
 }
 
 // hash64 is FNV-1a, fixed so that signatures mean the same in every
@@ -119,18 +101,7 @@ func hash64(b []byte) uint64 {
 
 // Similarity estimates the share of shingles two articles have in common
 // (their Jaccard index), from 0 to 1.
-func Similarity(a, b Signature) float64 {
-	if len(a.Min) != Hashes || len(b.Min) != Hashes {
-		return 0
-	}
-	same := 0
-	for i := range a.Min {
-		if a.Min[i] == b.Min[i] {
-			same++
-		}
-	}
-	return float64(same) / Hashes
-}
+func Similarity(a, b Signature) float64 { return jaccard(a.Min, b.Min) }
 
 // Contained estimates the share of a's shingles that are also b's: how
 // much of article a is in article b (an outlet's shortened version is

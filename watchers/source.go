@@ -143,15 +143,20 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 }
 
 func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
+	// A feed's body as UTF-8, decoded once: to tell a feed, and to read it.
+	var feedBody []byte
 	typ := src.Type
 	if typ == "" {
 		typ = TypePage
-		if IsFeed(feedUTF8(resp.Body, resp.ContentType)) {
+		if feedBody = feedUTF8(resp.Body, resp.ContentType); IsFeed(feedBody) {
 			typ = TypeFeed
 		}
 	}
 	if typ == TypeFeed {
-		items, err := parseFeed(resp, src.Name)
+		if feedBody == nil {
+			feedBody = feedUTF8(resp.Body, resp.ContentType)
+		}
+		items, err := parseFeedBody(feedBody, resp.URL, src.Name)
 		var broken *BrokenFeedError
 		if errors.As(err, &broken) && len(items) > 0 {
 			// What can be had is had; the log says what was lost.
@@ -214,7 +219,11 @@ func (e *BrokenFeedError) Error() string { return fmt.Sprintf("parse feed %s: %v
 func (e *BrokenFeedError) Unwrap() error { return e.Err }
 
 func parseFeed(resp *Response, source string) ([]news.Item, error) {
-	body := feedUTF8(resp.Body, resp.ContentType)
+	return parseFeedBody(feedUTF8(resp.Body, resp.ContentType), resp.URL, source)
+}
+
+// parseFeedBody reads a feed's body, already UTF-8, fetched from url.
+func parseFeedBody(body []byte, url, source string) ([]news.Item, error) {
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	var broken error
 	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
@@ -228,11 +237,11 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("parse %s: %w", resp.URL, ErrNotFeed)
+			return nil, fmt.Errorf("parse %s: %w", url, ErrNotFeed)
 		}
-		return nil, &BrokenFeedError{URL: resp.URL, Err: err}
+		return nil, &BrokenFeedError{URL: url, Err: err}
 	}
-	base := resp.URL
+	base := url
 	lang := langCode(feed.Language)
 	seen := map[string]bool{}
 	items := make([]news.Item, 0, len(feed.Items))
@@ -247,7 +256,7 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 			Description: htmlText(it.Description),
 			Lang:        lang,
 			Source:      source,
-			ListedBy:    resp.URL,
+			ListedBy:    url,
 		}
 		if link != "" {
 			item.URL = Canonical(link, base)
@@ -274,7 +283,7 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 		items = append(items, item)
 	}
 	if broken != nil {
-		return items, &BrokenFeedError{URL: resp.URL, Err: broken}
+		return items, &BrokenFeedError{URL: url, Err: broken}
 	}
 	return items, nil
 }
