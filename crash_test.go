@@ -7,13 +7,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/newsbot/newsbot/internal/fakeslack"
 )
 
 // childEnv, when set, makes the test binary run newsbot with the
@@ -95,20 +93,14 @@ func TestCrashDeliversExactlyOnce(t *testing.T) {
 	var runs, kills, recovered, lost, dups, total int
 	for round := range rounds {
 		site := newsSite(t, alerts)
-		slack := fakeslack.New(t)
-		slack.Delay = 30 * time.Millisecond
-		dir := t.TempDir()
-		cfg := filepath.Join(dir, "config.yaml")
-		os.WriteFile(cfg, []byte(fmt.Sprintf(`
-storage: %s
-first_run: alert
-slack: {token: xoxb-crash, api_url: %q, channel: "#crash", pace: 10ms}
-http: {host_interval: 0s}
+		e := bareEnv(t, fmt.Sprintf(`
 sources:
   - {name: kurier, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
-`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), site.URL+"/feed.xml")), 0o644)
+`, site.URL+"/feed.xml"))
+		slack, cfg := e.slack, e.config
+		slack.Delay = 30 * time.Millisecond
 		done := false
 		for attempt := 0; !done; attempt++ {
 			if attempt > 50 {

@@ -207,20 +207,13 @@ func TestDigest(t *testing.T) {
 // each article is listed exactly once.
 func TestDigestSplits(t *testing.T) {
 	site := newsSite(t, 45)
-	slack := fakeslack.New(t)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`
-storage: %s
-first_run: alert
-slack: {token: xoxb-digest, api_url: %q, channel: "#digest", pace: 10ms}
-http: {host_interval: 0s}
+	e := bareEnv(t, fmt.Sprintf(`
 sources:
   - {name: kurier, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien], digest: "0 8 * * *"}
-`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), site.URL+"/feed.xml")), 0o644)
-	e := &env{t: t, slack: slack, config: cfg}
+`, site.URL+"/feed.xml"))
+	slack := e.slack
 	e.once()
 	e.setDigestDue("syrien")
 	e.once()

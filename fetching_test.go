@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,20 +58,13 @@ func TestConditionalChecks(t *testing.T) {
 		w.Write([]byte(article(i)))
 	}))
 	defer srv.Close()
-	slack := fakeslack.New(t)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`
-storage: %s
-first_run: alert
-slack: {token: xoxb-c, api_url: %q, channel: "#c", pace: 10ms}
-http: {host_interval: 0s}
+	e := bareEnv(t, fmt.Sprintf(`
 sources:
   - {name: kurier, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
-`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), srv.URL+"/feed.xml")), 0o644)
-	e := &env{t: t, slack: slack, config: cfg}
+`, srv.URL+"/feed.xml"))
+	slack := e.slack
 
 	out := e.once()
 	if n := len(slack.Messages()); n != 0 || !strings.Contains(out, "will try again") {
@@ -126,25 +117,18 @@ func TestNewReaderOfASource(t *testing.T) {
 		w.Write([]byte(b.String()))
 	}))
 	defer srv.Close()
-	slack := fakeslack.New(t)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	base := fmt.Sprintf(`
-storage: %s
+	e := bareEnv(t, fmt.Sprintf(`
 first_run: skip
-slack: {token: xoxb-c, api_url: %q, channel: "#c", pace: 10ms}
-http: {host_interval: 0s}
 sources:
   - {name: kurier, url: %q}
 watchers:
   - {name: b, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
-`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), srv.URL+"/feed.xml")
-	os.WriteFile(cfg, []byte(base), 0o644)
-	e := &env{t: t, slack: slack, config: cfg}
+`, srv.URL+"/feed.xml"))
+	slack := e.slack
 	e.once()
 	e.once() // b: a 304
-	os.WriteFile(cfg, []byte(base+`  - {name: a, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
-`), 0o644)
+	e.edit("keywords: [Syrien]}\n", "keywords: [Syrien]}\n"+`  - {name: a, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
+`)
 	out := e.once()
 	if n := len(slack.Messages()); n != 0 || !strings.Contains(out, "recorded without alerts") {
 		t.Fatalf("a new watcher with first_run: skip alerted %d times, or did not record the source\n%s", n, out)
@@ -225,22 +209,15 @@ func TestSameStoryFromSeveralOutlets(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	slack := fakeslack.New(t)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`
-storage: %s
-first_run: alert
-slack: {token: xoxb-c, api_url: %q, channel: "#c", pace: 10ms}
-http: {host_interval: 0s}
+	e := bareEnv(t, fmt.Sprintf(`
 sources:
   - {name: Kurier, url: %q}
   - {name: Bote, url: %q}
   - {name: Anzeiger, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Anzeiger], keywords: [Syrien, IS]}
-`, filepath.Join(dir, "newsbot.db"), slack.APIURL(), srv.URL+"/kurier.xml", srv.URL+"/bote.xml", srv.URL+"/anzeiger.xml")), 0o644)
-	e := &env{t: t, slack: slack, config: cfg}
+`, srv.URL+"/kurier.xml", srv.URL+"/bote.xml", srv.URL+"/anzeiger.xml"))
+	slack := e.slack
 	out := e.once()
 	msgs := slack.Messages()
 	if len(msgs) != 2 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -104,6 +105,26 @@ func (e *env) once(args ...string) string {
 }
 
 func (e *env) url(p string) string { return e.site.URL + p }
+
+// bareEnv is an env for a test's own news site: a config with a store in
+// a temporary folder, a fake Slack (its "#c" channel, 10 ms apart), no
+// pause between requests to a host, and first_run: alert, followed by
+// body (sources and watchers, and any other key).
+func bareEnv(t *testing.T, body string) *env {
+	t.Helper()
+	slack := fakeslack.New(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	head := fmt.Sprintf("storage: %s\nslack: {token: xoxb-c, api_url: %q, channel: \"#c\", pace: 10ms}\nhttp: {host_interval: 0s}\n",
+		filepath.Join(dir, "newsbot.db"), slack.APIURL())
+	if !strings.Contains(body, "first_run:") {
+		head += "first_run: alert\n"
+	}
+	if err := os.WriteFile(cfg, []byte(head+body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, slack: slack, config: cfg}
+}
 
 // edit replaces old by new in the config file; a test whose edit finds
 // nothing to replace would test the unedited config, so it fails.

@@ -53,6 +53,11 @@ type Store interface {
 	// the first alert's thread, or, while that is unsent, a new version of
 	// it; a nil alert only keeps the item's new signature.
 	RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Alert, keys []string, sig string) error
+	// RecordStory is RecordAlert for an alert that may tell a story the
+	// watcher has: when, inside the transaction, check finds it, nothing
+	// is recorded and that story is returned; otherwise the ID of the
+	// alert's story record (0 for none).
+	RecordStory(ctx context.Context, a *news.Alert, keys []string, check news.StoryCheck) (*news.StoryRef, int64, error)
 	// RecentStories returns the stories the watcher alerted on since.
 	RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error)
 	// RecordAlsoReported records another outlet's version of a story:
@@ -89,6 +94,9 @@ type Store interface {
 	SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error)
 	// MarkStale records whether ops was told the source has nothing new.
 	MarkStale(ctx context.Context, source string, stale bool) error
+	// Prune forgets stories found before stories, and validators and
+	// failed fetches not renewed since validators.
+	Prune(ctx context.Context, stories, validators time.Time) (int64, error)
 	MarkSent(ctx context.Context, id int64, ts string) error
 	// MarkFailed records a failed attempt; permanent parks the alert.
 	MarkFailed(ctx context.Context, id int64, reason string, f news.Failure) error
@@ -247,6 +255,8 @@ type App struct {
 	// llm writes summaries when the config has summarize; nil: newsbot's
 	// own extractive summaries.
 	llm *summary.LLM
+	// pruned is when the store was last pruned (Unix seconds).
+	pruned atomic.Int64
 	// wake, set by Run, delivers again after a while: when a channel that
 	// Slack rate-limited has rested.
 	wake func(after time.Duration)

@@ -146,6 +146,7 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		sort.Strings(names)
 		groups[src] = strings.Join(names, ",")
 	}
+	a.prune(ctx)
 	t := &tick{run: a.fetcher.NewRun(groups), scans: &scanCache{}}
 	var wg sync.WaitGroup
 	for _, w := range ws {
@@ -167,6 +168,30 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 	}
 }
 
+// keepValidators is how long a source's validators of conditional
+// requests are kept unrenewed: one unchanged for longer is read in full
+// once, and those of a source no longer checked go.
+const keepValidators = 30 * 24 * time.Hour
+
+// prune has the store forget, once an hour, the stories older than the
+// story window, and validators and failed fetches older than
+// keepValidators.
+func (a *App) prune(ctx context.Context) {
+	now := a.now()
+	last := a.pruned.Load()
+	if now.Unix()-last < 3600 || !a.pruned.CompareAndSwap(last, now.Unix()) {
+		return
+	}
+	n, err := a.store.Prune(ctx, now.Add(-time.Duration(a.cfg.StoryWindow)), now.Add(-keepValidators))
+	if err != nil {
+		a.log.Error("store failed", "error", err)
+		return
+	}
+	if n > 0 {
+		a.log.Debug("pruned the store", "rows", n)
+	}
+}
+
 // checkWatcher is one watcher's tick: for each source, its new items are
 // fetched, extracted, matched and summarized, and each match recorded.
 // Items held back after a passing failure are tried again; one that its
@@ -184,7 +209,7 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 			held[it.Key()] = it
 		}
 	}
-	seen := &tickSeen{alerted: map[string]bool{}, examined: map[string]bool{}}
+	seen := &tickSeen{alerted: map[string]bool{}, examined: map[string]bool{}, stories: &storyCache{}}
 	listed := map[string]bool{}   // keys the sources list now
 	listedBy := map[string]bool{} // sources that answered
 	// Fetch all sources at once; they are then read in the config's order.
@@ -370,6 +395,7 @@ func roughly(d time.Duration) string {
 type tickSeen struct {
 	alerted  map[string]bool // article URLs alerted
 	examined map[string]bool // item keys examined
+	stories  *storyCache
 }
 
 // process examines items and records, in their order, an alert for each
@@ -400,23 +426,36 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 			continue
 		}
 		seen.alerted[r.alert.URL] = true
-		if a.sameStory(ctx, t, w, r, st, log) {
+		if a.sameStory(ctx, t, w, r, seen.stories, st, log) {
 			continue
 		}
 		// Only an alert that will be recorded costs a model's summary.
 		if by := a.llmSummary(ctx, t, w, r.art, r.match, st, log); by != "" {
 			r.alert.Summary, r.alert.Marks, r.alert.SummaryBy = r.match.Summary.Text, r.match.Summary.Marks, by
 		}
-		err := a.store.RecordAlert(ctx, r.alert, r.keys)
+		same, err := a.recordStory(ctx, w, r, seen.stories)
+		if same != nil {
+			// Another process recorded the story meanwhile.
+			a.foldStory(ctx, t, w, r, same, st, log)
+			continue
+		}
 		if err != nil && !errors.Is(err, news.ErrSeen) {
 			t.fail(items[i].Source)
 		}
 		if errors.Is(err, news.ErrSeen) {
 			log.Debug("article already seen under another link", "source", items[i].Source, "url", r.alert.URL, "link", items[i].URL)
-			// Under a new link, perhaps with a new headline.
-			if prior, err := a.store.Alerted(ctx, w.Name, []string{r.alert.URL}); err == nil {
-				if p, ok := prior[r.alert.URL]; ok {
-					a.followUp(ctx, w, p, r, st, log)
+			// Under a new link, perhaps with a new headline; or its text
+			// under another link of its site.
+			ks := []string{r.alert.URL}
+			if r.alert.Fingerprint != "" {
+				ks = append(ks, r.alert.Fingerprint)
+			}
+			if prior, err := a.store.Alerted(ctx, w.Name, ks); err == nil {
+				for _, k := range ks {
+					if p, ok := prior[k]; ok {
+						a.followUp(ctx, w, p, r, st, log)
+						break
+					}
 				}
 			}
 			continue
@@ -564,72 +603,142 @@ func (a *App) followUp(ctx context.Context, w *Watcher, prior news.Prior, r resu
 	}
 }
 
+// storyCache is the stories a watcher's tick knows (news.StoryRef), read
+// from the store once and then only those recorded since the last one
+// read.
+type storyCache struct {
+	loaded bool
+	refs   []news.StoryRef
+	last   int64 // the ID of the last story read
+}
+
+func (c *storyCache) add(r news.StoryRef) {
+	c.refs = append(c.refs, r)
+	c.last = max(c.last, r.ID)
+}
+
 // sameStory looks for the story of the alert among those the watcher
-// alerted on within story_window (story.Same). Another outlet's version
-// (another source or another host) is recorded with the first alert, as
-// a line of it or a reply in its thread; the same outlet's under another
-// link is the same article, looked at as a follow-up. An article that
-// matches terms the story's alert did not is a story of its own. It
-// reports whether the alert was dealt with so.
-func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, st *Stats, log *slog.Logger) bool {
+// alerted on within story_window, and the other outlets' versions of them
+// (storyOf), and when it finds it, folds the alert into it (foldStory).
+// It reports whether the alert was dealt with so.
+func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, stories *storyCache, st *Stats, log *slog.Logger) bool {
 	window := time.Duration(a.cfg.StoryWindow)
-	sig := story.FromBytes(r.alert.StorySig)
-	if window <= 0 || sig.Min == nil {
+	if window <= 0 || len(r.alert.StorySig) == 0 {
 		return false
 	}
-	// An article seen before (under another of its links) is the store's
-	// to tell (news.ErrSeen), not a story's.
+	// An article seen before (under another of its links, or its text
+	// under another link of its site) is the store's to tell
+	// (news.ErrSeen), not a story's.
 	if seen, err := a.store.Seen(ctx, w.Name, append([]string{r.alert.URL}, r.keys...)); err != nil || len(seen) > 0 {
 		return false
 	}
-	refs, err := a.store.RecentStories(ctx, w.Name, a.now().Add(-window))
-	if err != nil {
-		st.StoreErrs.Add(1)
-		log.Error("store failed", "error", err)
+	if !stories.loaded {
+		refs, err := a.store.RecentStories(ctx, w.Name, a.now().Add(-window))
+		if err != nil {
+			st.StoreErrs.Add(1)
+			log.Error("store failed", "error", err)
+			return false
+		}
+		stories.loaded = true
+		for _, ref := range refs {
+			stories.add(ref)
+		}
+	}
+	best := storyOf(r.alert, stories.refs)
+	if best == nil {
 		return false
 	}
+	a.foldStory(ctx, t, w, r, best, st, log)
+	return true
+}
+
+// recordStory records the alert, and its story. Inside the transaction
+// that records it, the stories recorded since the tick's last look
+// (another process's) are looked at too: when one is the alert's, nothing
+// is recorded, and that story is returned.
+func (a *App) recordStory(ctx context.Context, w *Watcher, r result, stories *storyCache) (*news.StoryRef, error) {
+	window := time.Duration(a.cfg.StoryWindow)
+	if window <= 0 || len(r.alert.StorySig) == 0 || !stories.loaded {
+		return nil, a.store.RecordAlert(ctx, r.alert, r.keys)
+	}
+	check := news.StoryCheck{
+		Since: a.now().Add(-window),
+		After: stories.last,
+		Same: func(ref news.StoryRef) bool {
+			stories.add(ref)
+			return storyOf(r.alert, []news.StoryRef{ref}) != nil
+		},
+	}
+	same, id, err := a.store.RecordStory(ctx, r.alert, r.keys, check)
+	if same == nil && err == nil && id > 0 {
+		stories.add(news.StoryRef{ID: id, AlertID: r.alert.ID, Source: r.alert.Source, Host: watchers.Host(r.alert.URL),
+			Sig: r.alert.StorySig, Title: r.alert.Title, Terms: r.alert.Terms})
+	}
+	return same, err
+}
+
+// storyOf returns the story among refs that the alert's article tells
+// (story.Same), the most similar where several do; nil for none. An
+// article that matches terms a story's alert did not is not that story:
+// it is news of its own for the watcher.
+func storyOf(al *news.Alert, refs []news.StoryRef) *news.StoryRef {
+	sig := story.FromBytes(al.StorySig)
 	var best *news.StoryRef
 	bestSim := 0.0
 	for i := range refs {
 		other := story.FromBytes(refs[i].Sig)
-		if !story.Same(sig, other) {
+		if !story.Same(sig, other) || !covers(refs[i].Terms, al.Terms) {
 			continue
 		}
 		if s := story.Similarity(sig, other); best == nil || s > bestSim {
 			best, bestSim = &refs[i], s
 		}
 	}
-	if best == nil {
-		return false
-	}
-	for _, term := range r.alert.Terms {
-		if !slices.Contains(best.Terms, term) {
-			return false // news of its own for this watcher
+	return best
+}
+
+// covers reports whether every one of terms is in have.
+func covers(have, terms []string) bool {
+	for _, t := range terms {
+		if !slices.Contains(have, t) {
+			return false
 		}
 	}
-	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", bestSim))
+	return true
+}
+
+// foldStory records the alert's article with the story it tells (best).
+// Another outlet's version (another source or another host) is recorded
+// with the story's first alert, as a line of it or a reply in its
+// thread. The same outlet's article under another link is the same
+// article, looked at as a follow-up; another article of an outlet the
+// story already names is only seen.
+func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best *news.StoryRef, st *Stats, log *slog.Logger) {
+	sim := story.Similarity(story.FromBytes(r.alert.StorySig), story.FromBytes(best.Sig))
+	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", sim))
 	if best.Source == r.alert.Source && best.Host == watchers.Host(r.alert.URL) {
-		// The same outlet's article under another link: seen, and a
-		// follow-up if its headline changed.
 		if err := a.store.MarkSeen(ctx, w.Name, "", r.keys); err != nil {
 			st.StoreErrs.Add(1)
 			t.fail(r.alert.Source)
 			log.Error("store failed", "error", err)
-			return true
+			return
+		}
+		if best.Version {
+			log.Info("same story from an outlet it already names: seen")
+			return
 		}
 		log.Info("same story from the same outlet under another link: a follow-up at most")
 		a.followUp(ctx, w, news.Prior{AlertID: best.AlertID, Title: best.Title, Terms: best.Terms}, r, st, log)
-		return true
+		return
 	}
 	if err := a.store.RecordAlsoReported(ctx, best.AlertID, r.alert, r.keys); err != nil {
 		st.StoreErrs.Add(1)
 		t.fail(r.alert.Source)
 		log.Error("recording another outlet's version failed", "error", err)
-		return true
+		return
 	}
 	st.Also.Add(1)
 	log.Info("also reported by another outlet: folded into its story")
-	return true
 }
 
 // storySig is the article's story signature, for an article with text
@@ -640,6 +749,28 @@ func storySig(art *news.Article) []byte {
 		return nil
 	}
 	return story.Sign(text).Bytes()
+}
+
+// fingerprint is the article's text as a key: its words (story.Words),
+// hashed, on its host. The same text under another link of the site is
+// the same article (a print or AMP version, a moved page), whatever its
+// headline; the same text on another site is another outlet's version.
+// An article with too little text (80 words) to tell it from another has
+// none, nor has a feed's text.
+func fingerprint(art *news.Article) string {
+	if art.FromFeed {
+		return ""
+	}
+	words := story.Words(art.MainText())
+	if len(words) < 80 {
+		return ""
+	}
+	h := sha256.New()
+	for _, w := range words {
+		h.Write([]byte(w))
+		h.Write([]byte{0})
+	}
+	return "text:" + watchers.Host(art.URL) + ":" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // itemSig is a digest of what a source says of an item.
@@ -795,6 +926,10 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		ItemSig:   itemSig(it),
 		StorySig:  storySig(art),
 		InDigest:  w.DigestCron != nil,
+	}
+	if fp := fingerprint(art); fp != "" {
+		r.alert.Fingerprint = fp
+		r.keys = append(r.keys, fp)
 	}
 	return r
 }

@@ -133,6 +133,10 @@ type Alert struct {
 	// StorySig is the article's story signature (package story), for the
 	// store to find the same story from another outlet.
 	StorySig []byte `json:"-"`
+	// Fingerprint is the article's text as one key ("text:" and a hash
+	// of its words, on its host): the same text under another link is
+	// the same article.
+	Fingerprint string `json:",omitempty"`
 
 	// InDigest holds the alert for its watcher's digest instead of
 	// sending it alone.
@@ -160,14 +164,28 @@ type Also struct {
 }
 
 // StoryRef is a story a watcher alerted on lately: the first alert, where
-// it came from, and its signature.
+// it came from, and its signature; or, with Version, another outlet's
+// version of that story, which may resemble a later one more.
 type StoryRef struct {
-	AlertID int64
+	ID      int64 // the record's, in the order recorded
+	AlertID int64 // the story's first alert
+	Version bool
 	Source  string
 	Host    string
 	Sig     []byte
 	Title   string
 	Terms   []string
+}
+
+// StoryCheck is what a store looks for among a watcher's stories before
+// it records an alert: one found at or after Since, recorded after the
+// story After (an ID: the caller knows those up to it), for which Same is
+// true. Same sees every such story, in the order recorded, until one is
+// the same. A zero StoryCheck looks at none.
+type StoryCheck struct {
+	Since time.Time
+	After int64
+	Same  func(StoryRef) bool
 }
 
 // Digest is one message listing a watcher's alerts since its last digest.

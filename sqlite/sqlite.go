@@ -4,6 +4,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -169,6 +170,29 @@ var migrations = []string{
 		day   TEXT PRIMARY KEY,
 		calls INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+
+	// Other outlets' versions of a story are stories too, in the order
+	// recorded, so that a version resembling only another version is
+	// found, and a look at the stories recorded since a known one is
+	// cheap.
+	`CREATE TABLE stories_v2 (
+		id       INTEGER PRIMARY KEY AUTOINCREMENT,
+		alert_id INTEGER NOT NULL,
+		version  INTEGER NOT NULL DEFAULT 0,
+		watcher  TEXT NOT NULL,
+		source   TEXT NOT NULL,
+		host     TEXT NOT NULL,
+		found_at INTEGER NOT NULL,
+		sig      BLOB NOT NULL,
+		title    TEXT NOT NULL DEFAULT '',
+		terms    TEXT NOT NULL DEFAULT '[]'
+	);
+	INSERT INTO stories_v2 (alert_id, watcher, source, host, found_at, sig, title, terms)
+		SELECT alert_id, watcher, source, host, found_at, sig, title, terms FROM stories ORDER BY alert_id;
+	DROP TABLE stories;
+	ALTER TABLE stories_v2 RENAME TO stories;
+	CREATE INDEX stories_recent ON stories (watcher, found_at);
+	CREATE INDEX http_cache_saved ON http_cache (saved_at);`,
 }
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
@@ -298,16 +322,40 @@ func (s *Store) MarkSeen(ctx context.Context, watcher, source string, keys []str
 // RecordAlert adds the alert to the outbox as pending and marks keys (the
 // article's URLs) seen by its watcher, in one transaction: a crash leaves
 // either both or neither. It sets a.ID. When the watcher has seen the
-// alert's URL before (the same article reached through another link), it
-// only marks keys seen and returns news.ErrSeen.
+// alert's URL or its text's fingerprint before (the same article reached
+// through another link), it only marks keys seen and returns
+// news.ErrSeen.
 func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) error {
+	_, _, err := s.RecordStory(ctx, a, keys, news.StoryCheck{})
+	return err
+}
+
+// RecordStory is RecordAlert for an alert that may be a story the watcher
+// has: inside the transaction that would record it, it looks for the
+// story (check). When one is the same, nothing is recorded and that story
+// is returned; otherwise the alert is recorded, and, with a story
+// signature, its story too, whose ID is returned. Two processes cannot
+// both record one story as new.
+func (s *Store) RecordStory(ctx context.Context, a *news.Alert, keys []string, check news.StoryCheck) (same *news.StoryRef, id int64, err error) {
 	seen := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND key = ?`, a.Watcher, a.URL).Scan(&one)
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND key IN (?, ?)`, a.Watcher, a.URL, cmp.Or(a.Fingerprint, a.URL)).Scan(&one)
 		seen = err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		if !seen && check.Same != nil {
+			refs, err := stories(ctx, tx, a.Watcher, check.Since, check.After)
+			if err != nil {
+				return err
+			}
+			for i := range refs {
+				if check.Same(refs[i]) {
+					same = &refs[i]
+					return nil
+				}
+			}
 		}
 		if err := markSeen(ctx, tx, a.Watcher, keys, s.now()); err != nil {
 			return err
@@ -318,19 +366,39 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 		if err := s.insert(ctx, tx, a); err != nil {
 			return err
 		}
-		if len(a.StorySig) > 0 {
-			terms, _ := json.Marshal(a.Terms)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO stories (alert_id, watcher, source, host, found_at, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				a.ID, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.Title, string(terms)); err != nil {
-				return err
-			}
+		if id, err = s.insertStory(ctx, tx, a.ID, false, a, a.Terms); err != nil {
+			return err
 		}
 		return remember(ctx, tx, a.Watcher, keys, news.Prior{AlertID: a.ID, Sig: a.ItemSig, Title: a.Title, Terms: a.Terms, FromFeed: a.FromFeed}, false)
 	})
-	if err == nil && seen {
-		return news.ErrSeen
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case same != nil:
+		return same, 0, nil
+	case seen:
+		return nil, 0, news.ErrSeen
 	}
-	return err
+	return nil, id, nil
+}
+
+// insertStory records a's story, as the story of alert (the first alert,
+// or, for a version, the alert it is a version of) with terms, when a has
+// a story signature, and returns its ID; 0 when it has none.
+func (s *Store) insertStory(ctx context.Context, tx *sql.Tx, alert int64, version bool, a *news.Alert, terms []string) (int64, error) {
+	if len(a.StorySig) == 0 {
+		return 0, nil
+	}
+	t, err := json.Marshal(terms)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO stories (alert_id, version, watcher, source, host, found_at, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		alert, version, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.Title, string(t))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // TakeBudget counts one more summary for the day (UTC), if fewer than max
@@ -405,9 +473,22 @@ func (s *Store) ReturnBudget(ctx context.Context) error {
 	return nil
 }
 
-// RecentStories returns the stories the watcher alerted on since then.
+// RecentStories returns the stories the watcher alerted on since then,
+// and other outlets' versions of them, in the order recorded.
 func (s *Store) RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT alert_id, source, host, sig, title, terms FROM stories WHERE watcher = ? AND found_at >= ? ORDER BY alert_id`, watcher, since.Unix())
+	return stories(ctx, s.db, watcher, since, 0)
+}
+
+// querier is a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// stories returns the watcher's stories found since then and recorded
+// after the story after, in the order recorded.
+func stories(ctx context.Context, q querier, watcher string, since time.Time, after int64) ([]news.StoryRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, alert_id, version, source, host, sig, title, terms FROM stories
+		WHERE watcher = ? AND found_at >= ? AND id > ? ORDER BY id`, watcher, since.Unix(), after)
 	if err != nil {
 		return nil, fmt.Errorf("query stories: %w", err)
 	}
@@ -416,13 +497,16 @@ func (s *Store) RecentStories(ctx context.Context, watcher string, since time.Ti
 	for rows.Next() {
 		var r news.StoryRef
 		var terms string
-		if err := rows.Scan(&r.AlertID, &r.Source, &r.Host, &r.Sig, &r.Title, &terms); err != nil {
+		if err := rows.Scan(&r.ID, &r.AlertID, &r.Version, &r.Source, &r.Host, &r.Sig, &r.Title, &terms); err != nil {
 			return nil, fmt.Errorf("query stories: %w", err)
 		}
 		json.Unmarshal([]byte(terms), &r.Terms)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query stories: %w", err)
+	}
+	return out, nil
 }
 
 // RecordAlsoReported records another outlet's version of a story the
@@ -447,9 +531,16 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 		if err := json.Unmarshal([]byte(payload), parent); err != nil {
 			return fmt.Errorf("alert %d: %w", first, err)
 		}
-		switch {
-		case a.URL == parent.URL:
+		if a.URL == parent.URL {
 			return nil // the first alert's own article, under another link
+		}
+		// The version is a story of its own to compare later ones with,
+		// under the first alert's terms: those are what the watcher was
+		// told.
+		if _, err := s.insertStory(ctx, tx, first, true, a, parent.Terms); err != nil {
+			return err
+		}
+		switch {
 		case status == StatusPending && !unsure || status == StatusHeld:
 			parent.Also = append(parent.Also, also)
 			b, err := json.Marshal(parent)
@@ -915,6 +1006,37 @@ func (s *Store) MarkStale(ctx context.Context, source string, stale bool) error 
 		return fmt.Errorf("source %s: %w", source, err)
 	}
 	return nil
+}
+
+// Prune forgets what is no longer of use: stories found before stories
+// (older than any story window), validators of conditional requests not
+// saved since validators (a source no longer checked, or no longer by
+// that group of watchers), and the failed fetches of items last tried
+// before then too. It returns how many rows went.
+func (s *Store) Prune(ctx context.Context, stories, validators time.Time) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []struct {
+			sql string
+			at  time.Time
+		}{
+			{`DELETE FROM stories WHERE found_at < ?`, stories},
+			{`DELETE FROM http_cache WHERE saved_at < ?`, validators},
+			{`DELETE FROM fetch_failures WHERE last_at < ?`, validators},
+		} {
+			res, err := tx.ExecContext(ctx, q.sql, q.at.Unix())
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	return n, nil
 }
 
 // shortHash is a key's fingerprint, 64 bits in hex.
