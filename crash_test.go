@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // childEnv, when set, makes the test binary run newsbot with the
