@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/story"
 )
 
 // A publisher that answers conditional requests: newsbot's second check
@@ -262,5 +263,154 @@ watchers:
 	msgs = slack.Messages()
 	if len(msgs) != 5 || msgs[4].ThreadTS != "" || !strings.Contains(msgs[4].Text, "/extra/") {
 		t.Errorf("a version with a new term should be an alert of its own: %d messages\n%s", len(msgs), out)
+	}
+}
+
+// storySite is a news site of outlets, each with a feed listing its
+// articles (path → headline and text); set adds or changes an article.
+type storySite struct {
+	mu       sync.Mutex
+	srv      *httptest.Server
+	articles map[string]map[string][2]string // outlet → path → headline, text
+	order    map[string][]string
+}
+
+func newStorySite(t *testing.T) *storySite {
+	s := &storySite{articles: map[string]map[string][2]string{}, order: map[string][]string{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if outlet, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".xml"); ok {
+			var b strings.Builder
+			for _, p := range s.order[outlet] {
+				fmt.Fprintf(&b, `<item><title>%s</title><link>%s</link><description>Syrien</description></item>`, s.articles[outlet][p][0], p)
+			}
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title>%s</channel></rss>`, outlet, b.String())
+			return
+		}
+		for _, arts := range s.articles {
+			if a, ok := arts[r.URL.Path]; ok {
+				fmt.Fprintf(w, `<!DOCTYPE html><html lang="de"><head><title>%[1]s</title></head><body><nav><a href="/">Start</a></nav><article><h1>%[1]s</h1><p>%[2]s</p></article><footer>Impressum</footer></body></html>`, a[0], a[1])
+				return
+			}
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *storySite) set(outlet, path, headline, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.articles[outlet] == nil {
+		s.articles[outlet] = map[string][2]string{}
+	}
+	if _, ok := s.articles[outlet][path]; !ok {
+		s.order[outlet] = append(s.order[outlet], path)
+	}
+	s.articles[outlet][path] = [2]string{headline, text}
+}
+
+// The wire copy of a story, and background an outlet adds to it.
+const (
+	wireCopy = "Im Nordwesten von Syrien gilt seit Sonntag eine brüchige Waffenruhe. Hilfsorganisationen hoffen auf sichere Wege in die Provinz Idlib, wo nach Angaben der Vereinten Nationen mehr als eine Million Menschen auf Hilfe angewiesen sind. " +
+		"Die ersten Lastwagen mit Lebensmitteln, Decken und Medikamenten erreichten am Montag den Grenzübergang Bab al-Hawa. Beobachter warnen jedoch, dass die Waffenruhe schon in den vergangenen Jahren mehrfach gebrochen worden sei. " +
+		"Die Türkei und Russland hatten die Feuerpause nach tagelangen Verhandlungen in Ankara vereinbart und wollen sie mit gemeinsamen Patrouillen überwachen."
+	background = "Der Krieg in der Region dauert seit mehr als einem Jahrzehnt an und hat Millionen Menschen aus ihren Dörfern vertrieben. " +
+		"Viele von ihnen leben seit Jahren in Zeltlagern entlang der türkischen Grenze, wo es im Winter an Heizmaterial und im Sommer an sauberem Wasser fehlt. " +
+		"Ärzte berichten von überfüllten Krankenhäusern, in denen Generatoren den Strom liefern und Verbandsmaterial knapp geworden ist. " +
+		"Lehrer unterrichten Kinder in provisorischen Klassenräumen, oft ohne Bücher und ohne Bezahlung, weil internationale Geldgeber ihre Zusagen gekürzt haben. " +
+		"Händler auf den Märkten von Sarmada klagen über Preise, die sich binnen eines Jahres verdoppelt haben, während die Währung weiter an Wert verliert. " +
+		"Die Vereinten Nationen hatten im Frühjahr gewarnt, ihre Lager mit Nahrungsmitteln reichten nur noch für wenige Wochen. " +
+		"Bauern im Umland fürchten, dass sie ihre Felder auch in diesem Jahr nicht bestellen können, weil Minen und Blindgänger die Äcker unpassierbar machen."
+)
+
+// A story's versions are stories too: an outlet whose version resembles
+// only another outlet's version (not the first alert's text) is folded
+// into the story, and a second article of an outlet the story already
+// names is seen without another reply.
+func TestStoryThroughAVersion(t *testing.T) {
+	site := newStorySite(t)
+	words := strings.Fields(wireCopy)
+	chronik := "Damaskus (AFP) – " + strings.Join(words[:35], " ") + " " + background
+	bote := "Ankara (dpa) – " + wireCopy + " " + background
+	// The premise: the third version tells the story of the second, not
+	// of the first alert's text.
+	sig := func(s string) story.Signature { return story.Sign(s) }
+	if story.Same(sig(chronik), sig("Berlin (dpa) – "+wireCopy)) || !story.Same(sig(chronik), sig(bote)) {
+		t.Fatal("the test's texts do not make a chain")
+	}
+	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", "Berlin (dpa) – "+wireCopy)
+	e := bareEnv(t, fmt.Sprintf(`
+sources:
+  - {name: Kurier, url: %q}
+  - {name: Bote, url: %q}
+  - {name: Chronik, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Chronik], keywords: [Syrien]}
+`, site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml", site.srv.URL+"/chronik.xml"))
+	e.once()
+	msgs := e.slack.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d alerts, want 1", len(msgs))
+	}
+	first := msgs[0]
+	site.set("bote", "/bote/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
+	e.once()
+	site.set("chronik", "/chronik/idlib.html", "Leben in den Lagern von Idlib", chronik)
+	out := e.once()
+	msgs = e.slack.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages, want the alert and two replies\n%s", len(msgs), out)
+	}
+	for i, want := range []string{"Also reported by *Bote*", "Also reported by *Chronik*"} {
+		if m := msgs[i+1]; m.ThreadTS != first.TS || !strings.Contains(m.BlockText(), want) {
+			t.Errorf("message %d should be a reply %q in the story's thread: %+v", i+2, want, m)
+		}
+	}
+	// The Bote runs the story again under another link, lightly edited.
+	site.set("bote", "/bote/waffenruhe-update.html", "Waffenruhe in Idlib: Lage bleibt angespannt", strings.Replace(bote, "Ankara (dpa) –", "Ankara (dpa/AFP) –", 1))
+	out = e.once()
+	if n := len(e.slack.Messages()); n != 3 {
+		t.Errorf("a second article of an outlet the story names made %d more messages\n%s", n-3, out)
+	}
+}
+
+// The same text under another link of the site (a print version, an
+// article moved without a redirect) is the same article, even with the
+// same-story check off and a new headline: a reply at most, never a new
+// alert.
+func TestSameTextUnderAnotherLink(t *testing.T) {
+	site := newStorySite(t)
+	text := "Berlin (dpa) – " + wireCopy + " " + background
+	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", text)
+	e := bareEnv(t, fmt.Sprintf(`
+story_window: 0s
+sources:
+  - {name: Kurier, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [Kurier], keywords: [Syrien]}
+`, site.srv.URL+"/kurier.xml"))
+	e.once()
+	site.set("kurier", "/kurier/druck/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", text)
+	out := e.once()
+	if n := len(e.slack.Messages()); n != 1 {
+		t.Fatalf("the same text under a print link made %d messages, want the one alert\n%s", n, out)
+	}
+	site.set("kurier", "/kurier/2/waffenruhe.html", "Waffenruhe in Idlib gebrochen", text)
+	out = e.once()
+	msgs := e.slack.Messages()
+	if len(msgs) != 2 || msgs[1].ThreadTS != msgs[0].TS || !strings.Contains(msgs[1].BlockText(), "headline changed") {
+		t.Fatalf("the same text under a new link and headline should be one reply in the thread: %d messages\n%s", len(msgs), out)
+	}
+	// Another site running the very same text is another outlet, not the
+	// same article: with the story check off, an alert of its own.
+	site.set("bote", "/bote/waffenruhe.html", "Waffenruhe in Idlib", text)
+	e.edit("  - {name: Kurier, url:", fmt.Sprintf("  - {name: Bote, url: %q}\n  - {name: Kurier, url:", strings.Replace(site.srv.URL, "127.0.0.1", "localhost", 1)+"/bote.xml"))
+	e.edit("sources: [Kurier]", "sources: [Kurier, Bote]")
+	out = e.once()
+	if msgs := e.slack.Messages(); len(msgs) != 3 || msgs[2].ThreadTS != "" {
+		t.Errorf("another host's copy with the story check off should be an alert: %d messages\n%s", len(msgs), out)
 	}
 }

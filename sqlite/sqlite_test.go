@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/watchers"
 )
 
 // mustOpen opens a store in a fresh file that is closed with the test.
@@ -724,5 +725,147 @@ func TestUnsureFailure(t *testing.T) {
 	p, _ := s.Pending(ctx)
 	if len(p) != 1 || p[0].ID != newer.ID || p[0].ThreadTS != "1700000000.000001" || p[0].ParentPending {
 		t.Errorf("pending after the first went out: %+v; want the reply, in its thread", p)
+	}
+}
+
+// storyAlert is an alert on an article with a story signature.
+func storyAlert(watcher, url, source string) *news.Alert {
+	a := alert(watcher, url)
+	a.Source, a.FromFeed = source, false
+	a.StorySig = []byte("sig:" + url)
+	return a
+}
+
+// Two processes that find one story at once record it once: the second,
+// which read the stories before the first recorded its alert, finds it
+// inside the transaction that would record its own, and records nothing.
+func TestRecordStoryFindsAnotherProcesssStory(t *testing.T) {
+	ctx := context.Background()
+	s1, path := mustOpen(t)
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	// The second process looked before the first recorded anything.
+	known, err := s2.RecentStories(ctx, "nahost", time.Now().Add(-time.Hour))
+	if err != nil || len(known) != 0 {
+		t.Fatalf("RecentStories = %v, %v", known, err)
+	}
+	a := storyAlert("nahost", "https://kurier.example/a", "kurier")
+	same, id, err := s1.RecordStory(ctx, a, []string{a.URL}, news.StoryCheck{Since: time.Now().Add(-time.Hour), Same: func(news.StoryRef) bool { return true }})
+	if err != nil || same != nil || id == 0 {
+		t.Fatalf("first RecordStory = %v, %d, %v; want the story recorded", same, id, err)
+	}
+	b := storyAlert("nahost", "https://bote.example/b", "bote")
+	var looked []news.StoryRef
+	same, _, err = s2.RecordStory(ctx, b, []string{b.URL}, news.StoryCheck{Since: time.Now().Add(-time.Hour), Same: func(r news.StoryRef) bool {
+		looked = append(looked, r)
+		return string(r.Sig) == "sig:https://kurier.example/a"
+	}})
+	if err != nil || same == nil || same.AlertID != a.ID || same.ID != id || same.Host != "kurier.example" {
+		t.Fatalf("second RecordStory = %+v, %v; want the first process's story", same, err)
+	}
+	if seen, _ := s2.Seen(ctx, "nahost", []string{b.URL}); seen[b.URL] {
+		t.Error("a story found in the transaction left the article seen")
+	}
+	// A check after the story it knows looks at none of those.
+	looked = nil
+	same, _, err = s2.RecordStory(ctx, b, []string{b.URL}, news.StoryCheck{Since: time.Now().Add(-time.Hour), After: id, Same: func(r news.StoryRef) bool {
+		looked = append(looked, r)
+		return true
+	}})
+	if err != nil || same != nil || len(looked) != 0 {
+		t.Errorf("RecordStory after the known story = %v, %v, looked at %d", same, err, len(looked))
+	}
+}
+
+// Another outlet's version is a story of its own, under the first
+// alert's terms, in the order recorded.
+func TestVersionIsAStory(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	a := storyAlert("nahost", "https://kurier.example/a", "kurier")
+	if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+		t.Fatal(err)
+	}
+	b := storyAlert("nahost", "https://bote.example/b", "bote")
+	b.Terms = []string{"Syrien"}
+	if err := s.RecordAlsoReported(ctx, a.ID, b, []string{b.URL}); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := s.RecentStories(ctx, "nahost", time.Now().Add(-time.Hour))
+	if err != nil || len(refs) != 2 {
+		t.Fatalf("RecentStories = %+v, %v", refs, err)
+	}
+	v := refs[1]
+	if !v.Version || v.AlertID != a.ID || v.Source != "bote" || v.Host != "bote.example" || string(v.Sig) != "sig:"+b.URL ||
+		!slices.Equal(v.Terms, a.Terms) || v.ID <= refs[0].ID || refs[0].Version {
+		t.Errorf("the version's story = %+v (first %+v)", v, refs[0])
+	}
+}
+
+// Stories of an older store (one row per alert) survive the migration.
+func TestStoriesMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newsbot.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Back to the schema before versions were stories.
+	at := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "stories_v2") })
+	if !strings.Contains(migrations[at-3], "CREATE TABLE stories (") {
+		t.Fatal("the old stories table is not three migrations before")
+	}
+	if _, err := s.db.Exec(`DROP TABLE stories; DROP INDEX http_cache_saved;` + migrations[at-3] + fmt.Sprintf(`; PRAGMA user_version = %d`, at)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`INSERT INTO stories (alert_id, watcher, source, host, found_at, sig, title, terms) VALUES (7, 'nahost', 'kurier', 'kurier.example', ?, x'01', 'Waffenruhe', '["Syrien"]')`, time.Now().Unix()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	refs, err := s.RecentStories(ctx, "nahost", time.Now().Add(-time.Hour))
+	if err != nil || len(refs) != 1 || refs[0].AlertID != 7 || refs[0].ID == 0 || refs[0].Title != "Waffenruhe" || !slices.Equal(refs[0].Terms, []string{"Syrien"}) {
+		t.Errorf("after the migration: %+v, %v", refs, err)
+	}
+}
+
+// Prune forgets old stories, validators and failed fetches, and nothing
+// newer.
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpen(t)
+	now := time.Now()
+	s.now = func() time.Time { return now.Add(-72 * time.Hour) }
+	old := storyAlert("nahost", "https://kurier.example/old", "kurier")
+	s.RecordAlert(ctx, old, []string{old.URL})
+	s.SaveValidators(ctx, "old", watchers.Validators{ETag: `"1"`})
+	s.now = func() time.Time { return now }
+	recent := storyAlert("nahost", "https://kurier.example/new", "kurier")
+	s.RecordAlert(ctx, recent, []string{recent.URL})
+	s.SaveValidators(ctx, "new", watchers.Validators{ETag: `"2"`})
+	n, err := s.Prune(ctx, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	if err != nil || n != 2 {
+		t.Errorf("Prune = %d, %v; want the old story and the old validators", n, err)
+	}
+	refs, _ := s.RecentStories(ctx, "nahost", time.Time{})
+	if len(refs) != 1 || refs[0].AlertID != recent.ID {
+		t.Errorf("stories after Prune: %+v", refs)
+	}
+	if v, _ := s.Validators(ctx, "old"); v.ETag != "" {
+		t.Errorf("old validators kept: %+v", v)
+	}
+	if v, _ := s.Validators(ctx, "new"); v.ETag != `"2"` {
+		t.Errorf("new validators lost: %+v", v)
+	}
+	// The alerts themselves, and what was seen, stay.
+	if seen, _ := s.Seen(ctx, "nahost", []string{old.URL}); !seen[old.URL] {
+		t.Error("Prune forgot what was seen")
 	}
 }
