@@ -69,6 +69,13 @@ type Store interface {
 	RecentMatches(ctx context.Context, watcher string, since time.Time) ([]*news.Alert, error)
 	// SpikeTold records a spike told now unless one was since then.
 	SpikeTold(ctx context.Context, watcher string, now, since time.Time) (bool, error)
+	// SpikeMessage records the message that told the watcher's spike.
+	SpikeMessage(ctx context.Context, watcher string, alert int64) error
+	// SpikeOver records, once, that a spike told before since is over,
+	// and returns the message that told it (0: none to end).
+	SpikeOver(ctx context.Context, watcher string, since time.Time) (int64, error)
+	// FirstMatch is when the watcher's first match was recorded.
+	FirstMatch(ctx context.Context, watcher string) (time.Time, error)
 	// TakeBudget counts a language model's summary against the day's
 	// budget; false: the budget is spent.
 	TakeBudget(ctx context.Context, max int) (bool, error)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strconv"
@@ -128,9 +129,10 @@ func firstSentence(al *news.Alert) string {
 const spikeTop = 5
 
 // checkSpike tells the watcher's channel, once a window, when its matches
-// in the last spike.window are more than spike.factor times the usual at
-// that time of day (the mean of the same window on the last 7 days), and
-// at least spike.min; with the stories most reported first. A watcher
+// in the last spike.window are more than spike.factor times the usual for
+// that hour (usualMatches), and at least spike.min; with the stories most
+// reported first. When, a window or more later, they are no longer, it
+// says in the spike message's thread that the spike is over. A watcher
 // with no match older than a day has no usual yet.
 func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 	sp := w.Spike
@@ -140,23 +142,21 @@ func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 	log := a.log.With("watcher", w.Name)
 	now, win := a.now(), time.Duration(sp.Window)
 	count, err := a.store.CountMatches(ctx, w.Name, now.Add(-win), now)
-	if err != nil || count < sp.Min {
+	if err != nil {
 		return
 	}
-	if old, err := a.store.CountMatches(ctx, w.Name, time.Unix(0, 0), now.Add(-24*time.Hour)); err != nil || old == 0 {
+	first, err := a.store.FirstMatch(ctx, w.Name)
+	if err != nil || first.IsZero() || now.Sub(first) < 24*time.Hour+win {
 		return // no history to know the usual by
 	}
-	sum := 0
-	for d := 1; d <= 7; d++ {
-		back := time.Duration(d) * 24 * time.Hour
-		n, err := a.store.CountMatches(ctx, w.Name, now.Add(-win-back), now.Add(-back))
-		if err != nil {
-			return
-		}
-		sum += n
+	usual, by, err := a.usualMatches(ctx, w.Name, now, win, first)
+	if err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+		return
 	}
-	usual := float64(sum) / 7
-	if float64(count) <= sp.Factor*max(usual, 1) {
+	if count < sp.Min || float64(count) <= sp.Factor*max(usual, 1) {
+		a.spikeOver(ctx, w, count, usual, st, log)
 		return
 	}
 	told, err := a.store.SpikeTold(ctx, w.Name, now, now.Add(-win))
@@ -175,8 +175,8 @@ func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 	for _, al := range recent[:min(len(recent), spikeTop)] {
 		entries = append(entries, entryOf(al))
 	}
-	heading := fmt.Sprintf("Spike: %d matches for %s in the last %s, more than %s the usual %.1f at this time of day",
-		count, w.Name, roughly(win), strconv.FormatFloat(sp.Factor, 'f', -1, 64)+"×", usual)
+	heading := fmt.Sprintf("Spike: %d matches for %s in the last %s, more than %s the usual %.1f %s",
+		count, w.Name, roughly(win), strconv.FormatFloat(sp.Factor, 'f', -1, 64)+"×", usual, by)
 	alert := &news.Alert{
 		Watcher: w.Name, Channel: w.Channel, Found: now,
 		Digest:    &news.Digest{Heading: heading, Part: 1, Parts: 1, Total: count, Entries: entries},
@@ -188,5 +188,75 @@ func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 		log.Error("recording the spike failed", "error", err)
 		return
 	}
+	if err := a.store.SpikeMessage(ctx, w.Name, alert.ID); err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+	}
 	log.Info("spike", "matches", count, "usual", fmt.Sprintf("%.1f", usual))
+}
+
+// spikeOver says, in the thread of the watcher's spike message, that the
+// spike is over: once, and only a window or more after it was told.
+func (a *App) spikeOver(ctx context.Context, w *Watcher, count int, usual float64, st *Stats, log *slog.Logger) {
+	now, win := a.now(), time.Duration(w.Spike.Window)
+	id, err := a.store.SpikeOver(ctx, w.Name, now.Add(-win))
+	if err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("store failed", "error", err)
+		return
+	}
+	if id == 0 {
+		return
+	}
+	heading := fmt.Sprintf("Spike over: %s for %s in the last %s, against a usual %.1f", Plural(int64(count), "match"), w.Name, roughly(win), usual)
+	alert := &news.Alert{
+		Watcher: w.Name, Channel: w.Channel, Found: now, ThreadOf: id,
+		Digest:    &news.Digest{Heading: heading, Icon: "chart_with_downwards_trend", Part: 1, Parts: 1},
+		NotBefore: w.QuietUntil(now.In(a.cfg.Location)),
+	}
+	if err := a.store.RecordAlert(ctx, alert, nil); err != nil {
+		st.StoreErrs.Add(1)
+		log.Error("recording the end of the spike failed", "error", err)
+		return
+	}
+	log.Info("spike over", "matches", count)
+}
+
+// usualMatches is how many matches the watcher usually has in the window
+// before now, and how that was judged: the mean of the same window at the
+// same time of day on the last 7 days, or, when the watcher has weeks of
+// history, at the same hour of the week on the last 4 weeks, whichever is
+// higher. Only days (weeks) the watcher had begun by count, so that a
+// young watcher's usual is not diluted by days it did not exist.
+func (a *App) usualMatches(ctx context.Context, watcher string, now time.Time, win time.Duration, first time.Time) (float64, string, error) {
+	mean := func(step time.Duration, n int) (float64, int, error) {
+		sum, k := 0, 0
+		for i := 1; i <= n; i++ {
+			to := now.Add(-time.Duration(i) * step)
+			if to.Before(first) {
+				break
+			}
+			c, err := a.store.CountMatches(ctx, watcher, to.Add(-win), to)
+			if err != nil {
+				return 0, 0, err
+			}
+			sum, k = sum+c, k+1
+		}
+		if k == 0 {
+			return 0, 0, nil
+		}
+		return float64(sum) / float64(k), k, nil
+	}
+	day, _, err := mean(24*time.Hour, 7)
+	if err != nil {
+		return 0, "", err
+	}
+	week, weeks, err := mean(7*24*time.Hour, 4)
+	if err != nil {
+		return 0, "", err
+	}
+	if weeks > 0 && week > day {
+		return week, "at this hour of the week", nil
+	}
+	return day, "at this time of day", nil
 }

@@ -149,4 +149,68 @@ func TestSpike(t *testing.T) {
 	if n := len(slack.Messages()); n != 1 {
 		t.Errorf("the same spike was told %d times", n)
 	}
+	// Two hours on, the last hour had no match: the spike is over, said
+	// once in its thread.
+	later := time.Now().Add(2 * time.Hour)
+	a.now = func() time.Time { return later }
+	for range 2 {
+		a.checkSpike(ctx, w, st)
+		a.Deliver(ctx, st)
+	}
+	msgs = slack.Messages()
+	if len(msgs) != 2 || msgs[1].ThreadTS != msgs[0].TS ||
+		!strings.Contains(msgs[1].BlockText(), ":chart_with_downwards_trend: *Spike over: 0 matches for nahost in the last 1 h") {
+		t.Errorf("after the spike: %d messages, want one reply that it is over: %+v", len(msgs), msgs[1:])
+	}
+}
+
+// A watcher that is always busy at this hour of the week (Monday
+// mornings) has no spike when it is busy again, though it would be one
+// against the other days at this time.
+func TestSpikeByHourOfWeek(t *testing.T) {
+	a, _, slack := newTestApp(t, "@hourly")
+	w := a.watchers[0]
+	w.Spike = &config.Spike{Window: config.Duration(time.Hour), Factor: 3, Min: 5}
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", a.cfg.Storage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	i := 0
+	record := func(ago time.Duration) {
+		i++
+		al := &news.Alert{Watcher: w.Name, Channel: w.Channel, Source: "rundschau", URL: fmt.Sprintf("https://rr.example/%d.html", i),
+			Title: fmt.Sprintf("Meldung %d", i), Terms: []string{"Syrien"}, Found: time.Now()}
+		if err := a.store.RecordAlert(ctx, al, []string{al.URL}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE alerts SET status = 'sent', created_at = ? WHERE id = ?`, time.Now().Add(-ago).Unix(), al.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	week := 7 * 24 * time.Hour
+	for k := 1; k <= 3; k++ {
+		for range 3 {
+			record(time.Duration(k)*week + 10*time.Minute)
+		}
+	}
+	for range 6 {
+		record(5 * time.Minute)
+	}
+	st := &Stats{}
+	a.checkSpike(ctx, w, st)
+	a.Deliver(ctx, st)
+	if n := len(slack.Messages()); n != 0 {
+		t.Errorf("6 matches at an hour of the week that usually has 3: %d messages, want none", n)
+	}
+	// Twice as many are a spike, against the usual at this hour of the week.
+	for range 6 {
+		record(5 * time.Minute)
+	}
+	a.checkSpike(ctx, w, st)
+	a.Deliver(ctx, st)
+	if msgs := slack.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0].BlockText(), "the usual 3.0 at this hour of the week") {
+		t.Errorf("12 matches against a usual of 3: %+v", msgs)
+	}
 }

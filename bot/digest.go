@@ -100,7 +100,7 @@ func digestBlocks(a *news.Alert) []slack.Block {
 		head += " since " + slackDate(d.Since, "{date_short_pretty} {time}")
 	}
 	if d.Heading != "" {
-		head = ":chart_with_upwards_trend: *" + Escape(d.Heading) + "*"
+		head = ":" + cmp.Or(d.Icon, "chart_with_upwards_trend") + ": *" + Escape(d.Heading) + "*"
 	}
 	if m := Mentions(a); len(m) > 0 {
 		head = strings.Join(m, " ") + " " + head

@@ -190,8 +190,10 @@ type StoryCheck struct {
 
 // Digest is one message listing a watcher's alerts since its last digest.
 type Digest struct {
-	// Heading replaces "Digest of <watcher>" (a spike's message).
+	// Heading replaces "Digest of <watcher>" (a spike's message), after
+	// Icon (a Slack emoji name; a rising chart when empty).
 	Heading     string `json:",omitempty"`
+	Icon        string `json:",omitempty"`
 	Since       time.Time
 	Part, Parts int // 1 of 1 unless the list is split over several messages
 	Total       int // alerts in all parts: the stories
