@@ -67,27 +67,41 @@ func (a *App) foldDigests(ctx context.Context, st *Stats) {
 // were found: as many messages as Slack's limits on one message need
 // (bot.MaxDigestEntries, bot.MaxDigestText).
 func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert {
+	if len(held) == 0 {
+		return nil
+	}
 	var terms []string
-	outlets := map[string]bool{}
+	outlets, byTerm := map[string]int{}, map[string]int{}
 	articles := 0
+	var most *news.Tally
 	for _, al := range held {
-		outlets[al.Source] = true
+		outlets[al.Source]++
 		articles += 1 + len(al.Also)
+		ran := map[string]bool{al.Source: true}
 		for _, o := range al.Also {
-			outlets[o.Source] = true
+			outlets[o.Source]++
+			ran[o.Source] = true
+		}
+		if len(ran) > 1 && (most == nil || len(ran) > most.N) {
+			most = &news.Tally{Name: al.Title, URL: al.URL, N: len(ran)}
 		}
 		for _, t := range al.Terms {
+			byTerm[t]++
 			if !slices.Contains(terms, t) {
 				terms = append(terms, t)
 			}
 		}
 	}
-	var parts [][]news.Entry
-	size := 0
+	var over news.Digest
+	if len(held) > 1 {
+		over = news.Digest{ByOutlet: tallies(outlets), ByTerm: tallies(byTerm), MostReported: most}
+	}
+	parts := [][]news.Entry{nil}
+	size := bot.OverviewSize(&over) // the first part's
 	for _, al := range held {
 		e := entryOf(al)
 		n := bot.EntrySize(e)
-		if len(parts) == 0 || len(parts[len(parts)-1]) >= bot.MaxDigestEntries || size+n > bot.MaxDigestText {
+		if last := parts[len(parts)-1]; len(last) > 0 && (len(last) >= bot.MaxDigestEntries || size+n > bot.MaxDigestText) {
 			parts, size = append(parts, nil), 0
 		}
 		parts[len(parts)-1] = append(parts[len(parts)-1], e)
@@ -97,6 +111,9 @@ func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert
 	for p, entries := range parts {
 		d := &news.Digest{Since: since, Part: p + 1, Parts: len(parts), Total: len(held), Entries: entries,
 			Articles: articles, Outlets: len(outlets)}
+		if p == 0 {
+			d.ByOutlet, d.ByTerm, d.MostReported = over.ByOutlet, over.ByTerm, over.MostReported
+		}
 		out = append(out, &news.Alert{
 			Watcher:   w.Name,
 			Channel:   w.Channel,
@@ -107,6 +124,21 @@ func (w *Watcher) digest(held []*news.Alert, since, now time.Time) []*news.Alert
 			Mentions:  w.mentions(terms),
 		})
 	}
+	return out
+}
+
+// tallies are counts by name, most first, then by name.
+func tallies(counts map[string]int) []news.Tally {
+	out := make([]news.Tally, 0, len(counts))
+	for name, n := range counts {
+		out = append(out, news.Tally{Name: name, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out
 }
 

@@ -102,6 +102,9 @@ func digestBlocks(a *news.Alert) []slack.Block {
 	if d.Heading != "" {
 		head = ":" + cmp.Or(d.Icon, "chart_with_upwards_trend") + ": *" + Escape(d.Heading) + "*"
 	}
+	for _, line := range overview(d, true) {
+		head += "\n" + line
+	}
 	if m := Mentions(a); len(m) > 0 {
 		head = strings.Join(m, " ") + " " + head
 	}
@@ -116,9 +119,61 @@ func digestBlocks(a *news.Alert) []slack.Block {
 	return blocks
 }
 
+// overviewNames is how many outlets or terms an overview names; the rest
+// are counted.
+const overviewNames = 8
+
+// overview is the lines that sum up a whole digest, in its first part:
+// the story most outlets ran, the articles by outlet, and by term (where
+// there is more than one). slack: as mrkdwn, else as plain text.
+func overview(d *news.Digest, slack bool) []string {
+	esc, bold := func(s string) string { return s }, func(s string) string { return s }
+	if slack {
+		esc, bold = Escape, func(s string) string { return "*" + s + "*" }
+	}
+	list := func(ts []news.Tally) string {
+		var parts []string
+		for _, t := range ts[:min(len(ts), overviewNames)] {
+			parts = append(parts, fmt.Sprintf("%s %d", esc(textutil.Truncate(t.Name, 60)), t.N))
+		}
+		if len(ts) > overviewNames {
+			parts = append(parts, fmt.Sprintf("%d more", len(ts)-overviewNames))
+		}
+		return strings.Join(parts, ", ")
+	}
+	var lines []string
+	if m := d.MostReported; m != nil {
+		title := esc(textutil.Truncate(m.Name, entryTitle))
+		if slack && m.URL != "" && len(Escape(m.URL)) <= entryURL {
+			title = "<" + Escape(m.URL) + "|" + title + ">"
+		}
+		lines = append(lines, fmt.Sprintf("%s %s (%d outlets)", bold("Most reported:"), title, m.N))
+	}
+	if len(d.ByOutlet) > 1 {
+		lines = append(lines, bold("By outlet:")+" "+list(d.ByOutlet))
+	}
+	if len(d.ByTerm) > 1 {
+		lines = append(lines, bold("By term:")+" "+list(d.ByTerm))
+	}
+	return lines
+}
+
+// OverviewSize is how many characters a digest's overview takes in its
+// first message.
+func OverviewSize(d *news.Digest) int {
+	n := 0
+	for _, line := range overview(d, true) {
+		n += 1 + len(line)
+	}
+	return n
+}
+
 // digestText is a digest for a terminal.
 func digestText(a *news.Alert, loc *time.Location) string {
 	var b strings.Builder
+	for _, line := range overview(a.Digest, false) {
+		b.WriteString(line + "\n")
+	}
 	for i, e := range a.Digest.Entries {
 		fmt.Fprintf(&b, "%2d. %s\n    %s\n", i+1, e.Title, e.URL)
 		if e.Line != "" {

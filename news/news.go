@@ -201,7 +201,20 @@ type Digest struct {
 	// in them; Outlets the sources they came from, in all parts.
 	Articles int `json:",omitempty"`
 	Outlets  int `json:",omitempty"`
-	Entries  []Entry
+	// An overview of all parts, given in the first: the articles by
+	// outlet and by term, most first, and the story most outlets ran.
+	ByOutlet     []Tally `json:",omitempty"`
+	ByTerm       []Tally `json:",omitempty"`
+	MostReported *Tally  `json:",omitempty"`
+	Entries      []Entry
+}
+
+// Tally is how many articles (or outlets) a name has: an outlet, a term,
+// or a story (its headline and link).
+type Tally struct {
+	Name string
+	URL  string `json:",omitempty"`
+	N    int
 }
 
 // Entry is one article in a digest.
