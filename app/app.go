@@ -21,7 +21,7 @@ import (
 	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/match"
 	"github.com/newsbot/newsbot/news"
-	"github.com/newsbot/newsbot/sqlite"
+	"github.com/newsbot/newsbot/store"
 	"github.com/newsbot/newsbot/summary"
 	"github.com/newsbot/newsbot/watchers"
 )
@@ -110,7 +110,7 @@ type Store interface {
 	Close() error
 }
 
-var _ Store = (*sqlite.Store)(nil)
+var _ Store = (*store.Store)(nil)
 
 // Watcher is a configured watcher, compiled.
 type Watcher struct {
@@ -278,19 +278,19 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 	if a.now == nil {
 		a.now = time.Now
 	}
-	store, err := sqlite.Open(ctx, cfg.Storage)
+	db, err := store.Open(ctx, cfg.Storage)
 	if err != nil {
 		return nil, err
 	}
-	a.store = store
+	a.store = db
 	var digests []string
 	for _, w := range ws {
 		if w.DigestCron != nil {
 			digests = append(digests, w.Name)
 		}
 	}
-	if n, err := store.ReleaseHeld(ctx, digests); err != nil {
-		store.Close()
+	if n, err := db.ReleaseHeld(ctx, digests); err != nil {
+		db.Close()
 		return nil, err
 	} else if n > 0 {
 		a.log.Info("alerts held for a digest that is no longer configured go out as alerts of their own", "alerts", n)
@@ -320,7 +320,7 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 			Client: &http.Client{Timeout: time.Duration(s.Timeout)}}
 	}
 	a.fetcher = NewFetcher(cfg)
-	a.fetcher.Cache = store
+	a.fetcher.Cache = db
 	a.fetcher.Log = a.log
 	return a, nil
 }

@@ -461,8 +461,13 @@ func (c *Config) validate() Problems {
 	if !filepath.IsAbs(c.Storage) && !strings.Contains(c.Storage, "://") && c.path != "" {
 		c.Storage = filepath.Join(filepath.Dir(c.path), c.Storage)
 	}
-	if strings.HasPrefix(c.Storage, "postgres://") || strings.HasPrefix(c.Storage, "postgresql://") {
-		bad("storage", "PostgreSQL is not supported yet; use a SQLite file name")
+	switch {
+	case strings.HasPrefix(c.Storage, "postgres://") || strings.HasPrefix(c.Storage, "postgresql://"):
+		if u, err := url.Parse(c.Storage); err != nil || u.Host == "" && u.Query().Get("host") == "" {
+			bad("storage", "a PostgreSQL URL needs a host: postgres://user:password@host:5432/newsbot")
+		}
+	case strings.Contains(c.Storage, "://"):
+		bad("storage", "must be a SQLite file name or a postgres:// URL")
 	}
 	switch c.FirstRun {
 	case "":

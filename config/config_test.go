@@ -294,7 +294,7 @@ func TestLoadProblems(t *testing.T) {
 		{"duplicate-source.yaml", []problem{{6, 11, "sources[1].name", `duplicate source name "rundschau"`}}},
 		{"duplicate-watcher.yaml", []problem{{11, 11, "watchers[1].name", `duplicate watcher name "nahost"`}}},
 		{"no-channel.yaml", []problem{{5, 5, "watchers[nahost].channel", "slack.channel gives no default"}}},
-		{"postgres-storage.yaml", []problem{{1, 10, "storage", "PostgreSQL is not supported yet"}}},
+		{"bad-storage.yaml", []problem{{1, 10, "storage", "must be a SQLite file name or a postgres:// URL"}}},
 		// Every problem at once, not just the first.
 		{"many.yaml", []problem{
 			{1, 12, "first_run", `not "never"`},
@@ -436,5 +436,24 @@ func TestParseDuration(t *testing.T) {
 		if (err != nil) != tt.err || time.Duration(got) != tt.want {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v, error %v", tt.in, time.Duration(got), err, tt.want, tt.err)
 		}
+	}
+}
+
+// A PostgreSQL URL is the store as written, not a file beside the config;
+// one without a host is refused.
+func TestPostgresStorage(t *testing.T) {
+	const url = "postgres://newsbot:${PW}@db.example:5432/newsbot?sslmode=require"
+	t.Setenv("PW", "s3cret")
+	yaml := strings.Replace(full, "storage: /var/lib/newsbot/alerts.db", "storage: "+url, 1)
+	c, err := config.Parse("/etc/newsbot/config.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "postgres://newsbot:s3cret@db.example:5432/newsbot?sslmode=require"; c.Storage != want {
+		t.Errorf("storage = %q, want %q", c.Storage, want)
+	}
+	_, err = config.Parse("config.yaml", []byte(strings.Replace(full, "storage: /var/lib/newsbot/alerts.db", "storage: postgres:///newsbot", 1)))
+	if err == nil || !strings.Contains(err.Error(), "a PostgreSQL URL needs a host") {
+		t.Errorf("a URL without a host: %v", err)
 	}
 }

@@ -1,7 +1,9 @@
-// Package sqlite is newsbot's embedded store: what each watcher has seen,
-// which sources it has checked before, and the outbox of alerts to send.
-// It uses modernc.org/sqlite, so newsbot needs no cgo.
-package sqlite
+// Package store is newsbot's store: what each watcher has seen, which
+// sources it has checked before, the stories it alerted on, and the
+// outbox of alerts to send. It runs on SQLite (a file, modernc.org/sqlite,
+// so newsbot needs no cgo) or on PostgreSQL (pgx), for several replicas;
+// the same SQL serves both (dialect).
+package store
 
 import (
 	"cmp"
@@ -12,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ const (
 
 // Store is a SQLite database file.
 type Store struct {
-	db  *sql.DB
+	db  *db
 	now func() time.Time
 	// owner names this process in its claims: "host pid nonce".
 	owner string
@@ -49,211 +50,53 @@ type Store struct {
 	abandoned sync.Map
 }
 
-// migrations are applied in order; user_version counts those applied.
-var migrations = []string{
-	`CREATE TABLE seen (
-		watcher TEXT NOT NULL,
-		key     TEXT NOT NULL,
-		seen_at INTEGER NOT NULL,
-		PRIMARY KEY (watcher, key)
-	) WITHOUT ROWID;
-	CREATE TABLE primed (
-		watcher   TEXT NOT NULL,
-		source    TEXT NOT NULL,
-		primed_at INTEGER NOT NULL,
-		PRIMARY KEY (watcher, source)
-	) WITHOUT ROWID;
-	CREATE TABLE alerts (
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		watcher    TEXT NOT NULL,
-		channel    TEXT NOT NULL,
-		url        TEXT NOT NULL,
-		payload    TEXT NOT NULL,
-		status     TEXT NOT NULL DEFAULT 'pending',
-		attempts   INTEGER NOT NULL DEFAULT 0,
-		error      TEXT NOT NULL DEFAULT '',
-		ts         TEXT NOT NULL DEFAULT '',
-		created_at INTEGER NOT NULL,
-		sent_at    INTEGER
-	);
-	CREATE INDEX alerts_status ON alerts (status, id);`,
-
-	// Claims, so that two processes on one store never send an alert
-	// twice, and counts of failed article fetches.
-	`ALTER TABLE alerts ADD COLUMN claimed_at INTEGER;
-	CREATE TABLE fetch_failures (
-		watcher  TEXT NOT NULL,
-		key      TEXT NOT NULL,
-		attempts INTEGER NOT NULL,
-		last_at  INTEGER NOT NULL,
-		item     TEXT NOT NULL DEFAULT '',
-		PRIMARY KEY (watcher, key)
-	) WITHOUT ROWID;`,
-
-	// Source health: failures in a row, and whether ops has been told.
-	`CREATE TABLE source_health (
-		source   TEXT PRIMARY KEY,
-		failures INTEGER NOT NULL DEFAULT 0,
-		since    INTEGER NOT NULL DEFAULT 0,
-		reported INTEGER NOT NULL DEFAULT 0
-	) WITHOUT ROWID;`,
-
-	// Who holds a claim, so that a process that died is noticed at once.
-	`ALTER TABLE alerts ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';`,
-
-	// Follow-ups in threads, and digests.
-	`ALTER TABLE alerts ADD COLUMN thread_of INTEGER;
-	ALTER TABLE alerts ADD COLUMN digest_id INTEGER;
-	CREATE INDEX alerts_held ON alerts (watcher, status);
-	CREATE TABLE alerted (
-		watcher  TEXT NOT NULL,
-		key      TEXT NOT NULL,
-		alert_id INTEGER NOT NULL,
-		sig      TEXT NOT NULL,
-		title    TEXT NOT NULL,
-		terms    TEXT NOT NULL,
-		from_feed INTEGER NOT NULL DEFAULT 0,
-		PRIMARY KEY (watcher, key)
-	) WITHOUT ROWID;
-	CREATE TABLE digests (
-		watcher TEXT PRIMARY KEY,
-		last_at INTEGER NOT NULL
-	) WITHOUT ROWID;`,
-
-	// An alert whose last attempt may have posted it.
-	`ALTER TABLE alerts ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;`,
-
-	// What each source listed, to tell when it stops having anything new.
-	`CREATE TABLE source_items (
-		source   TEXT PRIMARY KEY,
-		keys     TEXT NOT NULL,
-		last_new INTEGER NOT NULL,
-		gaps     TEXT NOT NULL DEFAULT '[]',
-		stale    INTEGER NOT NULL DEFAULT 0
-	) WITHOUT ROWID;`,
-
-	// Validators of conditional requests, by the key the fetcher gives.
-	`CREATE TABLE http_cache (
-		key           TEXT PRIMARY KEY,
-		etag          TEXT NOT NULL,
-		last_modified TEXT NOT NULL,
-		hash          TEXT NOT NULL,
-		saved_at      INTEGER NOT NULL
-	) WITHOUT ROWID;`,
-
-	// When a source was last checked, to tell newsbot's absence from a
-	// source's silence.
-	`ALTER TABLE source_items ADD COLUMN checked_at INTEGER NOT NULL DEFAULT 0;`,
-
-	// The stories alerted lately, to find the same story from another
-	// outlet.
-	`CREATE TABLE stories (
-		alert_id INTEGER PRIMARY KEY,
-		watcher  TEXT NOT NULL,
-		source   TEXT NOT NULL,
-		host     TEXT NOT NULL,
-		found_at INTEGER NOT NULL,
-		sig      BLOB NOT NULL,
-		title    TEXT NOT NULL DEFAULT '',
-		terms    TEXT NOT NULL DEFAULT '[]'
-	);
-	CREATE INDEX stories_recent ON stories (watcher, found_at);`,
-
-	// When each watcher's spike was last told.
-	`CREATE TABLE spikes (
-		watcher TEXT PRIMARY KEY,
-		told_at INTEGER NOT NULL
-	) WITHOUT ROWID;`,
-
-	// Summaries a language model wrote, by day, for the daily budget.
-	`CREATE TABLE llm_usage (
-		day   TEXT PRIMARY KEY,
-		calls INTEGER NOT NULL
-	) WITHOUT ROWID;`,
-
-	// Other outlets' versions of a story are stories too, in the order
-	// recorded, so that a version resembling only another version is
-	// found, and a look at the stories recorded since a known one is
-	// cheap.
-	`CREATE TABLE stories_v2 (
-		id       INTEGER PRIMARY KEY AUTOINCREMENT,
-		alert_id INTEGER NOT NULL,
-		version  INTEGER NOT NULL DEFAULT 0,
-		watcher  TEXT NOT NULL,
-		source   TEXT NOT NULL,
-		host     TEXT NOT NULL,
-		found_at INTEGER NOT NULL,
-		sig      BLOB NOT NULL,
-		title    TEXT NOT NULL DEFAULT '',
-		terms    TEXT NOT NULL DEFAULT '[]'
-	);
-	INSERT INTO stories_v2 (alert_id, watcher, source, host, found_at, sig, title, terms)
-		SELECT alert_id, watcher, source, host, found_at, sig, title, terms FROM stories ORDER BY alert_id;
-	DROP TABLE stories;
-	ALTER TABLE stories_v2 RENAME TO stories;
-	CREATE INDEX stories_recent ON stories (watcher, found_at);
-	CREATE INDEX http_cache_saved ON http_cache (saved_at);`,
-
-	// A spike's message, to say in its thread when the spike is over.
-	`ALTER TABLE spikes ADD COLUMN alert_id INTEGER NOT NULL DEFAULT 0;
-	ALTER TABLE spikes ADD COLUMN over INTEGER NOT NULL DEFAULT 1;
-	CREATE INDEX alerts_matches ON alerts (watcher, created_at);`,
-}
-
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
 // process that died while sending is pending again after it.
 const ClaimTimeout = 10 * time.Minute
 
-// Open opens (creating if need be) the database file at path and brings
-// its schema up to date.
-func Open(ctx context.Context, path string) (*Store, error) {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(ON)")
-	// Take the write lock when a transaction begins, so that a transaction
-	// that reads before it writes waits for another process's writer (the
-	// busy timeout) instead of failing with SQLITE_BUSY.
-	q.Add("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+// Open opens the store that dsn names: a PostgreSQL URL
+// (postgres://… or postgresql://…), or else the path of a SQLite file,
+// created if need be; and brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if IsPostgres(dsn) {
+		return openPostgres(ctx, dsn)
 	}
-	// One connection: SQLite has one writer anyway, and this way no
-	// statement ever waits on the busy timeout within the process.
-	db.SetMaxOpenConns(1)
-	s := &Store{db: db, now: time.Now, owner: newOwner()}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	openOwners.Store(s.owner, true)
-	return s, nil
+	return openSQLite(ctx, dsn)
 }
 
-func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this newsbot knows (%d)", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func newStore(sqldb *sql.DB, d dialect) *Store {
+	s := &Store{db: &db{DB: sqldb, d: d}, now: time.Now, owner: newOwner()}
+	openOwners.Store(s.owner, true)
+	return s
+}
+
+// migrate applies the migrations the database lacks, in one transaction
+// (which, being a write transaction, waits for another process doing the
+// same). version and setVersion read and write how many are applied.
+func (s *Store) migrate(ctx context.Context, migrations []string, version func(*txn) (int, error), setVersion func(*txn, int) error) error {
+	return s.tx(ctx, func(tx *txn) error {
+		v, err := version(tx)
+		if err != nil {
+			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
-		return err
-	}
-	return tx.Commit()
+		if v > len(migrations) {
+			return fmt.Errorf("schema version %d is newer than this newsbot knows (%d)", v, len(migrations))
+		}
+		if v == len(migrations) {
+			return nil
+		}
+		for i := v; i < len(migrations); i++ {
+			if _, err := tx.Tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		return setVersion(tx, len(migrations))
+	})
 }
 
 // Close closes the database.
@@ -311,14 +154,14 @@ func (s *Store) Primed(ctx context.Context, watcher, source string) (bool, error
 // MarkSeen records keys as seen by the watcher and, when source is not
 // empty, the source as checked by it.
 func (s *Store) MarkSeen(ctx context.Context, watcher, source string, keys []string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		if err := markSeen(ctx, tx, watcher, keys, s.now()); err != nil {
 			return err
 		}
 		if source == "" {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO primed (watcher, source, primed_at) VALUES (?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO primed (watcher, source, primed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 			watcher, source, s.now().Unix())
 		return err
 	})
@@ -343,7 +186,7 @@ func (s *Store) RecordAlert(ctx context.Context, a *news.Alert, keys []string) e
 // both record one story as new.
 func (s *Store) RecordStory(ctx context.Context, a *news.Alert, keys []string, check news.StoryCheck) (same *news.StoryRef, id int64, err error) {
 	seen := false
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND key IN (?, ?)`, a.Watcher, a.URL, cmp.Or(a.Fingerprint, a.URL)).Scan(&one)
 		seen = err == nil
@@ -390,7 +233,7 @@ func (s *Store) RecordStory(ctx context.Context, a *news.Alert, keys []string, c
 // insertStory records a's story, as the story of alert (the first alert,
 // or, for a version, the alert it is a version of) with terms, when a has
 // a story signature, and returns its ID; 0 when it has none.
-func (s *Store) insertStory(ctx context.Context, tx *sql.Tx, alert int64, version bool, a *news.Alert, terms []string) (int64, error) {
+func (s *Store) insertStory(ctx context.Context, tx *txn, alert int64, version bool, a *news.Alert, terms []string) (int64, error) {
 	if len(a.StorySig) == 0 {
 		return 0, nil
 	}
@@ -398,12 +241,10 @@ func (s *Store) insertStory(ctx context.Context, tx *sql.Tx, alert int64, versio
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO stories (alert_id, version, watcher, source, host, found_at, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		alert, version, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.Title, string(t))
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO stories (alert_id, version, watcher, source, host, found_at, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		alert, version, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.Title, string(t)).Scan(&id)
+	return id, err
 }
 
 // TakeBudget counts one more summary for the day (UTC), if fewer than max
@@ -560,7 +401,7 @@ func stories(ctx context.Context, q querier, watcher string, since time.Time, af
 // first alert's own article is only marked seen.
 func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error {
 	also := news.Also{Source: a.Source, URL: a.URL, Title: a.Title}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		if err := markSeen(ctx, tx, a.Watcher, keys, s.now()); err != nil {
 			return err
 		}
@@ -606,7 +447,7 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 }
 
 // insert adds the alert to the outbox and sets its ID.
-func (s *Store) insert(ctx context.Context, tx *sql.Tx, a *news.Alert) error {
+func (s *Store) insert(ctx context.Context, tx *txn, a *news.Alert) error {
 	payload, err := json.Marshal(a)
 	if err != nil {
 		return err
@@ -615,14 +456,9 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, a *news.Alert) error {
 	if a.InDigest {
 		status = StatusHeld
 	}
-	res, err := tx.ExecContext(ctx,
-		`INSERT INTO alerts (watcher, channel, url, payload, status, thread_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.Watcher, a.Channel, a.URL, string(payload), status, sql.NullInt64{Int64: a.ThreadOf, Valid: a.ThreadOf != 0}, s.now().Unix())
-	if err != nil {
-		return err
-	}
-	a.ID, err = res.LastInsertId()
-	return err
+	return tx.QueryRowContext(ctx,
+		`INSERT INTO alerts (watcher, channel, url, payload, status, thread_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.Watcher, a.Channel, a.URL, string(payload), status, sql.NullInt64{Int64: a.ThreadOf, Valid: a.ThreadOf != 0}, s.now().Unix()).Scan(&a.ID)
 }
 
 // remember records, for each key, what the watcher last said about the
@@ -630,7 +466,7 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, a *news.Alert) error {
 //
 // all: every link to the article takes p's headline and terms (a
 // follow-up changed them); otherwise only keys are written.
-func remember(ctx context.Context, tx *sql.Tx, watcher string, keys []string, p news.Prior, all bool) error {
+func remember(ctx context.Context, tx *txn, watcher string, keys []string, p news.Prior, all bool) error {
 	terms, err := json.Marshal(p.Terms)
 	if err != nil {
 		return err
@@ -694,7 +530,7 @@ func (s *Store) Alerted(ctx context.Context, watcher string, keys []string) (map
 // (a.ThreadOf). Either way keys now point at it with a's signature,
 // headline and terms.
 func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Alert, keys []string, sig string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		if a == nil {
 			prior.Sig = sig
 			// The watcher of every key is the same; find it from the alert.
@@ -745,8 +581,8 @@ func (s *Store) RecordFollowUp(ctx context.Context, prior news.Prior, a *news.Al
 }
 
 // markSeen records keys as seen and releases any of them held back.
-func markSeen(ctx context.Context, tx *sql.Tx, watcher string, keys []string, now time.Time) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO seen (watcher, key, seen_at) VALUES (?, ?, ?)`)
+func markSeen(ctx context.Context, tx *txn, watcher string, keys []string, now time.Time) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO seen (watcher, key, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return err
 	}
@@ -832,7 +668,7 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 // it after Pending read it.
 func (s *Store) Claim(ctx context.Context, a *news.Alert) (bool, error) {
 	now := s.now()
-	dead := "\x00" // matches no owner
+	dead := "(none)" // matches no owner
 	if o, ok := s.abandoned.LoadAndDelete(a.ID); ok {
 		dead = o.(string)
 	}
@@ -910,7 +746,7 @@ func (s *Store) HeldBack(ctx context.Context, watcher string) ([]news.Item, erro
 // when it answers again after that was said, "" otherwise. since is when
 // the failures began.
 func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, threshold int) (tell string, since time.Time, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *txn) error {
 		var failures, reported int
 		var from int64
 		err := tx.QueryRowContext(ctx, `SELECT failures, since, reported FROM source_health WHERE source = ?`, source).Scan(&failures, &from, &reported)
@@ -980,7 +816,7 @@ const (
 // stale. The first time, everything is taken as known and new now.
 func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error) {
 	var f news.Freshness
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		var stored, gaps string
 		var lastNew, checked int64
 		err := tx.QueryRowContext(ctx, `SELECT keys, last_new, gaps, stale, checked_at FROM source_items WHERE source = ?`, source).
@@ -1058,7 +894,7 @@ func (s *Store) MarkStale(ctx context.Context, source string, stale bool) error 
 // before then too. It returns how many rows went.
 func (s *Store) Prune(ctx context.Context, stories, validators time.Time) (int64, error) {
 	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		for _, q := range []struct {
 			sql string
 			at  time.Time
@@ -1091,7 +927,7 @@ func shortHash(k string) string {
 // MarkSent records that the alert went out, with the message's timestamp;
 // for a digest, that timestamp is its alerts' message too.
 func (s *Store) MarkSent(ctx context.Context, id int64, ts string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx,
 			`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '', unsure = 0 WHERE id = ?`,
 			StatusSent, ts, s.now().Unix(), id); err != nil {
@@ -1148,7 +984,7 @@ func (s *Store) DigestSince(ctx context.Context, watcher string) (time.Time, err
 // folded.
 func (s *Store) FoldDigest(ctx context.Context, watcher string, since, at time.Time, build func(held []*news.Alert, since time.Time) []*news.Alert) (int, error) {
 	folded := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		var last int64
 		err := tx.QueryRowContext(ctx, `SELECT last_at FROM digests WHERE watcher = ?`, watcher).Scan(&last)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -1215,7 +1051,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, f news.
 		status = StatusFailed
 	}
 	_, err := s.db.ExecContext(ctx,
-		`UPDATE alerts SET status = ?, error = ?, attempts = attempts + 1, unsure = unsure OR ? WHERE id = ?`, status, reason, f == news.Unsure, id)
+		`UPDATE alerts SET status = ?, error = ?, attempts = attempts + 1, unsure = CASE WHEN ? = 1 THEN 1 ELSE unsure END WHERE id = ?`, status, reason, f == news.Unsure, id)
 	if err != nil {
 		return fmt.Errorf("mark alert %d failed: %w", id, err)
 	}
@@ -1241,12 +1077,22 @@ func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 	return counts, rows.Err()
 }
 
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// tx runs fn in a transaction, which it commits when fn returns nil.
+// Write transactions are serialized across processes (SQLite's write
+// lock, taken at BEGIN; a PostgreSQL advisory lock), so that what one
+// reads before it writes holds until it commits.
+func (s *Store) tx(ctx context.Context, fn func(*txn) error) error {
+	sqltx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	tx := &txn{Tx: sqltx, d: s.db.d}
 	defer tx.Rollback()
+	if s.db.d.lock != "" {
+		if _, err := tx.ExecContext(ctx, s.db.d.lock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}

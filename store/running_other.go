@@ -1,6 +1,6 @@
 //go:build !unix
 
-package sqlite
+package store
 
 // running cannot tell here: claims wait for ClaimTimeout.
 func running(pid int) bool { return true }

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// The store's tests are its contract: each runs on SQLite, and on
+// PostgreSQL when NEWSBOT_TEST_POSTGRES holds the URL of a database the
+// tests may create databases beside (.ci/postgres starts one).
+func each(t *testing.T, fn func(t *testing.T)) {
+	t.Run("sqlite", fn)
+	t.Run("postgres", func(t *testing.T) {
+		if os.Getenv("NEWSBOT_TEST_POSTGRES") == "" {
+			t.Skip("NEWSBOT_TEST_POSTGRES is not set")
+		}
+		fn(t)
+	})
+}
+
+var databases atomic.Int64
+
+// freshDSN names a new, empty database for the test: a SQLite file in a
+// temporary folder, or, in a test's "postgres" run, a PostgreSQL database
+// made for it and dropped after it.
+func freshDSN(tb testing.TB) string {
+	tb.Helper()
+	if !strings.Contains(tb.Name(), "/postgres") {
+		return filepath.Join(tb.TempDir(), "newsbot.db")
+	}
+	admin := os.Getenv("NEWSBOT_TEST_POSTGRES")
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	name := fmt.Sprintf("newsbot_t%d_%d", os.Getpid(), databases.Add(1))
+	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
+		db.Close()
+		tb.Fatalf("create a database for the test: %v", err)
+	}
+	tb.Cleanup(func() {
+		db.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
+		db.Close()
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Exec and QueryRow are for the tests' own statements, in the dialect's
+// spelling of placeholders.
+func (d *db) Exec(q string, args ...any) (sql.Result, error) {
+	return d.ExecContext(context.Background(), q, args...)
+}
+
+func (d *db) QueryRow(q string, args ...any) *sql.Row {
+	return d.QueryRowContext(context.Background(), q, args...)
+}
+
+// Replicas that start at once on an empty PostgreSQL database apply each
+// migration once, and all open; a schema newer than this newsbot is
+// refused, as on SQLite.
+func TestPostgresReplicasMigrateOnce(t *testing.T) {
+	if os.Getenv("NEWSBOT_TEST_POSTGRES") == "" {
+		t.Skip("NEWSBOT_TEST_POSTGRES is not set")
+	}
+	t.Run("postgres", func(t *testing.T) {
+		ctx := context.Background()
+		dsn := freshDSN(t)
+		errs := make(chan error, 6)
+		stores := make(chan *Store, 6)
+		for range 6 {
+			go func() {
+				s, err := Open(ctx, dsn)
+				errs <- err
+				stores <- s
+			}()
+		}
+		for range 6 {
+			if err := <-errs; err != nil {
+				t.Errorf("a replica could not open the store: %v", err)
+			}
+			if s := <-stores; s != nil {
+				defer s.Close()
+			}
+		}
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var v, n int
+		if err := s.db.QueryRow(`SELECT version, (SELECT count(*) FROM schema_version) FROM schema_version`).Scan(&v, &n); err != nil || v != len(pgMigrations) || n != 1 {
+			t.Errorf("schema_version = %d (%d rows), %v; want %d", v, n, err, len(pgMigrations))
+		}
+		if _, err := s.db.Exec(`UPDATE schema_version SET version = ?`, len(pgMigrations)+1); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := Open(ctx, dsn); err == nil || !strings.Contains(err.Error(), "newer than this newsbot knows") {
+			if s != nil {
+				s.Close()
+			}
+			t.Errorf("a newer schema: %v", err)
+		}
+		// The password stays out of the message.
+		bad := strings.Replace(dsn, "newsbot@", "newsbot:s3cret@", 1)
+		bad = strings.Replace(bad, "127.0.0.1:", "127.0.0.1:1", 1)
+		if _, err := Open(ctx, bad); err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("a wrong URL: %v", err)
+		}
+	})
+}
