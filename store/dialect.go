@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -17,6 +18,9 @@ type dialect struct {
 	// lock, when set, begins every write transaction: it serializes them
 	// as SQLite's write lock does.
 	lock string
+	// skipLocked ends a subquery that picks a row to claim: another
+	// replica's claim in flight is passed over, not waited for.
+	skipLocked string
 }
 
 // db is a database whose statements are written in the dialect's SQL.
@@ -55,8 +59,22 @@ func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 	return t.Tx.QueryRowContext(ctx, t.d.rebind(q), t.d.args(args)...)
 }
 
-func (t *txn) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
-	return t.Tx.PrepareContext(ctx, t.d.rebind(q))
+func (t *txn) PrepareContext(ctx context.Context, q string) (*stmt, error) {
+	st, err := t.Tx.PrepareContext(ctx, t.d.rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	return &stmt{Stmt: st, d: t.d}, nil
+}
+
+// stmt is a prepared statement of a txn.
+type stmt struct {
+	*sql.Stmt
+	d dialect
+}
+
+func (s *stmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return s.Stmt.ExecContext(ctx, s.d.args(args)...)
 }
 
 // rebind spells the query's placeholders as the dialect does. A ? inside
@@ -90,16 +108,50 @@ func (d dialect) rebind(q string) string {
 }
 
 // args are the statement's arguments as the database takes them: the
-// columns that hold yes or no are integers (0, 1) in both dialects.
+// columns that hold yes or no are integers (0, 1) in both dialects, and
+// PostgreSQL's text holds no NUL, which becomes U+FFFD (the same way
+// every time, so that a key with one still finds itself).
 func (d dialect) args(args []any) []any {
+	copied := false
 	for i, a := range args {
-		if b, ok := a.(bool); ok {
-			v := 0
-			if b {
-				v = 1
+		if !copied {
+			switch v := a.(type) {
+			case bool:
+			case string:
+				if !d.numbered || strings.IndexByte(v, 0) < 0 {
+					continue
+				}
+			default:
+				continue
 			}
-			args[i] = v
+			args, copied = slices.Clone(args), true
+		}
+		switch v := a.(type) {
+		case bool:
+			n := 0
+			if v {
+				n = 1
+			}
+			args[i] = n
+		case string:
+			if d.numbered && strings.IndexByte(v, 0) >= 0 {
+				args[i] = strings.ReplaceAll(v, "\x00", "\uFFFD")
+			}
 		}
 	}
 	return args
+}
+
+// key is the one of keys (as the caller gave them) that the database
+// returned as k: the same but where text took a NUL as U+FFFD.
+func (d dialect) key(keys []string, k string) string {
+	if !d.numbered || !strings.Contains(k, "\uFFFD") {
+		return k
+	}
+	for _, orig := range keys {
+		if strings.ReplaceAll(orig, "\x00", "\uFFFD") == k {
+			return orig
+		}
+	}
+	return k
 }

@@ -15,7 +15,8 @@ import (
 // SQLite's are: what one reads before it writes (has the watcher seen
 // this? is the story known?) holds until it commits, whichever replica
 // runs it.
-var postgres = dialect{name: "postgres", numbered: true, lock: `SELECT pg_advisory_xact_lock(7338052470541141504)`}
+var postgres = dialect{name: "postgres", numbered: true, lock: `SELECT pg_advisory_xact_lock(7338052470541141504)`,
+	skipLocked: ` FOR UPDATE SKIP LOCKED`}
 
 // openPostgres opens the PostgreSQL database at dsn and brings its schema
 // up to date; several replicas starting at once apply each migration
@@ -50,6 +51,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)
 	}
+	s.beat()
 	return s, nil
 }
 
@@ -164,5 +166,14 @@ var pgMigrations = []string{
 	CREATE TABLE llm_usage (
 		day   TEXT PRIMARY KEY,
 		calls INTEGER NOT NULL
+	);
+	CREATE TABLE leases (
+		key      TEXT PRIMARY KEY,
+		owner    TEXT NOT NULL,
+		until_ms BIGINT NOT NULL
+	);
+	CREATE TABLE replicas (
+		owner   TEXT PRIMARY KEY,
+		beat_at BIGINT NOT NULL
 	);`,
 }

@@ -158,6 +158,17 @@ var migrations = []string{
 	`ALTER TABLE spikes ADD COLUMN alert_id INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE spikes ADD COLUMN over INTEGER NOT NULL DEFAULT 1;
 	CREATE INDEX alerts_matches ON alerts (watcher, created_at);`,
+
+	// Replicas: who checks a source this tick, and which processes live.
+	`CREATE TABLE leases (
+		key      TEXT PRIMARY KEY,
+		owner    TEXT NOT NULL,
+		until_ms INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE replicas (
+		owner   TEXT PRIMARY KEY,
+		beat_at INTEGER NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // sqlite is SQLite's dialect. Its write lock is taken at BEGIN
@@ -196,5 +207,6 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	s.beat()
 	return s, nil
 }

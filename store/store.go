@@ -48,7 +48,19 @@ type Store struct {
 	// abandoned maps the alerts Pending found claimed by a dead process
 	// to that claim, which Claim may then take over.
 	abandoned sync.Map
+	// stopBeat ends the heartbeat; beatDone is closed when it has.
+	stopBeat context.CancelFunc
+	beatDone chan struct{}
 }
+
+// A store's process says it lives every Heartbeat in the replicas table;
+// one whose last word is older than HeartbeatStale is dead, wherever it
+// ran, and its claims are taken over at once (with a look in the channel
+// for what it may have posted).
+const (
+	Heartbeat      = 10 * time.Second
+	HeartbeatStale = 60 * time.Second
+)
 
 // ClaimTimeout is how long a claim on an alert holds: an alert claimed by a
 // process that died while sending is pending again after it.
@@ -73,6 +85,43 @@ func newStore(sqldb *sql.DB, d dialect) *Store {
 	s := &Store{db: &db{DB: sqldb, d: d}, now: time.Now, owner: newOwner()}
 	openOwners.Store(s.owner, true)
 	return s
+}
+
+// beat records, every Heartbeat until Close, that this store's process
+// lives.
+func (s *Store) beat() {
+	ctx, stop := context.WithCancel(context.Background())
+	s.stopBeat, s.beatDone = stop, make(chan struct{})
+	go func() {
+		defer close(s.beatDone)
+		t := time.NewTicker(Heartbeat)
+		defer t.Stop()
+		for {
+			s.db.ExecContext(ctx, `INSERT INTO replicas (owner, beat_at) VALUES (?, ?)
+				ON CONFLICT (owner) DO UPDATE SET beat_at = excluded.beat_at`, s.owner, s.now().Unix())
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Lease takes the lease on key for d, unless another process holds it
+// now; it reports whether this one does. Replicas that tick together
+// take the lease on each source check, so that one of them makes it; a
+// replica that dies holding one loses it when d has passed.
+func (s *Store) Lease(ctx context.Context, key string, d time.Duration) (bool, error) {
+	now := s.now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO leases (key, owner, until_ms) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms
+		WHERE leases.until_ms <= ? OR leases.owner = excluded.owner`, key, s.owner, now.Add(d).UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // migrate applies the migrations the database lacks, in one transaction
@@ -101,6 +150,14 @@ func (s *Store) migrate(ctx context.Context, migrations []string, version func(*
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.stopBeat != nil {
+		s.stopBeat()
+		<-s.beatDone
+		// Gone: claims left behind are taken over at once.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		s.db.ExecContext(ctx, `UPDATE replicas SET beat_at = 0 WHERE owner = ?`, s.owner)
+		cancel()
+	}
 	openOwners.Delete(s.owner)
 	return s.db.Close()
 }
@@ -129,7 +186,7 @@ func (s *Store) Seen(ctx context.Context, watcher string, keys []string) (map[st
 				rows.Close()
 				return nil, fmt.Errorf("query seen: %w", err)
 			}
-			seen[k] = true
+			seen[s.db.d.key(chunk, k)] = true
 		}
 		if err := rows.Close(); err != nil {
 			return nil, fmt.Errorf("query seen: %w", err)
@@ -495,8 +552,9 @@ func (s *Store) Alerted(ctx context.Context, watcher string, keys []string) (map
 	out := map[string]news.Prior{}
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
+		chunk := keys[:n]
 		args := []any{watcher}
-		for _, k := range keys[:n] {
+		for _, k := range chunk {
 			args = append(args, k)
 		}
 		keys = keys[n:]
@@ -513,7 +571,7 @@ func (s *Store) Alerted(ctx context.Context, watcher string, keys []string) (map
 				return nil, fmt.Errorf("query alerted: %w", err)
 			}
 			json.Unmarshal([]byte(terms), &p.Terms)
-			out[k] = p
+			out[s.db.d.key(chunk, k)] = p
 		}
 		if err := rows.Close(); err != nil {
 			return nil, fmt.Errorf("query alerted: %w", err)
@@ -608,13 +666,14 @@ func markSeen(ctx context.Context, tx *txn, watcher string, keys []string, now t
 // host); those are marked Interrupted.
 func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT a.id, a.payload, a.status, a.unsure, a.claimed_at < ?, a.claimed_by,
+		`SELECT a.id, a.payload, a.status, a.unsure, a.claimed_at < ?, a.claimed_by, CASE WHEN r.beat_at < ? THEN 1 ELSE 0 END,
 			COALESCE(p.ts, ''), COALESCE(p.status, ''), COALESCE(d.status, '')
 		FROM alerts a
 		LEFT JOIN alerts p ON p.id = a.thread_of
 		LEFT JOIN alerts d ON d.id = p.digest_id
+		LEFT JOIN replicas r ON r.owner = a.claimed_by AND a.status = ?
 		WHERE a.status IN (?, ?) ORDER BY a.id`,
-		s.now().Add(-ClaimTimeout).Unix(), StatusPending, StatusSending)
+		s.now().Add(-ClaimTimeout).Unix(), s.now().Add(-HeartbeatStale).Unix(), StatusSending, StatusPending, StatusSending)
 	if err != nil {
 		return nil, fmt.Errorf("query pending alerts: %w", err)
 	}
@@ -625,12 +684,14 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 		var id int64
 		var payload, status, owner, parentTS, parent, digest string
 		var expired sql.NullBool
-		var unsure bool
-		if err := rows.Scan(&id, &payload, &status, &unsure, &expired, &owner, &parentTS, &parent, &digest); err != nil {
+		var unsure, silent bool
+		if err := rows.Scan(&id, &payload, &status, &unsure, &expired, &owner, &silent, &parentTS, &parent, &digest); err != nil {
 			return nil, fmt.Errorf("query pending alerts: %w", err)
 		}
 		if status == StatusSending && !expired.Bool {
-			if !s.dead(owner) {
+			// Its process is known dead on this host, or has not said
+			// it lives for HeartbeatStale, wherever it ran.
+			if !silent && !s.dead(owner) {
 				continue // another process is sending it
 			}
 			s.abandoned.Store(id, owner)
@@ -673,9 +734,10 @@ func (s *Store) Claim(ctx context.Context, a *news.Alert) (bool, error) {
 		dead = o.(string)
 	}
 	var payload string
+	// Another replica's claim in flight is passed over, not waited for.
 	err := s.db.QueryRowContext(ctx,
 		`UPDATE alerts SET status = ?, claimed_at = ?, claimed_by = ?
-		WHERE id = ? AND (status = ? OR (status = ? AND (claimed_at < ? OR claimed_by = ?)))
+		WHERE id = (SELECT id FROM alerts WHERE id = ? AND (status = ? OR (status = ? AND (claimed_at < ? OR claimed_by = ?)))`+s.db.d.skipLocked+`)
 		RETURNING payload`,
 		StatusSending, now.Unix(), s.owner, a.ID, StatusPending, StatusSending, now.Add(-ClaimTimeout).Unix(), dead).Scan(&payload)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -840,24 +841,25 @@ func TestVersionIsAStory(t *testing.T) {
 func TestStoriesMigrate(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "newsbot.db")
-	s, err := Open(ctx, path)
+	// A store of the schema before versions were stories.
+	at := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "stories_v2") })
+	old, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Back to the schema before versions were stories.
-	at := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "stories_v2") })
-	if !strings.Contains(migrations[at-3], "CREATE TABLE stories (") {
-		t.Fatal("the old stories table is not three migrations before")
+	for _, m := range migrations[:at] {
+		if _, err := old.Exec(m); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := s.db.Exec(`DROP TABLE stories; DROP TABLE spikes; DROP INDEX http_cache_saved; DROP INDEX alerts_matches;` +
-		migrations[at-3] + ";" + migrations[at-2] + fmt.Sprintf(`; PRAGMA user_version = %d`, at)); err != nil {
+	if _, err := old.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, at)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.Exec(`INSERT INTO stories (alert_id, watcher, source, host, found_at, sig, title, terms) VALUES (7, 'nahost', 'kurier', 'kurier.example', ?, x'01', 'Waffenruhe', '["Syrien"]')`, time.Now().Unix()); err != nil {
+	if _, err := old.Exec(`INSERT INTO stories (alert_id, watcher, source, host, found_at, sig, title, terms) VALUES (7, 'nahost', 'kurier', 'kurier.example', ?, x'01', 'Waffenruhe', '["Syrien"]')`, time.Now().Unix()); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	s, err = Open(ctx, path)
+	old.Close()
+	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -900,6 +902,106 @@ func TestPrune(t *testing.T) {
 		// The alerts themselves, and what was seen, stay.
 		if seen, _ := s.Seen(ctx, "nahost", []string{old.URL}); !seen[old.URL] {
 			t.Error("Prune forgot what was seen")
+		}
+	})
+}
+
+// One replica at a time holds a lease; the holder may renew it; when it
+// has run out, another takes it.
+func TestLease(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s1, dsn := mustOpen(t)
+		s2, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close()
+		for _, tc := range []struct {
+			s    *Store
+			want bool
+			what string
+		}{{s1, true, "the first"}, {s2, false, "another while it holds"}, {s1, true, "the holder again"}} {
+			if got, err := tc.s.Lease(ctx, "source\x00kurier", time.Minute); err != nil || got != tc.want {
+				t.Errorf("Lease by %s = %v, %v; want %v", tc.what, got, err, tc.want)
+			}
+		}
+		if got, _ := s2.Lease(ctx, "source\x00bote", time.Minute); !got {
+			t.Error("a lease on another key was refused")
+		}
+		s2.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+		if got, err := s2.Lease(ctx, "source\x00kurier", time.Minute); err != nil || !got {
+			t.Errorf("Lease after it ran out = %v, %v", got, err)
+		}
+		if got, _ := s1.Lease(ctx, "source\x00kurier", time.Minute); got {
+			t.Error("the first holder took back a lease another holds")
+		}
+	})
+}
+
+// An alert claimed by a replica on another host that has not said it
+// lives for HeartbeatStale is taken over at once, as interrupted (so the
+// channel is looked at first); one whose replica lives is not.
+func TestClaimOfSilentReplica(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		for i := range 2 {
+			if err := s.RecordAlert(ctx, alert("nahost", fmt.Sprintf("https://rr.example/%d", i)), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := time.Now()
+		for i, o := range []struct {
+			owner string
+			beat  time.Time
+		}{
+			{"far-host boot ns 4242 99 silentnonce1", now.Add(-2 * HeartbeatStale)},
+			{"far-host boot ns 4343 99 livelynonce2", now},
+		} {
+			if _, err := s.db.Exec(`UPDATE alerts SET status = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ?`, now.Unix(), o.owner, i+1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.db.Exec(`INSERT INTO replicas (owner, beat_at) VALUES (?, ?)`, o.owner, o.beat.Unix()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pending, err := s.Pending(ctx)
+		if err != nil || len(pending) != 1 || pending[0].ID != 1 || !pending[0].Interrupted {
+			t.Fatalf("Pending = %+v, %v; want alert 1, interrupted", pending, err)
+		}
+		if ok, err := s.Claim(ctx, pending[0]); !ok || err != nil {
+			t.Errorf("claim of a silent replica's alert = %v, %v", ok, err)
+		}
+		if ok, _ := s.Claim(ctx, &news.Alert{ID: 2}); ok {
+			t.Error("claimed an alert a live replica is sending")
+		}
+	})
+}
+
+// A key with a NUL in it (a feed's GUID may have one) is found again as
+// it was given, on PostgreSQL too, whose text holds no NUL.
+func TestKeysWithNUL(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		k := "guid:tag:x\x00y"
+		a := alert("nahost", "https://rr.example/nul")
+		if err := s.RecordAlert(ctx, a, []string{a.URL, k}); err != nil {
+			t.Fatal(err)
+		}
+		if seen, err := s.Seen(ctx, "nahost", []string{k, "guid:tag:x\uFFFDy"}); err != nil || !seen[k] {
+			t.Errorf("Seen = %v, %v", seen, err)
+		}
+		if prior, err := s.Alerted(ctx, "nahost", []string{k}); err != nil || prior[k].AlertID != a.ID {
+			t.Errorf("Alerted = %+v, %v", prior, err)
+		}
+		key := "kurier\x00https://rr.example/feed\x00nahost"
+		if err := s.SaveValidators(ctx, key, watchers.Validators{ETag: `"7"`}); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s.Validators(ctx, key); err != nil || v.ETag != `"7"` {
+			t.Errorf("Validators = %+v, %v", v, err)
 		}
 	})
 }
