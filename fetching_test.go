@@ -414,3 +414,73 @@ watchers:
 		t.Errorf("another host's copy with the story check off should be an alert: %d messages\n%s", len(msgs), out)
 	}
 }
+
+// A story names each outlet once: another article of the first alert's
+// outlet that resembles only another outlet's version, or another article
+// of an outlet already named, posts nothing.
+func TestStoryNamesEachOutletOnce(t *testing.T) {
+	site := newStorySite(t)
+	words := strings.Fields(wireCopy)
+	bote := "Ankara (dpa) – " + wireCopy + " " + background
+	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", "Berlin (dpa) – "+wireCopy)
+	e := bareEnv(t, fmt.Sprintf(`
+sources:
+  - {name: Kurier, url: %q}
+  - {name: Bote, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote], keywords: [Syrien]}
+`, site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml"))
+	e.once()
+	site.set("bote", "/bote/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
+	e.once()
+	if n := len(e.slack.Messages()); n != 2 {
+		t.Fatalf("%d messages, want the alert and the Bote's reply", n)
+	}
+	site.set("kurier", "/kurier/lager.html", "Leben in den Lagern von Idlib", "Damaskus (AFP) – "+strings.Join(words[:35], " ")+" "+background)
+	out := e.once()
+	site.set("bote", "/bote/kurz.html", "Waffenruhe in Idlib", "Bonn (dpa) – "+wireCopy)
+	out += e.once()
+	if msgs := e.slack.Messages(); len(msgs) != 2 {
+		for _, m := range msgs[2:] {
+			t.Errorf("posted: %.200s", m.BlockText())
+		}
+		t.Log(out)
+	}
+}
+
+// Only an alert that is posted costs a model's summary: not another
+// outlet's version (even one that resembles only a version found in the
+// same check), nor a print copy of an article seen before.
+func TestNoModelSummaryForFoldedArticles(t *testing.T) {
+	var calls atomic.Int64
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"choices":[{"message":{"role":"assistant","content":"Im Nordwesten von Syrien gilt eine Waffenruhe."}}]}`)
+	}))
+	defer llm.Close()
+	site := newStorySite(t)
+	words := strings.Fields(wireCopy)
+	bote := "Ankara (dpa) – " + wireCopy + " " + background
+	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", "Berlin (dpa) – "+wireCopy)
+	e := bareEnv(t, fmt.Sprintf(`
+summarize: {provider: openai, base_url: %q, model: test-model, api_key: sk-test}
+sources:
+  - {name: Kurier, url: %q}
+  - {name: Bote, url: %q}
+  - {name: Chronik, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Chronik], keywords: [Syrien]}
+`, llm.URL+"/v1", site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml", site.srv.URL+"/chronik.xml"))
+	e.once()
+	site.set("bote", "/bote/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
+	site.set("chronik", "/chronik/idlib.html", "Leben in den Lagern von Idlib", "Damaskus (AFP) – "+strings.Join(words[:35], " ")+" "+background)
+	e.once()
+	site.set("bote", "/bote/druck/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
+	out := e.once()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d model summaries for one story, want 1\n%s", n, out)
+	}
+	if n := len(e.slack.Messages()); n != 3 {
+		t.Errorf("%d messages, want the alert and two replies", n)
+	}
+}

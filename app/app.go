@@ -33,6 +33,8 @@ var Version = "0.1.0-dev"
 type Store interface {
 	// Seen returns which of keys the watcher has seen before.
 	Seen(ctx context.Context, watcher string, keys []string) (map[string]bool, error)
+	// SeenSince returns which of keys the watcher first saw since then.
+	SeenSince(ctx context.Context, watcher string, keys []string, since time.Time) (map[string]bool, error)
 	// Primed reports whether the watcher has checked the source before.
 	Primed(ctx context.Context, watcher, source string) (bool, error)
 	// MarkSeen records keys as seen and the source as checked.
@@ -62,7 +64,7 @@ type Store interface {
 	RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error)
 	// RecordAlsoReported records another outlet's version of a story:
 	// into the first alert while unsent, else as a reply to it.
-	RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error
+	RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) (int64, error)
 	// CountMatches counts the watcher's alerts on articles in [from, to).
 	CountMatches(ctx context.Context, watcher string, from, to time.Time) (int, error)
 	// RecentMatches returns the watcher's alerts on articles since then.
@@ -101,6 +103,8 @@ type Store interface {
 	SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error)
 	// MarkStale records whether ops was told the source has nothing new.
 	MarkStale(ctx context.Context, source string, stale bool) error
+	// Lease takes the lease on key for d unless another process holds it.
+	Lease(ctx context.Context, key string, d time.Duration) (bool, error)
 	// Prune forgets stories found before stories, and validators and
 	// failed fetches not renewed since validators.
 	Prune(ctx context.Context, stories, validators time.Time) (int64, error)
@@ -262,6 +266,9 @@ type App struct {
 	// llm writes summaries when the config has summarize; nil: newsbot's
 	// own extractive summaries.
 	llm *summary.LLM
+	// leasing: ticks take a lease on each source they check, so that of
+	// several replicas on one store, one checks it (Run sets it).
+	leasing bool
 	// pruned is when the store was last pruned (Unix seconds).
 	pruned atomic.Int64
 	// wake, set by Run, delivers again after a while: when a channel that

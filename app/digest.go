@@ -257,16 +257,17 @@ func (a *App) spikeOver(ctx context.Context, w *Watcher, count int, usual float6
 // usualMatches is how many matches the watcher usually has in the window
 // before now, and how that was judged: the mean of the same window at the
 // same time of day on the last 7 days, or, when the watcher has weeks of
-// history, at the same hour of the week on the last 4 weeks, whichever is
-// higher. Only days (weeks) the watcher had begun by count, so that a
-// young watcher's usual is not diluted by days it did not exist.
+// history (two weeks or more), at the same hour of the week on the last 4
+// weeks, whichever is higher. Only days (weeks) whose window begins after
+// the watcher's first match count, so that a young watcher's usual is not
+// diluted by days it did not exist, nor raised by its first backlog.
 func (a *App) usualMatches(ctx context.Context, watcher string, now time.Time, win time.Duration, first time.Time) (float64, string, error) {
 	mean := func(step time.Duration, n int) (float64, int, error) {
 		sum, k := 0, 0
 		for i := 1; i <= n; i++ {
 			to := now.Add(-time.Duration(i) * step)
-			if to.Before(first) {
-				break
+			if to.Add(-win).Before(first) {
+				break // the watcher had not begun (or had its first backlog)
 			}
 			c, err := a.store.CountMatches(ctx, watcher, to.Add(-win), to)
 			if err != nil {
@@ -287,7 +288,7 @@ func (a *App) usualMatches(ctx context.Context, watcher string, now time.Time, w
 	if err != nil {
 		return 0, "", err
 	}
-	if weeks > 0 && week > day {
+	if weeks >= 2 && week > day {
 		return week, "at this hour of the week", nil
 	}
 	return day, "at this time of day", nil

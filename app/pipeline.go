@@ -41,6 +41,7 @@ type Stats struct {
 	Pending   atomic.Int64 // alerts left for a later attempt
 	Quiet     atomic.Int64 // alerts held for their watcher's quiet hours
 	ForDigest atomic.Int64 // matches kept for their watcher's digest
+	Elsewhere atomic.Int64 // source checks another replica made this tick
 	GaveUp    bool         // once stopped waiting for Slack (see App.Once)
 }
 
@@ -89,6 +90,9 @@ func (s *Stats) String() string {
 	b.WriteString(Plural(int64(checked), "source") + " checked")
 	if failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", failed)
+	}
+	if n := s.Elsewhere.Load(); n > 0 {
+		fmt.Fprintf(&b, " (%d by another replica)", n)
 	}
 	b.WriteString(", " + Plural(s.New.Load(), "new item"))
 	if n := s.Primed.Load(); n > 0 {
@@ -146,8 +150,11 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		sort.Strings(names)
 		groups[src] = strings.Join(names, ",")
 	}
-	a.prune(ctx)
-	t := &tick{run: a.fetcher.NewRun(groups), scans: &scanCache{}}
+	a.prune(ctx, st)
+	t := &tick{run: a.fetcher.NewRun(groups), scans: &scanCache{}, groups: groups}
+	if a.leasing {
+		t.lease = leaseFor(ws, a.now())
+	}
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Add(1)
@@ -176,7 +183,7 @@ const keepValidators = 30 * 24 * time.Hour
 // prune has the store forget, once an hour, the stories older than the
 // story window, and validators and failed fetches older than
 // keepValidators.
-func (a *App) prune(ctx context.Context) {
+func (a *App) prune(ctx context.Context, st *Stats) {
 	now := a.now()
 	last := a.pruned.Load()
 	if now.Unix()-last < 3600 || !a.pruned.CompareAndSwap(last, now.Unix()) {
@@ -184,6 +191,7 @@ func (a *App) prune(ctx context.Context) {
 	}
 	n, err := a.store.Prune(ctx, now.Add(-time.Duration(a.cfg.StoryWindow)), now.Add(-keepValidators))
 	if err != nil {
+		st.StoreErrs.Add(1)
 		a.log.Error("store failed", "error", err)
 		return
 	}
@@ -212,11 +220,21 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 	seen := &tickSeen{alerted: map[string]bool{}, examined: map[string]bool{}, stories: &storyCache{}}
 	listed := map[string]bool{}   // keys the sources list now
 	listedBy := map[string]bool{} // sources that answered
-	// Fetch all sources at once; they are then read in the config's order.
+	// The sources this replica checks (all, but for those another
+	// replica took this tick).
+	var sources []watchers.Source
 	for _, src := range w.sources {
+		if a.mine(ctx, t, src.Name) {
+			sources = append(sources, src)
+		} else if _, dup := st.logged.LoadOrStore("elsewhere:"+src.Name, true); !dup {
+			st.Elsewhere.Add(1)
+		}
+	}
+	// Fetch all sources at once; they are then read in the config's order.
+	for _, src := range sources {
 		go t.run.List(ctx, src)
 	}
-	for _, src := range w.sources {
+	for _, src := range sources {
 		if ctx.Err() != nil {
 			return
 		}
@@ -426,17 +444,23 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 			continue
 		}
 		seen.alerted[r.alert.URL] = true
-		if a.sameStory(ctx, t, w, r, seen.stories, st, log) {
+		// An article seen before (under another of its links, or its text
+		// under another link of its site) is the store's to tell
+		// (news.ErrSeen), not a story's; nor is it worth a summary.
+		known := a.seenBefore(ctx, w, r)
+		if !known && a.sameStory(ctx, t, w, r, seen.stories, st, log) {
 			continue
 		}
 		// Only an alert that will be recorded costs a model's summary.
-		if by := a.llmSummary(ctx, t, w, r.art, r.match, st, log); by != "" {
-			r.alert.Summary, r.alert.Marks, r.alert.SummaryBy = r.match.Summary.Text, r.match.Summary.Marks, by
+		if !known {
+			if by := a.llmSummary(ctx, t, w, r.art, r.match, st, log); by != "" {
+				r.alert.Summary, r.alert.Marks, r.alert.SummaryBy = r.match.Summary.Text, r.match.Summary.Marks, by
+			}
 		}
 		same, err := a.recordStory(ctx, w, r, seen.stories)
 		if same != nil {
 			// Another process recorded the story meanwhile.
-			a.foldStory(ctx, t, w, r, same, st, log)
+			a.foldStory(ctx, t, w, r, same, seen.stories, st, log)
 			continue
 		}
 		if err != nil && !errors.Is(err, news.ErrSeen) {
@@ -610,11 +634,26 @@ type storyCache struct {
 	loaded bool
 	refs   []news.StoryRef
 	last   int64 // the ID of the last story read
+	has    map[int64]bool
 }
 
+// add adds a story read from the store.
 func (c *storyCache) add(r news.StoryRef) {
-	c.refs = append(c.refs, r)
+	c.known(r)
 	c.last = max(c.last, r.ID)
+}
+
+// known adds a story this tick recorded; it does not move last, since
+// another process may have recorded stories before it that the tick has
+// not read.
+func (c *storyCache) known(r news.StoryRef) {
+	if c.has == nil {
+		c.has = map[int64]bool{}
+	}
+	if !c.has[r.ID] {
+		c.has[r.ID] = true
+		c.refs = append(c.refs, r)
+	}
 }
 
 // sameStory looks for the story of the alert among those the watcher
@@ -624,12 +663,6 @@ func (c *storyCache) add(r news.StoryRef) {
 func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, stories *storyCache, st *Stats, log *slog.Logger) bool {
 	window := time.Duration(a.cfg.StoryWindow)
 	if window <= 0 || len(r.alert.StorySig) == 0 {
-		return false
-	}
-	// An article seen before (under another of its links, or its text
-	// under another link of its site) is the store's to tell
-	// (news.ErrSeen), not a story's.
-	if seen, err := a.store.Seen(ctx, w.Name, append([]string{r.alert.URL}, r.keys...)); err != nil || len(seen) > 0 {
 		return false
 	}
 	if !stories.loaded {
@@ -648,7 +681,7 @@ func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, stor
 	if best == nil {
 		return false
 	}
-	a.foldStory(ctx, t, w, r, best, st, log)
+	a.foldStory(ctx, t, w, r, best, stories, st, log)
 	return true
 }
 
@@ -658,23 +691,48 @@ func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, stor
 // is recorded, and that story is returned.
 func (a *App) recordStory(ctx context.Context, w *Watcher, r result, stories *storyCache) (*news.StoryRef, error) {
 	window := time.Duration(a.cfg.StoryWindow)
-	if window <= 0 || len(r.alert.StorySig) == 0 || !stories.loaded {
-		return nil, a.store.RecordAlert(ctx, r.alert, r.keys)
-	}
-	check := news.StoryCheck{
-		Since: a.now().Add(-window),
-		After: stories.last,
-		Same: func(ref news.StoryRef) bool {
+	check := news.StoryCheck{TextSince: a.textSince()}
+	if window > 0 && len(r.alert.StorySig) > 0 && stories.loaded {
+		check.Since, check.After = a.now().Add(-window), stories.last
+		check.Same = func(ref news.StoryRef) bool {
 			stories.add(ref)
 			return storyOf(r.alert, []news.StoryRef{ref}) != nil
-		},
+		}
 	}
 	same, id, err := a.store.RecordStory(ctx, r.alert, r.keys, check)
-	if same == nil && err == nil && id > 0 {
-		stories.add(news.StoryRef{ID: id, AlertID: r.alert.ID, Source: r.alert.Source, Host: watchers.Host(r.alert.URL),
+	if same == nil && err == nil && id > 0 && stories.loaded {
+		stories.known(news.StoryRef{ID: id, AlertID: r.alert.ID, Source: r.alert.Source, Host: watchers.Host(r.alert.URL),
 			Sig: r.alert.StorySig, Title: r.alert.Title, Terms: r.alert.Terms})
 	}
 	return same, err
+}
+
+// textSince is how far back an article's text (its fingerprint) makes a
+// new link the same article: the story window, or 48 hours with the
+// story check off. Not for ever: a site whose extracted text is the same
+// on every page (a consent wall) makes them one article only so long.
+func (a *App) textSince() time.Time {
+	return a.now().Add(-cmp.Or(time.Duration(a.cfg.StoryWindow), config.DefaultStoryWindow))
+}
+
+// seenBefore reports whether the watcher has seen the alert's article
+// before: one of its links, or its text within textSince. A store that
+// fails says no; recording the alert then tells.
+func (a *App) seenBefore(ctx context.Context, w *Watcher, r result) bool {
+	links := []string{r.alert.URL}
+	for _, k := range r.keys {
+		if k != r.alert.Fingerprint {
+			links = append(links, k)
+		}
+	}
+	if seen, err := a.store.Seen(ctx, w.Name, links); err != nil || len(seen) > 0 {
+		return err == nil
+	}
+	if r.alert.Fingerprint == "" {
+		return false
+	}
+	seen, err := a.store.SeenSince(ctx, w.Name, []string{r.alert.Fingerprint}, a.textSince())
+	return err == nil && len(seen) > 0
 }
 
 // storyOf returns the story among refs that the alert's article tells
@@ -713,7 +771,7 @@ func covers(have, terms []string) bool {
 // thread. The same outlet's article under another link is the same
 // article, looked at as a follow-up; another article of an outlet the
 // story already names is only seen.
-func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best *news.StoryRef, st *Stats, log *slog.Logger) {
+func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best *news.StoryRef, stories *storyCache, st *Stats, log *slog.Logger) {
 	sim := story.Similarity(story.FromBytes(r.alert.StorySig), story.FromBytes(best.Sig))
 	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", sim))
 	if best.Source == r.alert.Source && best.Host == watchers.Host(r.alert.URL) {
@@ -731,11 +789,20 @@ func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best
 		a.followUp(ctx, w, news.Prior{AlertID: best.AlertID, Title: best.Title, Terms: best.Terms}, r, st, log)
 		return
 	}
-	if err := a.store.RecordAlsoReported(ctx, best.AlertID, r.alert, r.keys); err != nil {
+	id, err := a.store.RecordAlsoReported(ctx, best.AlertID, r.alert, r.keys)
+	if errors.Is(err, news.ErrSeen) {
+		log.Info("same story from an outlet it already names: seen")
+		return
+	}
+	if err != nil {
 		st.StoreErrs.Add(1)
 		t.fail(r.alert.Source)
 		log.Error("recording another outlet's version failed", "error", err)
 		return
+	}
+	if id > 0 && stories.loaded {
+		stories.known(news.StoryRef{ID: id, AlertID: best.AlertID, Version: true, Source: r.alert.Source,
+			Host: watchers.Host(r.alert.URL), Sig: r.alert.StorySig, Title: r.alert.Title, Terms: best.Terms})
 	}
 	st.Also.Add(1)
 	log.Info("also reported by another outlet: folded into its story")
@@ -987,6 +1054,13 @@ type llmCall struct {
 type tick struct {
 	run   *watchers.Run
 	scans *scanCache
+	// groups are the watchers that read each source this tick, by name.
+	groups map[string]string
+	// lease, when set, is how long a replica holds the check of a source
+	// (App.mine); mine caches whether this one does.
+	lease  time.Duration
+	mineMu sync.Mutex
+	mine   map[string]bool
 	// failed holds the sources some of whose items a watcher could not
 	// record: their conditional request is not kept.
 	failed sync.Map
@@ -994,6 +1068,49 @@ type tick struct {
 	// and language; llmDown is set once a call failed.
 	llm     sync.Map
 	llmDown atomic.Bool
+}
+
+// leaseFor is how long a replica holds a source's check for these
+// watchers: half the shortest time between two of their ticks, so that
+// replicas ticking together make one check, and the next tick is anyone's.
+func leaseFor(ws []*Watcher, now time.Time) time.Duration {
+	d := time.Duration(0)
+	for _, w := range ws {
+		if w.Cron == nil {
+			continue
+		}
+		next := w.Cron.Next(now)
+		if gap := w.Cron.Next(next).Sub(next) / 2; gap > 0 && (d == 0 || gap < d) {
+			d = gap
+		}
+	}
+	return max(d, time.Second)
+}
+
+// mine reports whether this replica checks the source this tick: always,
+// without leases (newsbot once, or one replica); with them, when it took
+// the source's lease for the tick's group of watchers. A store that
+// fails leaves the check to this one: checking twice is safe, missing
+// one is not.
+func (a *App) mine(ctx context.Context, t *tick, src string) bool {
+	if t.lease == 0 {
+		return true
+	}
+	t.mineMu.Lock()
+	defer t.mineMu.Unlock()
+	if ok, done := t.mine[src]; done {
+		return ok
+	}
+	ok, err := a.store.Lease(ctx, "source\x00"+src+"\x00"+t.groups[src], t.lease)
+	if err != nil {
+		a.log.Error("store failed", "source", src, "error", err)
+		ok = true
+	}
+	if t.mine == nil {
+		t.mine = map[string]bool{}
+	}
+	t.mine[src] = ok
+	return ok
 }
 
 // fail notes that a source's items were not all recorded.

@@ -61,6 +61,7 @@ func (a *App) Run(ctx context.Context) error {
 	// but lets the tick in flight finish.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	a.leasing = true
 
 	logger := cronLogger{a.log}
 	c := cron.New(

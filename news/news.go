@@ -186,6 +186,9 @@ type StoryCheck struct {
 	Since time.Time
 	After int64
 	Same  func(StoryRef) bool
+	// TextSince: the alert's text (its Fingerprint) makes it an article
+	// seen before only when it was seen at or after then.
+	TextSince time.Time
 }
 
 // Digest is one message listing a watcher's alerts since its last digest.

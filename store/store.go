@@ -164,19 +164,24 @@ func (s *Store) Close() error {
 
 // Seen returns which of keys the watcher has seen before.
 func (s *Store) Seen(ctx context.Context, watcher string, keys []string) (map[string]bool, error) {
+	return s.SeenSince(ctx, watcher, keys, time.Unix(0, 0))
+}
+
+// SeenSince returns which of keys the watcher first saw at or after since.
+func (s *Store) SeenSince(ctx context.Context, watcher string, keys []string, since time.Time) (map[string]bool, error) {
 	seen := make(map[string]bool, len(keys))
 	// Query in chunks to stay under SQLite's limit on bound parameters.
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
 		chunk := keys[:n]
 		keys = keys[n:]
-		args := make([]any, 0, n+1)
-		args = append(args, watcher)
+		args := make([]any, 0, n+2)
+		args = append(args, watcher, since.Unix())
 		for _, k := range chunk {
 			args = append(args, k)
 		}
 		rows, err := s.db.QueryContext(ctx,
-			`SELECT key FROM seen WHERE watcher = ? AND key IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
+			`SELECT key FROM seen WHERE watcher = ? AND seen_at >= ? AND key IN (?`+strings.Repeat(",?", n-1)+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("query seen: %w", err)
 		}
@@ -245,7 +250,8 @@ func (s *Store) RecordStory(ctx context.Context, a *news.Alert, keys []string, c
 	seen := false
 	err = s.tx(ctx, func(tx *txn) error {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND key IN (?, ?)`, a.Watcher, a.URL, cmp.Or(a.Fingerprint, a.URL)).Scan(&one)
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE watcher = ? AND (key = ? OR key = ? AND seen_at >= ?)`,
+			a.Watcher, a.URL, cmp.Or(a.Fingerprint, a.URL), check.TextSince.Unix()).Scan(&one)
 		seen = err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -454,11 +460,16 @@ func stories(ctx context.Context, q querier, watcher string, since time.Time, af
 // watcher alerted on (first), and marks its keys seen, in one
 // transaction. While the first alert has not gone out (pending, or held
 // for a digest), the version is added to it; after, it goes to the
-// outbox as a reply in the first alert's thread. A version that is the
-// first alert's own article is only marked seen.
-func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) error {
+// outbox as a reply in the first alert's thread. The version becomes a
+// story record of its own (whose ID it returns), dated as the first
+// alert's, so that it is compared with later articles as long as the
+// story is. A version from an outlet the story already names (the first
+// alert's, or another version's) is only marked seen: news.ErrSeen.
+func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) (int64, error) {
 	also := news.Also{Source: a.Source, URL: a.URL, Title: a.Title}
-	return s.tx(ctx, func(tx *txn) error {
+	var id int64
+	named := false
+	err := s.tx(ctx, func(tx *txn) error {
 		if err := markSeen(ctx, tx, a.Watcher, keys, s.now()); err != nil {
 			return err
 		}
@@ -473,13 +484,28 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 			return fmt.Errorf("alert %d: %w", first, err)
 		}
 		if a.URL == parent.URL {
+			named = true
 			return nil // the first alert's own article, under another link
 		}
-		// The version is a story of its own to compare later ones with,
-		// under the first alert's terms: those are what the watcher was
-		// told.
-		if _, err := s.insertStory(ctx, tx, first, true, a, parent.Terms); err != nil {
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM stories WHERE alert_id = ? AND source = ? AND host = ?`, first, a.Source, watchers.Host(a.URL)).Scan(&one)
+		if err == nil || watchers.Host(a.URL) == watchers.Host(parent.URL) && a.Source == parent.Source {
+			named = true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		// The version is a story of its own to compare later ones with,
+		// under the first alert's terms (those are what the watcher was
+		// told) and its date.
+		if id, err = s.insertStory(ctx, tx, first, true, a, parent.Terms); err != nil {
+			return err
+		}
+		if id > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE stories SET found_at = COALESCE((SELECT min(found_at) FROM stories WHERE alert_id = ?), found_at) WHERE id = ?`, first, id); err != nil {
+				return err
+			}
 		}
 		switch {
 		case status == StatusPending && !unsure || status == StatusHeld:
@@ -501,6 +527,10 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 		}
 		return nil
 	})
+	if err == nil && named {
+		return 0, news.ErrSeen
+	}
+	return id, err
 }
 
 // insert adds the alert to the outbox and sets its ID.

@@ -811,7 +811,8 @@ func TestRecordStoryFindsAnotherProcesssStory(t *testing.T) {
 }
 
 // Another outlet's version is a story of its own, under the first
-// alert's terms, in the order recorded.
+// alert's terms and date, in the order recorded; another article of an
+// outlet the story names is only seen.
 func TestVersionIsAStory(t *testing.T) {
 	each(t, func(t *testing.T) {
 		ctx := context.Background()
@@ -822,17 +823,36 @@ func TestVersionIsAStory(t *testing.T) {
 		}
 		b := storyAlert("nahost", "https://bote.example/b", "bote")
 		b.Terms = []string{"Syrien"}
-		if err := s.RecordAlsoReported(ctx, a.ID, b, []string{b.URL}); err != nil {
-			t.Fatal(err)
+		// Recorded a day later, the version is dated as the story.
+		s.now = func() time.Time { return time.Now().Add(24 * time.Hour) }
+		id, err := s.RecordAlsoReported(ctx, a.ID, b, []string{b.URL})
+		if err != nil || id == 0 {
+			t.Fatalf("RecordAlsoReported = %d, %v", id, err)
 		}
 		refs, err := s.RecentStories(ctx, "nahost", time.Now().Add(-time.Hour))
 		if err != nil || len(refs) != 2 {
 			t.Fatalf("RecentStories = %+v, %v", refs, err)
 		}
 		v := refs[1]
-		if !v.Version || v.AlertID != a.ID || v.Source != "bote" || v.Host != "bote.example" || string(v.Sig) != "sig:"+b.URL ||
+		if !v.Version || v.ID != id || v.AlertID != a.ID || v.Source != "bote" || v.Host != "bote.example" || string(v.Sig) != "sig:"+b.URL ||
 			!slices.Equal(v.Terms, a.Terms) || v.ID <= refs[0].ID || refs[0].Version {
 			t.Errorf("the version's story = %+v (first %+v)", v, refs[0])
+		}
+		if later, _ := s.RecentStories(ctx, "nahost", time.Now().Add(time.Hour)); len(later) != 0 {
+			t.Errorf("the version outlives its story: %+v", later)
+		}
+		// Another article of an outlet the story names (a version's, or
+		// the first alert's) is only seen.
+		for _, c := range []*news.Alert{storyAlert("nahost", "https://bote.example/c", "bote"), storyAlert("nahost", "https://kurier.example/d", "kurier")} {
+			if _, err := s.RecordAlsoReported(ctx, a.ID, c, []string{c.URL}); !errors.Is(err, news.ErrSeen) {
+				t.Errorf("RecordAlsoReported(%s) = %v, want news.ErrSeen", c.URL, err)
+			}
+			if seen, _ := s.Seen(ctx, "nahost", []string{c.URL}); !seen[c.URL] {
+				t.Errorf("%s is not seen", c.URL)
+			}
+		}
+		if refs, _ := s.RecentStories(ctx, "nahost", time.Time{}); len(refs) != 2 {
+			t.Errorf("%d stories after two articles of named outlets, want 2", len(refs))
 		}
 	})
 }
@@ -1002,6 +1022,36 @@ func TestKeysWithNUL(t *testing.T) {
 		}
 		if v, err := s.Validators(ctx, key); err != nil || v.ETag != `"7"` {
 			t.Errorf("Validators = %+v, %v", v, err)
+		}
+	})
+}
+
+// An article's text makes a new link the same article only while it was
+// seen within TextSince: a site whose every page reads the same (a consent
+// wall) makes them one article only so long.
+func TestFingerprintWithin(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		a := alert("nahost", "https://rr.example/a")
+		a.Fingerprint = "text:rr.example:0123"
+		if err := s.RecordAlert(ctx, a, []string{a.URL, a.Fingerprint}); err != nil {
+			t.Fatal(err)
+		}
+		b := alert("nahost", "https://rr.example/print/a")
+		b.Fingerprint = a.Fingerprint
+		check := news.StoryCheck{TextSince: time.Now().Add(-time.Hour)}
+		if _, _, err := s.RecordStory(ctx, b, []string{b.URL, b.Fingerprint}, check); !errors.Is(err, news.ErrSeen) {
+			t.Errorf("the same text within the hour: %v, want news.ErrSeen", err)
+		}
+		c := alert("nahost", "https://rr.example/c")
+		c.Fingerprint = a.Fingerprint
+		check.TextSince = time.Now().Add(time.Hour)
+		if _, _, err := s.RecordStory(ctx, c, []string{c.URL, c.Fingerprint}, check); err != nil || c.ID == 0 {
+			t.Errorf("the same text seen before TextSince: %v, want an alert", err)
+		}
+		if seen, err := s.SeenSince(ctx, "nahost", []string{a.Fingerprint, a.URL}, time.Now().Add(time.Hour)); err != nil || len(seen) != 0 {
+			t.Errorf("SeenSince later = %v, %v", seen, err)
 		}
 	})
 }
