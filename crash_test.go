@@ -56,19 +56,30 @@ func newsSite(t *testing.T, n int) *httptest.Server {
 }
 
 // prose is a few sentences of words drawn for article i, so that no two
-// articles of a test site tell the same story (package story would fold
-// them into one).
+// articles of a test site tell the same story or report the same event
+// (package story would fold them into one): common words, and names made
+// up for the article.
 func prose(i, para int) string {
 	words := strings.Fields("Regierung Gespräche Hilfe Grenze Lager Menschen Wochen Nachricht Bericht Bewohner " +
-		"Stadt Dorf Straße Brücke Winter Sommer Wasser Strom Ärzte Schulen Kinder Familien Händler Preise " +
-		"Markt Hafen Flughafen Konvoi Lastwagen Vorräte Decken Zelte Medikamente Helfer Beobachter Minister " +
-		"Parlament Gericht Polizei Armee Rebellen Bürgermeister Kirche Moschee Universität Studenten Bauern Felder Ernte")
+		"Stadt Dorf Straße Brücke Winter Sommer Wasser Strom Ärzte Schulen Kinder Familien Händler Preise")
+	syllables := strings.Fields("ka lo mi ra te su no be da fi go hu ja ke lu ma ni po re si to vu wa ze")
 	r := rand.New(rand.NewPCG(uint64(i), uint64(para)))
+	name := func() string {
+		var b strings.Builder
+		for range 3 + r.IntN(2) {
+			b.WriteString(syllables[r.IntN(len(syllables))])
+		}
+		return strings.ToUpper(b.String()[:1]) + b.String()[1:]
+	}
 	var b strings.Builder
 	for range 3 {
 		b.WriteString("Die")
 		for range 10 + r.IntN(6) {
-			b.WriteString(" " + words[r.IntN(len(words))])
+			if r.IntN(5) == 0 {
+				b.WriteString(" " + words[r.IntN(len(words))])
+			} else {
+				b.WriteString(" " + name())
+			}
 		}
 		b.WriteString(" bleiben wichtig. ")
 	}

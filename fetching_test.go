@@ -484,3 +484,52 @@ watchers:
 		t.Errorf("%d messages, want the alert and two replies", n)
 	}
 }
+
+// Two outlets' own write-ups of one event (their own words, the same
+// facts and names) are one story: the second is a reply in the first's
+// thread. A story on the same topic about something else is an alert of
+// its own.
+func TestOwnWriteUpsOfOneEvent(t *testing.T) {
+	site := newStorySite(t)
+	site.set("kurier", "/kurier/konvois.html", "Waffenruhe in Idlib: Hilfskonvois erreichen den Nordwesten Syriens",
+		"Seit Sonntag gilt im Nordwesten Syriens eine Waffenruhe, und sie hält bislang. Am Montagmorgen erreichten die ersten Hilfskonvois "+
+			"mit Lebensmitteln, Medikamenten und Winterkleidung den Grenzübergang Bab al-Hawa. Die Vereinten Nationen sprechen von mehr als "+
+			"einer Million Menschen in der Provinz Idlib, die auf Hilfe angewiesen sind, viele von ihnen in überfüllten Zeltlagern. "+
+			"Russland und die Türkei hatten die Waffenruhe nach tagelangen Verhandlungen in Ankara ausgehandelt. Beobachter bezweifeln, "+
+			"dass sie lange hält: Schon im vergangenen Frühjahr war eine ähnliche Vereinbarung nach wenigen Wochen gescheitert. "+
+			"Hilfsorganisationen fordern deshalb, weitere Grenzübergänge dauerhaft zu öffnen, damit die Versorgung nicht von einem "+
+			"einzigen Übergang abhängt.")
+	e := bareEnv(t, fmt.Sprintf(`
+sources:
+  - {name: Kurier, url: %q}
+  - {name: Bote, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote], keywords: [Idlib]}
+`, site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml"))
+	e.once()
+	site.set("bote", "/bote/idlib.html", "Hilfskonvois rollen nach Idlib – Waffenruhe hält vorerst",
+		"Die Waffenruhe im Nordwesten Syriens hält vorerst. Über den Grenzübergang Bab al-Hawa rollten am Montag die ersten Lastwagen "+
+			"mit Medikamenten, Lebensmitteln und Decken in die Provinz Idlib, berichten Helfer vor Ort. Nach Angaben der Vereinten Nationen "+
+			"sind dort mehr als eine Million Menschen auf Hilfe angewiesen. Ausgehandelt hatten die Feuerpause Russland und die Türkei bei "+
+			"Verhandlungen in Ankara. Ob sie hält, ist offen; eine ähnliche Vereinbarung war im Frühjahr gescheitert. Die Hilfsorganisationen "+
+			"verlangen zusätzliche Grenzübergänge, die dauerhaft geöffnet bleiben, und sichere Wege für die Versorgung der Zeltlager.")
+	site.set("bote", "/bote/lehrer.html", "Idlib: Lehrer protestieren gegen ausbleibende Gehälter",
+		"In der Provinz Idlib haben am Dienstag Hunderte Lehrerinnen und Lehrer gegen ausbleibende Gehälter demonstriert. Viele Schulen "+
+			"blieben geschlossen, weil internationale Geldgeber ihre Zusagen für das Bildungswesen gekürzt haben. Die Lehrkräfte unterrichten "+
+			"seit Monaten ohne Bezahlung, oft in provisorischen Klassenräumen ohne Heizung und ohne Bücher. Eltern berichten, dass ihre Kinder "+
+			"inzwischen auf Märkten arbeiten, um die Familien zu unterstützen. Das Kinderhilfswerk der Vereinten Nationen warnt vor einer "+
+			"verlorenen Generation und ruft die Geberländer auf, die Gehälter wenigstens bis zum Sommer zu sichern.")
+	out := e.once()
+	msgs := e.slack.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages, want the alert, the Bote's reply and the teachers' alert\n%s", len(msgs), out)
+	}
+	var reply, teachers bool
+	for _, m := range msgs[1:] {
+		reply = reply || m.ThreadTS == msgs[0].TS && strings.Contains(m.BlockText(), "Also reported by *Bote*")
+		teachers = teachers || m.ThreadTS == "" && strings.Contains(m.Text, "/bote/lehrer.html")
+	}
+	if !reply || !teachers {
+		t.Errorf("want the Bote's write-up as a reply and the teachers' story as an alert: %+v", msgs[1:])
+	}
+}

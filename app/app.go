@@ -63,8 +63,9 @@ type Store interface {
 	// RecentStories returns the stories the watcher alerted on since.
 	RecentStories(ctx context.Context, watcher string, since time.Time) ([]news.StoryRef, error)
 	// RecordAlsoReported records another outlet's version of a story:
-	// into the first alert while unsent, else as a reply to it.
-	RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) (int64, error)
+	// into the first alert while unsent, else as a reply to it. A copy
+	// (copied) from an outlet the story names is only seen (news.ErrSeen).
+	RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string, copied bool) (int64, error)
 	// CountMatches counts the watcher's alerts on articles in [from, to).
 	CountMatches(ctx context.Context, watcher string, from, to time.Time) (int, error)
 	// RecentMatches returns the watcher's alerts on articles since then.

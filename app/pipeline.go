@@ -460,7 +460,8 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 		same, err := a.recordStory(ctx, w, r, seen.stories)
 		if same != nil {
 			// Another process recorded the story meanwhile.
-			a.foldStory(ctx, t, w, r, same, seen.stories, st, log)
+			_, copied := storyOf(r.alert, []news.StoryRef{*same})
+			a.foldStory(ctx, t, w, r, same, copied, seen.stories, st, log)
 			continue
 		}
 		if err != nil && !errors.Is(err, news.ErrSeen) {
@@ -677,11 +678,11 @@ func (a *App) sameStory(ctx context.Context, t *tick, w *Watcher, r result, stor
 			stories.add(ref)
 		}
 	}
-	best := storyOf(r.alert, stories.refs)
+	best, copied := storyOf(r.alert, stories.refs)
 	if best == nil {
 		return false
 	}
-	a.foldStory(ctx, t, w, r, best, stories, st, log)
+	a.foldStory(ctx, t, w, r, best, copied, stories, st, log)
 	return true
 }
 
@@ -696,13 +697,14 @@ func (a *App) recordStory(ctx context.Context, w *Watcher, r result, stories *st
 		check.Since, check.After = a.now().Add(-window), stories.last
 		check.Same = func(ref news.StoryRef) bool {
 			stories.add(ref)
-			return storyOf(r.alert, []news.StoryRef{ref}) != nil
+			best, _ := storyOf(r.alert, []news.StoryRef{ref})
+			return best != nil
 		}
 	}
 	same, id, err := a.store.RecordStory(ctx, r.alert, r.keys, check)
 	if same == nil && err == nil && id > 0 && stories.loaded {
 		stories.known(news.StoryRef{ID: id, AlertID: r.alert.ID, Source: r.alert.Source, Host: watchers.Host(r.alert.URL),
-			Sig: r.alert.StorySig, Title: r.alert.Title, Terms: r.alert.Terms})
+			Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: r.alert.Terms})
 	}
 	return same, err
 }
@@ -735,24 +737,33 @@ func (a *App) seenBefore(ctx context.Context, w *Watcher, r result) bool {
 	return err == nil && len(seen) > 0
 }
 
-// storyOf returns the story among refs that the alert's article tells
-// (story.Same), the most similar where several do; nil for none. An
-// article that matches terms a story's alert did not is not that story:
-// it is news of its own for the watcher.
-func storyOf(al *news.Alert, refs []news.StoryRef) *news.StoryRef {
-	sig := story.FromBytes(al.StorySig)
-	var best *news.StoryRef
+// storyOf returns the story among refs that the alert's article tells:
+// one whose text it copies (story.Same), the most similar where several
+// do (copied); else one whose event it reports in its own words
+// (story.SameEvent); nil for none. An article that matches terms a
+// story's alert did not is not that story: it is news of its own for the
+// watcher.
+func storyOf(al *news.Alert, refs []news.StoryRef) (best *news.StoryRef, copied bool) {
+	sig, ev := story.FromBytes(al.StorySig), story.EventFromBytes(al.EventSig)
 	bestSim := 0.0
+	var event *news.StoryRef
 	for i := range refs {
-		other := story.FromBytes(refs[i].Sig)
-		if !story.Same(sig, other) || !covers(refs[i].Terms, al.Terms) {
+		if !covers(refs[i].Terms, al.Terms) {
 			continue
 		}
-		if s := story.Similarity(sig, other); best == nil || s > bestSim {
-			best, bestSim = &refs[i], s
+		other := story.FromBytes(refs[i].Sig)
+		if story.Same(sig, other) {
+			if s := story.Similarity(sig, other); best == nil || s > bestSim {
+				best, bestSim = &refs[i], s
+			}
+		} else if event == nil && story.SameEvent(ev, story.EventFromBytes(refs[i].Event)) {
+			event = &refs[i]
 		}
 	}
-	return best
+	if best != nil {
+		return best, true
+	}
+	return event, false
 }
 
 // covers reports whether every one of terms is in have.
@@ -766,15 +777,16 @@ func covers(have, terms []string) bool {
 }
 
 // foldStory records the alert's article with the story it tells (best).
-// Another outlet's version (another source or another host) is recorded
+// Another outlet's version (another source or another host), or any
+// outlet's own write-up of the story's event (not copied), is recorded
 // with the story's first alert, as a line of it or a reply in its
-// thread. The same outlet's article under another link is the same
-// article, looked at as a follow-up; another article of an outlet the
-// story already names is only seen.
-func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best *news.StoryRef, stories *storyCache, st *Stats, log *slog.Logger) {
+// thread. A copy of the same outlet's article under another link is the
+// same article, looked at as a follow-up; a copy from an outlet the story
+// already names is only seen.
+func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best *news.StoryRef, copied bool, stories *storyCache, st *Stats, log *slog.Logger) {
 	sim := story.Similarity(story.FromBytes(r.alert.StorySig), story.FromBytes(best.Sig))
-	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", sim))
-	if best.Source == r.alert.Source && best.Host == watchers.Host(r.alert.URL) {
+	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", sim), "copy", copied)
+	if copied && best.Source == r.alert.Source && best.Host == watchers.Host(r.alert.URL) {
 		if err := a.store.MarkSeen(ctx, w.Name, "", r.keys); err != nil {
 			st.StoreErrs.Add(1)
 			t.fail(r.alert.Source)
@@ -789,7 +801,7 @@ func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best
 		a.followUp(ctx, w, news.Prior{AlertID: best.AlertID, Title: best.Title, Terms: best.Terms}, r, st, log)
 		return
 	}
-	id, err := a.store.RecordAlsoReported(ctx, best.AlertID, r.alert, r.keys)
+	id, err := a.store.RecordAlsoReported(ctx, best.AlertID, r.alert, r.keys, copied)
 	if errors.Is(err, news.ErrSeen) {
 		log.Info("same story from an outlet it already names: seen")
 		return
@@ -802,7 +814,7 @@ func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best
 	}
 	if id > 0 && stories.loaded {
 		stories.known(news.StoryRef{ID: id, AlertID: best.AlertID, Version: true, Source: r.alert.Source,
-			Host: watchers.Host(r.alert.URL), Sig: r.alert.StorySig, Title: r.alert.Title, Terms: best.Terms})
+			Host: watchers.Host(r.alert.URL), Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: best.Terms})
 	}
 	st.Also.Add(1)
 	log.Info("also reported by another outlet: folded into its story")
@@ -816,6 +828,16 @@ func storySig(art *news.Article) []byte {
 		return nil
 	}
 	return story.Sign(text).Bytes()
+}
+
+// eventSig is the article's event signature (story.Event), for an
+// article with a story signature (storySig).
+func eventSig(art *news.Article) []byte {
+	text := art.MainText()
+	if art.FromFeed || len(story.Words(text)) < 80 {
+		return nil
+	}
+	return story.SignEvent(art.Title, text).Bytes()
 }
 
 // fingerprint is the article's text as a key: its words (story.Words),
@@ -992,6 +1014,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		NotBefore: w.QuietUntil(a.now().In(a.cfg.Location)),
 		ItemSig:   itemSig(it),
 		StorySig:  storySig(art),
+		EventSig:  eventSig(art),
 		InDigest:  w.DigestCron != nil,
 	}
 	if fp := fingerprint(art); fp != "" {

@@ -133,6 +133,9 @@ type Alert struct {
 	// StorySig is the article's story signature (package story), for the
 	// store to find the same story from another outlet.
 	StorySig []byte `json:"-"`
+	// EventSig is the article's event signature (story.Event), to find
+	// another outlet's own write-up of the same event.
+	EventSig []byte `json:"-"`
 	// Fingerprint is the article's text as one key ("text:" and a hash
 	// of its words, on its host): the same text under another link is
 	// the same article.
@@ -173,6 +176,7 @@ type StoryRef struct {
 	Source  string
 	Host    string
 	Sig     []byte
+	Event   []byte // its story.Event, if known
 	Title   string
 	Terms   []string
 }

@@ -176,4 +176,7 @@ var pgMigrations = []string{
 		owner   TEXT PRIMARY KEY,
 		beat_at BIGINT NOT NULL
 	);`,
+
+	// Event signatures, to fold other outlets' own write-ups of a story.
+	`ALTER TABLE stories ADD COLUMN event BYTEA;`,
 }

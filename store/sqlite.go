@@ -169,6 +169,9 @@ var migrations = []string{
 		owner   TEXT PRIMARY KEY,
 		beat_at INTEGER NOT NULL
 	) WITHOUT ROWID;`,
+
+	// Event signatures, to fold other outlets' own write-ups of a story.
+	`ALTER TABLE stories ADD COLUMN event BLOB;`,
 }
 
 // sqlite is SQLite's dialect. Its write lock is taken at BEGIN

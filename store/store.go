@@ -305,8 +305,8 @@ func (s *Store) insertStory(ctx context.Context, tx *txn, alert int64, version b
 		return 0, err
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO stories (alert_id, version, watcher, source, host, found_at, sig, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		alert, version, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.Title, string(t)).Scan(&id)
+	err = tx.QueryRowContext(ctx, `INSERT INTO stories (alert_id, version, watcher, source, host, found_at, sig, event, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		alert, version, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.EventSig, a.Title, string(t)).Scan(&id)
 	return id, err
 }
 
@@ -434,7 +434,7 @@ type querier interface {
 // stories returns the watcher's stories found since then and recorded
 // after the story after, in the order recorded.
 func stories(ctx context.Context, q querier, watcher string, since time.Time, after int64) ([]news.StoryRef, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, alert_id, version, source, host, sig, title, terms FROM stories
+	rows, err := q.QueryContext(ctx, `SELECT id, alert_id, version, source, host, sig, event, title, terms FROM stories
 		WHERE watcher = ? AND found_at >= ? AND id > ? ORDER BY id`, watcher, since.Unix(), after)
 	if err != nil {
 		return nil, fmt.Errorf("query stories: %w", err)
@@ -444,7 +444,7 @@ func stories(ctx context.Context, q querier, watcher string, since time.Time, af
 	for rows.Next() {
 		var r news.StoryRef
 		var terms string
-		if err := rows.Scan(&r.ID, &r.AlertID, &r.Version, &r.Source, &r.Host, &r.Sig, &r.Title, &terms); err != nil {
+		if err := rows.Scan(&r.ID, &r.AlertID, &r.Version, &r.Source, &r.Host, &r.Sig, &r.Event, &r.Title, &terms); err != nil {
 			return nil, fmt.Errorf("query stories: %w", err)
 		}
 		json.Unmarshal([]byte(terms), &r.Terms)
@@ -463,9 +463,11 @@ func stories(ctx context.Context, q querier, watcher string, since time.Time, af
 // outbox as a reply in the first alert's thread. The version becomes a
 // story record of its own (whose ID it returns), dated as the first
 // alert's, so that it is compared with later articles as long as the
-// story is. A version from an outlet the story already names (the first
-// alert's, or another version's) is only marked seen: news.ErrSeen.
-func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string) (int64, error) {
+// story is. A copy (copied: a version of a text the story has) from an
+// outlet the story already names (the first alert's, or another
+// version's) is only marked seen: news.ErrSeen; an outlet's own
+// write-up of the story's event is recorded whoever wrote it.
+func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Alert, keys []string, copied bool) (int64, error) {
 	also := news.Also{Source: a.Source, URL: a.URL, Title: a.Title}
 	var id int64
 	named := false
@@ -487,14 +489,16 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 			named = true
 			return nil // the first alert's own article, under another link
 		}
-		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM stories WHERE alert_id = ? AND source = ? AND host = ?`, first, a.Source, watchers.Host(a.URL)).Scan(&one)
-		if err == nil || watchers.Host(a.URL) == watchers.Host(parent.URL) && a.Source == parent.Source {
-			named = true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
+		if copied {
+			var one int
+			err = tx.QueryRowContext(ctx, `SELECT 1 FROM stories WHERE alert_id = ? AND source = ? AND host = ?`, first, a.Source, watchers.Host(a.URL)).Scan(&one)
+			if err == nil || watchers.Host(a.URL) == watchers.Host(parent.URL) && a.Source == parent.Source {
+				named = true
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
 		}
 		// The version is a story of its own to compare later ones with,
 		// under the first alert's terms (those are what the watcher was

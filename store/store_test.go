@@ -825,7 +825,7 @@ func TestVersionIsAStory(t *testing.T) {
 		b.Terms = []string{"Syrien"}
 		// Recorded a day later, the version is dated as the story.
 		s.now = func() time.Time { return time.Now().Add(24 * time.Hour) }
-		id, err := s.RecordAlsoReported(ctx, a.ID, b, []string{b.URL})
+		id, err := s.RecordAlsoReported(ctx, a.ID, b, []string{b.URL}, true)
 		if err != nil || id == 0 {
 			t.Fatalf("RecordAlsoReported = %d, %v", id, err)
 		}
@@ -844,7 +844,7 @@ func TestVersionIsAStory(t *testing.T) {
 		// Another article of an outlet the story names (a version's, or
 		// the first alert's) is only seen.
 		for _, c := range []*news.Alert{storyAlert("nahost", "https://bote.example/c", "bote"), storyAlert("nahost", "https://kurier.example/d", "kurier")} {
-			if _, err := s.RecordAlsoReported(ctx, a.ID, c, []string{c.URL}); !errors.Is(err, news.ErrSeen) {
+			if _, err := s.RecordAlsoReported(ctx, a.ID, c, []string{c.URL}, true); !errors.Is(err, news.ErrSeen) {
 				t.Errorf("RecordAlsoReported(%s) = %v, want news.ErrSeen", c.URL, err)
 			}
 			if seen, _ := s.Seen(ctx, "nahost", []string{c.URL}); !seen[c.URL] {
