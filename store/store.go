@@ -98,7 +98,7 @@ func (s *Store) beat() {
 		defer t.Stop()
 		for {
 			s.db.ExecContext(ctx, `INSERT INTO replicas (owner, beat_at) VALUES (?, ?)
-				ON CONFLICT (owner) DO UPDATE SET beat_at = excluded.beat_at`, s.owner, s.now().Unix())
+				ON CONFLICT (owner) DO UPDATE SET beat_at = excluded.beat_at`, s.owner, time.Now().Unix())
 			select {
 			case <-ctx.Done():
 				return
