@@ -110,7 +110,7 @@ watchers:
   - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
 `, site.URL+"/feed.xml"))
 		slack, cfg := e.slack, e.config
-		slack.Delay = 30 * time.Millisecond
+		slack.SetDelay(30 * time.Millisecond)
 		done := false
 		for attempt := 0; !done; attempt++ {
 			if attempt > 50 {

@@ -107,7 +107,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 	}
 	e := bareEnv(t, fmt.Sprintf("storage: %q\nsources:\n%s\nwatchers:\n  - {name: syrien, schedule: \"@every 1s\", sources: [%s], keywords: [Syrien]}\n",
 		dsn, strings.Join(sources, "\n"), strings.Join(names, ", ")))
-	e.slack.Delay = 20 * time.Millisecond
+	e.slack.SetDelay(20 * time.Millisecond)
 	// bareEnv wrote its own storage line first; the test's comes second.
 	b, _ := os.ReadFile(e.config)
 	lines := strings.SplitN(string(b), "\n", 2)
