@@ -120,6 +120,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if cmd == "run" {
+		// SIGHUP, or a change to the file, reads the config again.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		d := &app.Daemon{Path: *cfgPath, Options: app.Options{Logger: logger, Stdout: stdout}, Stderr: stderr, Reload: hup}
+		if err := d.Run(ctx); err != nil {
+			printLoadError(stderr, err)
+			return 1
+		}
+		return 0
+	}
 	a, err := app.New(ctx, cfg, ws, app.Options{Logger: logger, Stdout: stdout})
 	if err != nil {
 		fmt.Fprintln(stderr, "newsbot:", err)
@@ -138,11 +150,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "newsbot: gave up delivering after %s (--timeout); the rest stays pending for the next run\n", *wait)
 		}
 		fmt.Fprintln(stderr, "newsbot: "+st.String())
-	case "run":
-		if err := a.Run(ctx); err != nil {
-			fmt.Fprintln(stderr, "newsbot:", err)
-			return 1
-		}
 	}
 	return 0
 }

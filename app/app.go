@@ -106,6 +106,10 @@ type Store interface {
 	MarkStale(ctx context.Context, source string, stale bool) error
 	// Lease takes the lease on key for d unless another process holds it.
 	Lease(ctx context.Context, key string, d time.Duration) (bool, error)
+	// Counts returns how many alerts are in each status.
+	Counts(ctx context.Context) (map[string]int, error)
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
 	// Prune forgets stories found before stories, and validators and
 	// failed fetches not renewed since validators.
 	Prune(ctx context.Context, stories, validators time.Time) (int64, error)
@@ -241,6 +245,9 @@ type Options struct {
 	Stdout io.Writer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Metrics, when set, count what the app does (newsbot run's
+	// /metrics); otherwise it counts for nobody.
+	Metrics *Metrics
 }
 
 // App is a loaded newsbot.
@@ -257,6 +264,7 @@ type App struct {
 	// stopSending is set on an error that stops all sending (a bad token,
 	// a wrong api_url): until the config changes, alerts stay pending.
 	stopSending string
+	stopped     atomic.Pointer[string] // stopSending, for /healthz
 	// channelWait holds back channels that failed, until the time given.
 	channelWait map[string]time.Time
 	// lastPost is when each channel was last sent to, for pacing.
@@ -270,6 +278,11 @@ type App struct {
 	// leasing: ticks take a lease on each source they check, so that of
 	// several replicas on one store, one checks it (Run sets it).
 	leasing bool
+	// metrics count what the app does.
+	metrics *Metrics
+	// scheduling: Run's scheduler runs; checked: its start-up check is
+	// done.
+	scheduling, checked atomic.Bool
 	// pruned is when the store was last pruned (Unix seconds).
 	pruned atomic.Int64
 	// wake, set by Run, delivers again after a while: when a channel that
@@ -279,7 +292,11 @@ type App struct {
 
 // New opens the store and the notifier for a loaded config.
 func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (*App, error) {
-	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, channelWait: map[string]time.Time{}, lastPost: map[string]time.Time{}}
+	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, metrics: opts.Metrics,
+		channelWait: map[string]time.Time{}, lastPost: map[string]time.Time{}}
+	if a.metrics == nil {
+		a.metrics = NewMetrics()
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}

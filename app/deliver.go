@@ -107,6 +107,7 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 				continue
 			}
 			if found {
+				a.metrics.sends.WithLabelValues("found_posted").Inc()
 				markSent(ts)
 				a.recordSent(ctx, log, st, al, ts)
 				continue
@@ -125,18 +126,22 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 		rctx := context.WithoutCancel(ctx)
 		switch {
 		case err == nil:
+			a.metrics.sends.WithLabelValues("ok").Inc()
 			markSent(ts)
 			a.recordSent(rctx, log, st, al, ts)
 		case bot.IsStop(err):
+			a.metrics.sends.WithLabelValues("stopped").Inc()
 			st.SendErrs.Add(1)
 			left += len(pending) - i
 			var se *bot.StopError
 			errors.As(err, &se)
 			a.stopSending = se.Reason
+			a.stopped.Store(&se.Reason)
 			log.Error("Slack refuses newsbot itself: stopping all sending; alerts stay pending until the config is fixed ("+a.slackKeys()+")", "error", err)
 			a.markFailed(rctx, log, st, al.ID, err, news.Retry)
 			return
 		case bot.IsPermanent(err):
+			a.metrics.sends.WithLabelValues("failed").Inc()
 			st.SendErrs.Add(1)
 			log.Error("alert not deliverable, parked as failed", "error", err)
 			a.markFailed(rctx, log, st, al.ID, err, news.Permanent)
@@ -147,8 +152,10 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 			// Keep the channel's order: nothing more to it until it rests.
 			d, limited := bot.RetryAfter(err)
 			if limited {
+				a.metrics.sends.WithLabelValues("rate_limited").Inc()
 				a.rest(al.Channel, max(d, time.Second), true) // what Slack asked for
 			} else {
+				a.metrics.sends.WithLabelValues("retry").Inc()
 				a.rest(al.Channel, channelRest, false)
 			}
 			f := news.Retry
@@ -306,4 +313,13 @@ func (a *App) send(ctx context.Context, al *news.Alert, log *slog.Logger) (strin
 		}
 	}
 	return "", err
+}
+
+// sendingStopped is why Slack refused newsbot itself (a bad token, a
+// wrong api_url), or "" while it sends.
+func (a *App) sendingStopped() string {
+	if r := a.stopped.Load(); r != nil {
+		return *r
+	}
+	return ""
 }

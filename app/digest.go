@@ -224,6 +224,7 @@ func (a *App) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 		st.StoreErrs.Add(1)
 		log.Error("store failed", "error", err)
 	}
+	a.metrics.alerts.WithLabelValues(w.Name, "spike").Inc()
 	log.Info("spike", "matches", count, "usual", fmt.Sprintf("%.1f", usual))
 }
 

@@ -253,6 +253,7 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		}
 		first := st.source(src.Name, err == nil)
 		if _, done := st.logged.LoadOrStore("health:"+src.Name, true); !done {
+			a.metrics.sourceChecked(src.Name, len(items), t.run.Bytes(src.Name), unchanged, err, a.now())
 			a.sourceHealth(ctx, src, items, unchanged, err, log)
 		}
 		if err != nil {
@@ -279,6 +280,7 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		for _, it := range fresh {
 			if _, ok := held[it.Key()]; !ok {
 				st.New.Add(1)
+				a.metrics.newItems.WithLabelValues(w.Name).Inc()
 			}
 		}
 		primed, err := a.store.Primed(ctx, w.Name, src.Name)
@@ -491,6 +493,8 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 			continue
 		}
 		st.Matches.Add(1)
+		a.metrics.matches.WithLabelValues(w.Name).Inc()
+		a.metrics.alerts.WithLabelValues(w.Name, "alert").Inc()
 		if r.alert.InDigest {
 			st.ForDigest.Add(1)
 		}
@@ -624,6 +628,7 @@ func (a *App) followUp(ctx context.Context, w *Watcher, prior news.Prior, r resu
 	}
 	if al != nil {
 		st.Updates.Add(1)
+		a.metrics.alerts.WithLabelValues(w.Name, "follow_up").Inc()
 		log.Info("follow-up", "url", al.URL, "alert", prior.AlertID, "new_title", up.OldTitle != "", "new_terms", strings.Join(up.NewTerms, ", "))
 	}
 }
@@ -817,6 +822,7 @@ func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best
 			Host: watchers.Host(r.alert.URL), Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: best.Terms})
 	}
 	st.Also.Add(1)
+	a.metrics.alerts.WithLabelValues(w.Name, "also").Inc()
 	log.Info("also reported by another outlet: folded into its story")
 }
 

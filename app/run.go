@@ -130,10 +130,13 @@ func (a *App) Run(ctx context.Context) error {
 	go func() {
 		defer close(first)
 		a.tick(work, a.watchers)
+		a.checked.Store(true)
 	}()
 	c.Start()
+	a.scheduling.Store(true)
 
 	<-ctx.Done()
+	a.scheduling.Store(false)
 	a.stopping.Store(true)
 	a.log.Info("shutting down: finishing the work in flight")
 	stopped := c.Stop()
@@ -171,6 +174,7 @@ func (a *App) tick(ctx context.Context, ws []*Watcher) {
 	for i, w := range ws {
 		names[i] = w.Name
 	}
+	a.metrics.tickSeconds.WithLabelValues(strings.Join(names, ",")).Observe(time.Since(start).Seconds())
 	a.log.Info("tick done: "+st.String(), "watchers", strings.Join(names, ","), "took", time.Since(start).Round(time.Millisecond))
 }
 

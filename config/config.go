@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -143,6 +144,9 @@ type HTTP struct {
 	// AllowPrivateNetworks lets links found in sources lead to private
 	// and loopback addresses (a self-hosted intranet).
 	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
+	// Listen is the address (host:port) where newsbot run serves
+	// /metrics, /healthz and /readyz; empty: none.
+	Listen string `yaml:"listen"`
 }
 
 // RobotsOn reports whether robots.txt is honoured.
@@ -563,6 +567,11 @@ func (c *Config) validate() Problems {
 		c.HTTP.Parallel = DefaultParallel
 	} else if c.HTTP.Parallel < 0 {
 		bad("http.parallel", "must be positive")
+	}
+	if l := c.HTTP.Listen; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			bad("http.listen", "must be host:port, such as 127.0.0.1:9090, not %q", l)
+		}
 	}
 	if c.HTTP.HostConnections == 0 {
 		c.HTTP.HostConnections = DefaultHostConnections

@@ -1154,6 +1154,9 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, f news.
 	return nil
 }
 
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
 // Counts returns how many alerts are in each status.
 func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM alerts GROUP BY status`)

@@ -58,6 +58,7 @@ type Run struct {
 	sources  map[string]*call[[]news.Item]
 	articles map[string]*call[*news.Article]
 	pages    map[string]*Response // bodies of single-page sources, for Article
+	bytes    map[string]int       // body sizes of the sources read, by name
 }
 
 type call[T any] struct {
@@ -128,6 +129,12 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	if r.bytes == nil {
+		r.bytes = map[string]int{}
+	}
+	r.bytes[src.Name] = len(resp.Body)
+	r.mu.Unlock()
 	if resp.NotModified {
 		return nil, ErrNotModified
 	}
@@ -198,6 +205,14 @@ func (r *Run) Commit(ctx context.Context, failed func(source string) bool) error
 		}
 	}
 	return nil
+}
+
+// Bytes is the size of the body of the source's last read in the run
+// (after decompression; 0 for a 304).
+func (r *Run) Bytes(source string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bytes[source]
 }
 
 // IsFeed reports whether body is an RSS, Atom, RDF or JSON feed.

@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/newsbot/newsbot/config"
+)
+
+// Daemon is newsbot run: the app for the config at Path, on its
+// schedule, with /metrics, /healthz and /readyz on http.listen, and the
+// config read again on Reload (SIGHUP) and when the file changes. A valid
+// new config replaces the running one between ticks; an invalid one is
+// refused with validate's messages, on Stderr, and the running one goes
+// on.
+type Daemon struct {
+	Path    string
+	Options Options
+	Stderr  io.Writer
+	// Reload asks for the config to be read again.
+	Reload <-chan os.Signal
+	// Poll is how often the config file is looked at for a change;
+	// 0 means every 2 s.
+	Poll time.Duration
+
+	app     atomic.Pointer[App]
+	metrics *Metrics
+}
+
+// Run runs until ctx ends. It returns an error when the first config
+// cannot be loaded or its app started, or the listener not opened.
+func (d *Daemon) Run(ctx context.Context) error {
+	cfg, ws, err := Load(d.Path)
+	if err != nil {
+		return err
+	}
+	sum := fileSum(d.Path)
+	d.metrics = NewMetrics()
+	opts := d.Options
+	opts.Metrics = d.metrics
+	log := opts.Logger
+	a, err := New(ctx, cfg, ws, opts)
+	if err != nil {
+		return err
+	}
+	if cfg.HTTP.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			a.Close()
+			return fmt.Errorf("http.listen: %w", err)
+		}
+		srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		log.Info("serving /metrics, /healthz and /readyz", "listen", ln.Addr().String())
+	}
+	poll := d.Poll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+	for {
+		d.app.Store(a)
+		counts := a.store.Counts
+		d.metrics.outbox.Store(&counts)
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- a.Run(runCtx) }()
+		var next *App
+		for next == nil {
+			select {
+			case err := <-done:
+				stop()
+				a.Close()
+				return err
+			case <-d.Reload:
+				log.Info("reloading the config (SIGHUP)", "config", d.Path)
+				next = d.reload(ctx, cfg, opts, &sum)
+			case <-ticker.C:
+				if s := fileSum(d.Path); s != sum && s != "" {
+					log.Info("the config file changed: reloading it", "config", d.Path)
+					next = d.reload(ctx, cfg, opts, &sum)
+				}
+			}
+		}
+		// The new app is ready: the old one finishes the work in flight
+		// (as on SIGTERM) and gives way.
+		stop()
+		<-done
+		a.Close()
+		a, cfg = next, next.cfg
+		log.Info("config reloaded", "config", d.Path, "watchers", len(a.watchers))
+	}
+}
+
+// reload loads the config again and opens an app for it; on any problem
+// it says why (validate's messages) and returns nil, and the running app
+// goes on. sum is the file's checksum, kept for what was looked at.
+func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, sum *string) *App {
+	*sum = fileSum(d.Path)
+	cfg, ws, err := Load(d.Path)
+	if err != nil {
+		fmt.Fprintf(d.Stderr, "newsbot: %s is not valid; still running the config loaded before:\n", d.Path)
+		var ps config.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(d.Stderr, p)
+			}
+		} else {
+			fmt.Fprintln(d.Stderr, "newsbot:", err)
+		}
+		return nil
+	}
+	if cfg.HTTP.Listen != old.HTTP.Listen {
+		opts.Logger.Warn("http.listen changed: it takes effect when newsbot is restarted", "listening", old.HTTP.Listen, "new", cfg.HTTP.Listen)
+	}
+	a, err := New(ctx, cfg, ws, opts)
+	if err != nil {
+		fmt.Fprintf(d.Stderr, "newsbot: the new config could not be started (%v); still running the config loaded before\n", err)
+		return nil
+	}
+	return a
+}
+
+// fileSum is a checksum of the file's content; "" when it can't be read.
+func fileSum(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(b)
+	return string(h[:])
+}
+
+// Handler serves /metrics (Prometheus), /healthz and /readyz.
+func (d *Daemon) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		h := d.health(r.Context())
+		writeHealth(w, h, h.Store == "ok" && h.Scheduler == "running" && h.Slack != "stopped")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		h := d.health(r.Context())
+		writeHealth(w, h, h.Store == "ok" && h.Scheduler == "running" && h.Checked)
+	})
+	return mux
+}
+
+// Health is what /healthz and /readyz say.
+type Health struct {
+	Store     string `json:"store"`     // "ok", or the error
+	Scheduler string `json:"scheduler"` // "running" or "stopped"
+	Slack     string `json:"slack"`     // "ok", "stopped" (Slack refused newsbot itself), "stdout"
+	Reason    string `json:"reason,omitempty"`
+	// Checked: the start-up check of every watcher is done.
+	Checked bool `json:"checked"`
+}
+
+func (d *Daemon) health(ctx context.Context) Health {
+	a := d.app.Load()
+	if a == nil {
+		return Health{Store: "not open", Scheduler: "stopped", Slack: "unknown"}
+	}
+	h := Health{Store: "ok", Scheduler: "stopped", Slack: "ok", Checked: a.checked.Load()}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		h.Store = err.Error()
+	}
+	if a.scheduling.Load() {
+		h.Scheduler = "running"
+	}
+	switch reason := a.sendingStopped(); {
+	case reason != "":
+		h.Slack, h.Reason = "stopped", reason
+	case a.cfg.Slack.Token == "" && a.cfg.Slack.WebhookURL == "":
+		h.Slack = "stdout"
+	}
+	return h
+}
+
+func writeHealth(w http.ResponseWriter, h Health, ok bool) {
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	json.NewEncoder(w).Encode(h)
+}

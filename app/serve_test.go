@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/internal/testsite"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// /readyz says ready once the start-up check is done; /healthz says
+// unhealthy, and why, when Slack refuses newsbot itself; a config made
+// invalid is refused on SIGHUP, with validate's lines, and the running
+// app goes on.
+func TestDaemonHealthAndReload(t *testing.T) {
+	site := testsite.Serve(t, "../testdata/site")
+	slack := fakeslack.New(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	good := strings.NewReplacer("{{DB}}", filepath.Join(dir, "n.db"), "{{SLACK}}", slack.APIURL(), "{{BASE}}", site.URL).Replace(`
+storage: {{DB}}
+first_run: skip
+slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news"}
+http: {host_interval: 0s}
+sources:
+  - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
+watchers:
+  - {name: nahost, schedule: "@hourly", sources: [rundschau], keywords: [Syrien]}
+`)
+	os.WriteFile(path, []byte(good), 0o644)
+	hup := make(chan os.Signal, 1)
+	var stderr lockedBuffer
+	d := &Daemon{Path: path, Options: Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Stderr: &stderr, Reload: hup, Poll: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the daemon's app", func() bool { return d.app.Load() != nil && d.metrics != nil })
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	get := func(path string) (int, Health) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h Health
+		json.NewDecoder(resp.Body).Decode(&h)
+		return resp.StatusCode, h
+	}
+	waitFor(t, "/readyz", func() bool { code, _ := get("/readyz"); return code == http.StatusOK })
+	if code, h := get("/healthz"); code != http.StatusOK || h.Slack != "ok" || !h.Checked {
+		t.Errorf("/healthz = %d %+v", code, h)
+	}
+	a := d.app.Load()
+	reason := "invalid_auth"
+	a.stopped.Store(&reason)
+	if code, h := get("/healthz"); code != http.StatusServiceUnavailable || h.Slack != "stopped" || h.Reason != "invalid_auth" {
+		t.Errorf("with Slack refusing newsbot: /healthz = %d %+v", code, h)
+	}
+	a.stopped.Store(nil)
+
+	os.WriteFile(path, []byte(strings.Replace(good, "@hourly", "every hour", 1)), 0o644)
+	hup <- os.Interrupt
+	waitFor(t, "the refusal", func() bool { return strings.Contains(stderr.String(), "watchers[nahost].schedule") })
+	if !strings.Contains(stderr.String(), path+":9:") || d.app.Load() != a {
+		t.Errorf("the refusal should name the line, and the app go on:\n%s", stderr.String())
+	}
+	os.WriteFile(path, []byte(good), 0o644)
+	hup <- os.Interrupt
+	waitFor(t, "the reload", func() bool { return d.app.Load() != a })
+	waitFor(t, "/readyz after the reload", func() bool { code, _ := get("/readyz"); return code == http.StatusOK })
+}

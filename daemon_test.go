@@ -1,0 +1,226 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// daemon is newsbot run as a child process.
+type daemon struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  strings.Builder
+	addr string
+	done chan struct{}
+}
+
+func (d *daemon) Write(p []byte) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.out.Write(p)
+}
+
+func (d *daemon) output() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.out.String()
+}
+
+// startRun starts newsbot run on the env's config, which must have
+// http.listen, and waits for it to say where it listens.
+func (e *env) startRun() *daemon {
+	e.t.Helper()
+	d := &daemon{t: e.t, done: make(chan struct{})}
+	d.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	d.cmd.Env = append(os.Environ(), childEnv+"=run\x1f--config\x1f"+e.config)
+	d.cmd.Stdout, d.cmd.Stderr = d, d
+	if err := d.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { d.cmd.Wait(); close(d.done) }()
+	e.t.Cleanup(func() {
+		d.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-d.done:
+		case <-time.After(10 * time.Second):
+			d.cmd.Process.Kill()
+		}
+	})
+	listen := regexp.MustCompile(`serving /metrics, /healthz and /readyz" listen=(\S+)`)
+	d.waitFor(func(out string) bool {
+		if m := listen.FindStringSubmatch(out); m != nil {
+			d.addr = m[1]
+			return true
+		}
+		return false
+	}, "newsbot run to listen")
+	return d
+}
+
+// waitFor waits up to 30 s for ok to hold of the output.
+func (d *daemon) waitFor(ok func(out string) bool, what string) {
+	d.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok(d.output()) {
+		if time.Now().After(deadline) {
+			d.t.Fatalf("waited 30 s for %s\n%s", what, d.output())
+		}
+		select {
+		case <-d.done:
+			d.t.Fatalf("newsbot run ended while waiting for %s\n%s", what, d.output())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (d *daemon) get(path string) (int, string) {
+	d.t.Helper()
+	resp, err := http.Get("http://" + d.addr + path)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// metric is the value of the sample whose name and labels begin with
+// prefix, or -1.
+func metric(text, prefix string) float64 {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			f := strings.Fields(line)
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if err == nil {
+				return v
+			}
+		}
+	}
+	return -1
+}
+
+// newsbot run serves its metrics and its health on http.listen, and
+// reads its config again when the file changes or on SIGHUP: a valid one
+// replaces the running one, an invalid one is refused with validate's
+// messages while the running one goes on.
+func TestRunServesMetricsAndReloads(t *testing.T) {
+	e := newEnv(t, "alert", "xoxb-test-token")
+	e.edit("  host_interval: 0s", "  host_interval: 0s\n  listen: 127.0.0.1:0")
+	d := e.startRun()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if code, _ := d.get("/readyz"); code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz never said ready\n%s", d.output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for len(e.slack.Messages()) < 4 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	code, body := d.get("/healthz")
+	var h struct{ Store, Scheduler, Slack string }
+	if json.Unmarshal([]byte(body), &h); code != http.StatusOK || h.Store != "ok" || h.Scheduler != "running" || h.Slack != "ok" {
+		t.Errorf("/healthz = %d %s", code, body)
+	}
+	_, m := d.get("/metrics")
+	sent, nahost := float64(len(e.slack.Messages())), 0.0
+	for _, msg := range e.slack.Messages() {
+		if msg.Channel == "#nahost" {
+			nahost++
+		}
+	}
+	for prefix, want := range map[string]float64{
+		`newsbot_source_fetches_total{result="ok",source="rundschau"}`: 1,
+		`newsbot_slack_sends_total{result="ok"}`:                       sent,
+		`newsbot_outbox_alerts{status="sent"}`:                         sent,
+		`newsbot_matches_total{watcher="nahost"}`:                      nahost,
+	} {
+		if got := metric(m, prefix); got != want {
+			t.Errorf("%s = %v, want %v", prefix, got, want)
+		}
+	}
+	for _, prefix := range []string{`newsbot_source_last_success_timestamp_seconds{source="world"}`, `newsbot_tick_duration_seconds_count`,
+		`newsbot_source_fetch_bytes_total{source="rundschau"}`, `go_goroutines`, `process_resident_memory_bytes`} {
+		if metric(m, prefix) <= 0 {
+			t.Errorf("no %s in /metrics", prefix)
+		}
+	}
+
+	// An invalid config: refused, with the lines validate prints.
+	good, _ := os.ReadFile(e.config)
+	bad := strings.Replace(string(good), `schedule: "@hourly"`, `schedule: "every hour"`, 1)
+	os.WriteFile(e.config, []byte(bad), 0o644)
+	_, _, want := e.newsbot("validate", "--config", e.config)
+	want = strings.TrimSpace(want)
+	if want == "" {
+		t.Fatal("validate found nothing wrong with the broken config")
+	}
+	d.waitFor(func(out string) bool { return strings.Contains(out, want) }, "the refused config's problems")
+	if !strings.Contains(d.output(), "is not valid; still running the config loaded before") {
+		t.Errorf("no word that the running config goes on:\n%s", d.output())
+	}
+	if code, body := d.get("/healthz"); code != http.StatusOK {
+		t.Errorf("after a refused config, /healthz = %d %s", code, body)
+	}
+
+	// A valid one with a new watcher replaces it.
+	os.WriteFile(e.config, []byte(string(good)+`  - name: klima
+    schedule: "@hourly"
+    sources: [rundschau]
+    keywords: [Dürre]
+    channel: "#neu"
+`), 0o644)
+	d.waitFor(func(out string) bool { return strings.Contains(out, "config reloaded") }, "the reload")
+	deadline = time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, m := range e.slack.Messages() {
+			if m.Channel == "#neu" {
+				n++
+			}
+		}
+		if n > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var neu int
+	for _, m := range e.slack.Messages() {
+		if m.Channel == "#neu" {
+			neu++
+		}
+	}
+	if neu != 1 {
+		t.Errorf("the new watcher posted %d alerts to #neu, want 1\n%s", neu, d.output())
+	}
+
+	// SIGHUP reads it again, unchanged.
+	before := strings.Count(d.output(), "config reloaded")
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitFor(func(out string) bool {
+		return strings.Contains(out, "reloading the config (SIGHUP)") && strings.Count(out, "config reloaded") > before
+	}, "the reload on SIGHUP")
+	if code, _ := d.get("/readyz"); code != http.StatusOK {
+		// The start-up check of the new app may still run; wait.
+		time.Sleep(2 * time.Second)
+	}
+	total := len(e.slack.Messages())
+	time.Sleep(500 * time.Millisecond)
+	if n := len(e.slack.Messages()); n != total {
+		t.Errorf("a reload posted %d alerts again", n-total)
+	}
+}
