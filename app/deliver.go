@@ -113,8 +113,10 @@ func (a *App) Deliver(ctx context.Context, st *Stats) {
 				continue
 			}
 		}
-		// Pace the channel: Slack takes about one message a second.
-		if wait := time.Until(a.lastPost[a.route(al.Channel)].Add(time.Duration(a.cfg.Slack.Pace))); wait > 0 {
+		// Pace the channel: Slack takes about one message a second (a
+		// terminal takes them all at once).
+		_, terminal := a.notifier.(*bot.Stdout)
+		if wait := time.Until(a.lastPost[a.route(al.Channel)].Add(time.Duration(a.cfg.Slack.Pace))); wait > 0 && !terminal {
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():

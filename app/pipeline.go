@@ -151,7 +151,8 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		groups[src] = strings.Join(names, ",")
 	}
 	a.prune(ctx, st)
-	t := &tick{run: a.fetcher.NewRun(groups), scans: &scanCache{}, groups: groups}
+	t := &tick{run: a.fetcher.NewRun(groups), scans: &scanCache{}, groups: groups, parallel: a.cfg.HTTP.Parallel}
+	defer t.stopFetchers()
 	if a.leasing {
 		t.lease = leaseFor(ws, a.now())
 	}
@@ -166,6 +167,7 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		}()
 	}
 	wg.Wait()
+	a.fetcher.CloseIdle()
 	if ctx.Err() != nil {
 		return
 	}
@@ -230,10 +232,13 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 			st.Elsewhere.Add(1)
 		}
 	}
-	// Fetch all sources at once; they are then read in the config's order.
-	for _, src := range sources {
-		go t.run.List(ctx, src)
-	}
+	// Fetch the sources ahead (the tick's fetchers), then read them in
+	// the config's order.
+	go func() {
+		for _, src := range sources {
+			t.prefetch(ctx, src)
+		}
+	}()
 	for _, src := range sources {
 		if ctx.Err() != nil {
 			return
@@ -269,6 +274,9 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		for _, it := range items {
 			listed[it.Key()] = true
 		}
+		if unchanged && len(items) == 0 {
+			continue // nothing new, nothing held back: nothing to do
+		}
 		fresh, err := a.unseen(ctx, w, items)
 		if err != nil {
 			st.StoreErrs.Add(1)
@@ -303,7 +311,7 @@ func (a *App) checkWatcher(ctx context.Context, t *tick, w *Watcher, st *Stats) 
 		}
 		a.process(ctx, t, w, fresh, false, seen, st, wlog)
 		// Only a source checked to the end counts as primed.
-		if ctx.Err() == nil {
+		if !primed && ctx.Err() == nil {
 			if err := a.store.MarkSeen(ctx, w.Name, src.Name, nil); err != nil {
 				st.StoreErrs.Add(1)
 				log.Error("store failed", "error", err)
@@ -1085,6 +1093,12 @@ type tick struct {
 	scans *scanCache
 	// groups are the watchers that read each source this tick, by name.
 	groups map[string]string
+	// fetchQ feeds the tick's fetchers (prefetch); parallel is
+	// http.parallel.
+	fetchOnce sync.Once
+	fetchQ    chan watchers.Source
+	fetchDone chan struct{}
+	parallel  int
 	// lease, when set, is how long a replica holds the check of a source
 	// (App.mine); mine caches whether this one does.
 	lease  time.Duration
@@ -1140,6 +1154,40 @@ func (a *App) mine(ctx context.Context, t *tick, src string) bool {
 	}
 	t.mine[src] = ok
 	return ok
+}
+
+// prefetch has one of the tick's fetchers read the source's list ahead of
+// its watcher. A few fetchers (twice http.parallel) serve all watchers,
+// so that ten thousand sources are not ten thousand goroutines waiting
+// for a turn, each with its stack.
+func (t *tick) prefetch(ctx context.Context, src watchers.Source) {
+	t.fetchOnce.Do(func() {
+		t.fetchQ, t.fetchDone = make(chan watchers.Source), make(chan struct{})
+		for range max(2*t.parallel, 2) {
+			go func() {
+				for {
+					select {
+					case src := <-t.fetchQ:
+						t.run.List(ctx, src)
+					case <-t.fetchDone:
+						return
+					}
+				}
+			}()
+		}
+	})
+	select {
+	case t.fetchQ <- src:
+	case <-t.fetchDone:
+	case <-ctx.Done():
+	}
+}
+
+// stopFetchers ends the tick's fetchers: what they have not read ahead,
+// nobody needs any more.
+func (t *tick) stopFetchers() {
+	t.fetchOnce.Do(func() { t.fetchDone = make(chan struct{}) })
+	close(t.fetchDone)
 }
 
 // fail notes that a source's items were not all recorded.

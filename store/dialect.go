@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // dialect is what differs between the databases newsbot runs on; the SQL
@@ -24,9 +25,28 @@ type dialect struct {
 }
 
 // db is a database whose statements are written in the dialect's SQL.
+// Each statement is prepared once and kept (stmts), since preparing it
+// costs SQLite more than running it.
 type db struct {
 	*sql.DB
-	d dialect
+	d     dialect
+	stmts sync.Map // query → *sql.Stmt
+}
+
+// stmt is the query, prepared.
+func (d *db) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := d.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := d.DB.PrepareContext(ctx, d.d.rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := d.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // txn is a transaction of a db.
@@ -36,16 +56,33 @@ type txn struct {
 }
 
 func (d *db) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.DB.ExecContext(ctx, d.d.rebind(q), d.d.args(args)...)
+	st, err := d.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, d.d.args(args)...)
 }
 
 func (d *db) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return d.DB.QueryContext(ctx, d.d.rebind(q), d.d.args(args)...)
+	st, err := d.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, d.d.args(args)...)
 }
 
 func (d *db) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.DB.QueryRowContext(ctx, d.d.rebind(q), d.d.args(args)...)
+	st, err := d.stmt(ctx, q)
+	if err != nil {
+		// A Row that holds the error: the query's, through database/sql.
+		return d.DB.QueryRowContext(ctx, d.d.rebind(q), d.d.args(args)...)
+	}
+	return st.QueryRowContext(ctx, d.d.args(args)...)
 }
+
+// A transaction runs its statements as they come: preparing one to keep
+// would need a connection of the database, and SQLite's one is the
+// transaction's.
 
 func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return t.Tx.ExecContext(ctx, t.d.rebind(q), t.d.args(args)...)

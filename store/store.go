@@ -48,6 +48,8 @@ type Store struct {
 	// abandoned maps the alerts Pending found claimed by a dead process
 	// to that claim, which Claim may then take over.
 	abandoned sync.Map
+	// validators are those this store saved (http_cache), by key.
+	validators sync.Map
 	// stopBeat ends the heartbeat; beatDone is closed when it has.
 	stopBeat context.CancelFunc
 	beatDone chan struct{}
@@ -842,6 +844,15 @@ func (s *Store) HeldBack(ctx context.Context, watcher string) ([]news.Item, erro
 // when it answers again after that was said, "" otherwise. since is when
 // the failures began.
 func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, threshold int) (tell string, since time.Time, err error) {
+	if ok {
+		// A source that answers, as it did: nothing to write, nor a
+		// write transaction to take.
+		var failures, reported int
+		err := s.db.QueryRowContext(ctx, `SELECT failures, reported FROM source_health WHERE source = ?`, source).Scan(&failures, &reported)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && failures == 0 && reported == 0 {
+			return "", time.Unix(0, 0), nil
+		}
+	}
 	err = s.tx(ctx, func(tx *txn) error {
 		var failures, reported int
 		var from int64
@@ -850,6 +861,9 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 			return err
 		}
 		if ok {
+			if failures == 0 && reported == 0 {
+				return nil // healthy, as before: nothing to write
+			}
 			if reported == 1 {
 				tell = "up"
 			}
@@ -874,7 +888,15 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 
 // Validators returns what a conditional request for key needs; the zero
 // value when nothing is kept.
+//
+// What this store saved is kept in memory too, and read from there: of
+// several replicas, one may then ask with validators older than
+// another's, and get the whole body, which is read as such (nothing is
+// missed, a little more is fetched).
 func (s *Store) Validators(ctx context.Context, key string) (watchers.Validators, error) {
+	if v, ok := s.validators.Load(key); ok {
+		return v.(watchers.Validators), nil
+	}
 	var v watchers.Validators
 	err := s.db.QueryRowContext(ctx, `SELECT etag, last_modified, hash FROM http_cache WHERE key = ?`, key).
 		Scan(&v.ETag, &v.LastModified, &v.Hash)
@@ -890,8 +912,10 @@ func (s *Store) SaveValidators(ctx context.Context, key string, v watchers.Valid
 		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, hash = excluded.hash, saved_at = excluded.saved_at`,
 		key, v.ETag, v.LastModified, v.Hash, s.now().Unix())
 	if err != nil {
+		s.validators.Delete(key)
 		return fmt.Errorf("save http cache: %w", err)
 	}
+	s.validators.Store(key, v)
 	return nil
 }
 
@@ -911,8 +935,35 @@ const (
 // between new items of the last week, and whether it has been reported
 // stale. The first time, everything is taken as known and new now.
 func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error) {
+	// Most checks find the source as it was (nil keys) and change
+	// nothing: read, outside a write transaction, whether they would.
+	if keys == nil {
+		if f, write, err := s.sourceListed(ctx, s.db, source, nil, now, true); err == nil && !write {
+			return f, nil
+		}
+	}
 	var f news.Freshness
 	err := s.tx(ctx, func(tx *txn) error {
+		var err error
+		f, _, err = s.sourceListed(ctx, tx, source, keys, now, false)
+		return err
+	})
+	if err != nil {
+		return news.Freshness{}, fmt.Errorf("source %s: %w", source, err)
+	}
+	return f, nil
+}
+
+// readWriter is a database or a transaction.
+type readWriter interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// sourceListed is SourceListed's work; dry: write nothing, and report
+// whether it would have.
+func (s *Store) sourceListed(ctx context.Context, tx readWriter, source string, keys []string, now time.Time, dry bool) (f news.Freshness, write bool, err error) {
+	err = func() error {
 		var stored, gaps string
 		var lastNew, checked int64
 		err := tx.QueryRowContext(ctx, `SELECT keys, last_new, gaps, stale, checked_at FROM source_items WHERE source = ?`, source).
@@ -959,6 +1010,9 @@ func (s *Store) SourceListed(ctx context.Context, source string, keys []string, 
 		if !first && !paused && f.New == 0 && now.Unix()-checked < int64(pauseLimit/4/time.Second) {
 			return nil
 		}
+		if write = true; dry {
+			return nil
+		}
 		if keys == nil && !first {
 			hashes = strings.Fields(stored) // unchanged
 		}
@@ -968,11 +1022,8 @@ func (s *Store) SourceListed(ctx context.Context, source string, keys []string, 
 			ON CONFLICT (source) DO UPDATE SET keys = excluded.keys, last_new = excluded.last_new, gaps = excluded.gaps, checked_at = excluded.checked_at`,
 			source, strings.Join(hashes, " "), lastNew, string(b), now.Unix())
 		return err
-	})
-	if err != nil {
-		return news.Freshness{}, fmt.Errorf("source %s: %w", source, err)
-	}
-	return f, nil
+	}()
+	return f, write, err
 }
 
 // MarkStale records whether the source has been reported stale.
@@ -1011,6 +1062,7 @@ func (s *Store) Prune(ctx context.Context, stories, validators time.Time) (int64
 	if err != nil {
 		return 0, fmt.Errorf("prune: %w", err)
 	}
+	s.validators.Clear()
 	return n, nil
 }
 

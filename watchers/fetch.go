@@ -22,6 +22,7 @@ import (
 	"net/http/httptrace"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -64,10 +65,11 @@ type Fetcher struct {
 	guarded sync.Map     // source host → *http.Client for URLs found in its content (guardedClient)
 	addrs   sourceAddrs  // where each source host was fetched from
 
-	initOnce sync.Once
-	sem      chan struct{}
-	hosts    hostTable
-	robots   robotsCache
+	initOnce   sync.Once
+	sem        chan struct{}
+	extracting chan struct{} // a slot per processor (extractSem)
+	hosts      hostTable
+	robots     robotsCache
 }
 
 // Cache keeps what a conditional request needs, by a key the caller picks.
@@ -105,9 +107,13 @@ func (f *Fetcher) client(timeout time.Duration, guard *guardedDialer) *http.Clie
 		DialContext:           dialer.DialContext,
 		TLSHandshakeTimeout:   min(timeout, 10*time.Second),
 		ResponseHeaderTimeout: timeout,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   4,
-		ForceAttemptHTTP2:     true,
+		// Sources are checked minutes apart, mostly on hosts of their
+		// own: connections kept between ticks would mostly be closed by
+		// the servers anyway, and each costs two goroutines and buffers.
+		IdleConnTimeout:     30 * time.Second,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 4,
+		ForceAttemptHTTP2:   true,
 		// newsbot asks for gzip and brotli itself, to cap the body after
 		// decompression.
 		DisableCompression: true,
@@ -128,8 +134,27 @@ func (f *Fetcher) client(timeout time.Duration, guard *guardedDialer) *http.Clie
 	}
 }
 
+// CloseIdle closes the connections kept open and forgets the clients of
+// links found in sources: the end of a tick, after which nothing is
+// fetched for a while.
+func (f *Fetcher) CloseIdle() {
+	f.trusted.CloseIdleConnections()
+	f.guarded.Range(func(host, c any) bool {
+		c.(*http.Client).CloseIdleConnections()
+		f.guarded.Delete(host)
+		return true
+	})
+}
+
+// extractSem is the semaphore of extractions.
+func (f *Fetcher) extractSem() chan struct{} {
+	f.init()
+	return f.extracting
+}
+
 func (f *Fetcher) init() {
 	f.initOnce.Do(func() {
+		f.extracting = make(chan struct{}, runtime.GOMAXPROCS(0))
 		if f.Parallel > 0 {
 			f.sem = make(chan struct{}, f.Parallel)
 		}

@@ -92,6 +92,12 @@ func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request) (*r
 	var se *StatusError
 	switch {
 	case err == nil:
+		if !disallowsAny(resp.Body) {
+			// Most sites disallow nothing: one shared answer, not a
+			// parsed copy per site (thousands of sources are thousands
+			// of sites).
+			return allowAll(), time.Now().Add(robotsTTL), false
+		}
 		if data, perr := robotstxt.FromBytes(resp.Body); perr == nil {
 			return data, time.Now().Add(robotsTTL), false
 		}
@@ -105,9 +111,25 @@ func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request) (*r
 	}
 }
 
-func allowAll() *robotstxt.RobotsData {
+// allowAll is the robots.txt that allows everything.
+var allowAll = sync.OnceValue(func() *robotstxt.RobotsData {
 	data, _ := robotstxt.FromStatusAndBytes(404, nil)
 	return data
+})
+
+// disallowsAny reports whether a robots.txt has a Disallow rule with a
+// path: without one, it allows everything to everyone (RFC 9309).
+func disallowsAny(body []byte) bool {
+	for _, line := range strings.Split(string(body), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		key, value, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(key), "disallow") && strings.TrimSpace(value) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // agentToken is the product token of a User-Agent: "newsbot" in

@@ -215,6 +215,15 @@ func (r *Run) Bytes(source string) int {
 	return r.bytes[source]
 }
 
+// feedParser is gofeed's, without its search of every item's HTML for a
+// first image (newsbot shows none): a full HTML parse per item, most of
+// the work of reading a feed.
+func feedParser() *gofeed.Parser {
+	p := gofeed.NewParser()
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	return p
+}
+
 // IsFeed reports whether body is an RSS, Atom, RDF or JSON feed.
 func IsFeed(body []byte) bool {
 	return gofeed.DetectFeedType(bytes.NewReader(body)) != gofeed.FeedTypeUnknown
@@ -239,13 +248,13 @@ func parseFeed(resp *Response, source string) ([]news.Item, error) {
 
 // parseFeedBody reads a feed's body, already UTF-8, fetched from url.
 func parseFeedBody(body []byte, url, source string) ([]news.Item, error) {
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	feed, err := feedParser().Parse(bytes.NewReader(body))
 	var broken error
 	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		// A feed cut short, or broken by a stray character: read what
 		// comes before the break.
 		if fixed, ok := repairFeed(body, err); ok {
-			if f, ferr := gofeed.NewParser().Parse(bytes.NewReader(fixed)); ferr == nil {
+			if f, ferr := feedParser().Parse(bytes.NewReader(fixed)); ferr == nil {
 				feed, broken, err = f, err, nil
 			}
 		}
@@ -431,6 +440,15 @@ func (r *Run) Article(ctx context.Context, item news.Item) (*news.Article, error
 				return nil, err
 			}
 		}
+		// Extraction takes a processor and holds the page's whole tree:
+		// as many at once as there are processors, however many pages
+		// have come in.
+		select {
+		case r.f.extractSem() <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		defer func() { <-r.f.extracting }()
 		return Extract(UTF8(resp.Body, resp.ContentType), resp.URL)
 	})
 	if err != nil {
