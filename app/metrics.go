@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,15 +15,16 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 
-	fetches     *prometheus.CounterVec // by source and result: ok, not_modified, error
-	fetchBytes  *prometheus.CounterVec // by source
-	items       *prometheus.CounterVec // by source: items a check listed
+	// sources are the counts by source, kept compact (thousands of
+	// sources would be tens of thousands of series of a CounterVec) and
+	// made into metrics when scraped.
+	sourcesMu   sync.Mutex
+	sources     map[string]*sourceCounts
 	newItems    *prometheus.CounterVec // by watcher
 	matches     *prometheus.CounterVec // by watcher
 	alerts      *prometheus.CounterVec // by watcher and kind: alert, follow_up, also, digest, spike
 	sends       *prometheus.CounterVec // by result: ok, rate_limited, retry, failed
 	tickSeconds *prometheus.HistogramVec
-	lastSuccess *prometheus.GaugeVec // by source, Unix seconds
 
 	// outbox reads the outbox's counts by status when scraped: the
 	// running app's store's.
@@ -32,13 +34,7 @@ type Metrics struct {
 // NewMetrics makes newsbot's metrics in a registry of their own, with
 // Go's and the process's.
 func NewMetrics() *Metrics {
-	m := &Metrics{Registry: prometheus.NewRegistry()}
-	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "newsbot_source_fetches_total",
-		Help: "Checks of sources, by source and result (ok, not_modified, error)."}, []string{"source", "result"})
-	m.fetchBytes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "newsbot_source_fetch_bytes_total",
-		Help: "Bytes of source bodies read (after decompression), by source."}, []string{"source"})
-	m.items = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "newsbot_source_items_total",
-		Help: "Items the checks of a source listed."}, []string{"source"})
+	m := &Metrics{Registry: prometheus.NewRegistry(), sources: map[string]*sourceCounts{}}
 	m.newItems = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "newsbot_new_items_total",
 		Help: "Items a watcher had not seen before."}, []string{"watcher"})
 	m.matches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "newsbot_matches_total",
@@ -49,10 +45,8 @@ func NewMetrics() *Metrics {
 		Help: "Attempts to post to Slack, by result (ok, rate_limited, retry, failed, found_posted)."}, []string{"result"})
 	m.tickSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "newsbot_tick_duration_seconds",
 		Help: "How long a tick (a check of a group of watchers) took.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}, []string{"watchers"})
-	m.lastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "newsbot_source_last_success_timestamp_seconds",
-		Help: "When a check of the source last succeeded (Unix time)."}, []string{"source"})
-	m.Registry.MustRegister(m.fetches, m.fetchBytes, m.items, m.newItems, m.matches, m.alerts, m.sends, m.tickSeconds, m.lastSuccess,
-		outboxCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Registry.MustRegister(m.newItems, m.matches, m.alerts, m.sends, m.tickSeconds,
+		sourcesCollector{m}, outboxCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -80,18 +74,67 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// sourceCounts are a source's counts.
+type sourceCounts struct {
+	ok, notModified, failed, bytes, items int64
+	lastSuccess                           int64 // Unix seconds
+}
+
 // sourceChecked counts a check of a source.
 func (m *Metrics) sourceChecked(source string, items, bytes int, unchanged bool, err error, now time.Time) {
+	m.sourcesMu.Lock()
+	defer m.sourcesMu.Unlock()
+	c := m.sources[source]
+	if c == nil {
+		c = &sourceCounts{}
+		m.sources[source] = c
+	}
 	switch {
 	case err != nil:
-		m.fetches.WithLabelValues(source, "error").Inc()
+		c.failed++
 		return
 	case unchanged:
-		m.fetches.WithLabelValues(source, "not_modified").Inc()
+		c.notModified++
 	default:
-		m.fetches.WithLabelValues(source, "ok").Inc()
-		m.items.WithLabelValues(source).Add(float64(items))
+		c.ok++
+		c.items += int64(items)
 	}
-	m.fetchBytes.WithLabelValues(source).Add(float64(bytes))
-	m.lastSuccess.WithLabelValues(source).Set(float64(now.Unix()))
+	c.bytes += int64(bytes)
+	c.lastSuccess = now.Unix()
+}
+
+var (
+	fetchesDesc = prometheus.NewDesc("newsbot_source_fetches_total", "Checks of sources, by source and result (ok, not_modified, error).", []string{"source", "result"}, nil)
+	bytesDesc   = prometheus.NewDesc("newsbot_source_fetch_bytes_total", "Bytes of source bodies read (after decompression), by source.", []string{"source"}, nil)
+	itemsDesc   = prometheus.NewDesc("newsbot_source_items_total", "Items the checks of a source listed.", []string{"source"}, nil)
+	successDesc = prometheus.NewDesc("newsbot_source_last_success_timestamp_seconds", "When a check of the source last succeeded (Unix time).", []string{"source"}, nil)
+)
+
+// sourcesCollector makes the counts by source into metrics when scraped.
+type sourcesCollector struct{ m *Metrics }
+
+func (c sourcesCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- fetchesDesc
+	ch <- bytesDesc
+	ch <- itemsDesc
+	ch <- successDesc
+}
+
+func (c sourcesCollector) Collect(ch chan<- prometheus.Metric) {
+	c.m.sourcesMu.Lock()
+	counts := make(map[string]sourceCounts, len(c.m.sources))
+	for name, sc := range c.m.sources {
+		counts[name] = *sc
+	}
+	c.m.sourcesMu.Unlock()
+	for name, sc := range counts {
+		ch <- prometheus.MustNewConstMetric(fetchesDesc, prometheus.CounterValue, float64(sc.ok), name, "ok")
+		ch <- prometheus.MustNewConstMetric(fetchesDesc, prometheus.CounterValue, float64(sc.notModified), name, "not_modified")
+		ch <- prometheus.MustNewConstMetric(fetchesDesc, prometheus.CounterValue, float64(sc.failed), name, "error")
+		ch <- prometheus.MustNewConstMetric(bytesDesc, prometheus.CounterValue, float64(sc.bytes), name)
+		ch <- prometheus.MustNewConstMetric(itemsDesc, prometheus.CounterValue, float64(sc.items), name)
+		if sc.lastSuccess > 0 {
+			ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, float64(sc.lastSuccess), name)
+		}
+	}
 }
