@@ -317,7 +317,7 @@ func (s *Store) insertStory(ctx context.Context, tx *txn, alert int64, version b
 func (s *Store) TakeBudget(ctx context.Context, max int) (bool, error) {
 	day := s.now().UTC().Format("2006-01-02")
 	res, err := s.db.ExecContext(ctx, `INSERT INTO llm_usage (day, calls) VALUES (?, 1)
-		ON CONFLICT (day) DO UPDATE SET calls = calls + 1 WHERE calls < ?`, day, max)
+		ON CONFLICT (day) DO UPDATE SET calls = llm_usage.calls + 1 WHERE llm_usage.calls < ?`, day, max)
 	if err != nil {
 		return false, fmt.Errorf("llm budget: %w", err)
 	}
@@ -366,7 +366,7 @@ func (s *Store) RecentMatches(ctx context.Context, watcher string, since time.Ti
 // was told since then; it reports whether this one is to be.
 func (s *Store) SpikeTold(ctx context.Context, watcher string, now, since time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO spikes (watcher, told_at, alert_id, over) VALUES (?, ?, 0, 0)
-		ON CONFLICT (watcher) DO UPDATE SET told_at = excluded.told_at, alert_id = 0, over = 0 WHERE told_at < ?`, watcher, now.Unix(), since.Unix())
+		ON CONFLICT (watcher) DO UPDATE SET told_at = excluded.told_at, alert_id = 0, over = 0 WHERE spikes.told_at < ?`, watcher, now.Unix(), since.Unix())
 	if err != nil {
 		return false, fmt.Errorf("spike: %w", err)
 	}
@@ -807,7 +807,7 @@ func (s *Store) HoldBack(ctx context.Context, watcher string, item news.Item) (i
 	var n int
 	err = s.db.QueryRowContext(ctx,
 		`INSERT INTO fetch_failures (watcher, key, attempts, last_at, item) VALUES (?, ?, 1, ?, ?)
-		ON CONFLICT (watcher, key) DO UPDATE SET attempts = attempts + 1, last_at = excluded.last_at, item = excluded.item
+		ON CONFLICT (watcher, key) DO UPDATE SET attempts = fetch_failures.attempts + 1, last_at = excluded.last_at, item = excluded.item
 		RETURNING attempts`, watcher, item.Key(), s.now().Unix(), string(payload)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("hold back item: %w", err)
@@ -1115,7 +1115,7 @@ func (s *Store) ReleaseHeld(ctx context.Context, digestWatchers []string) (int, 
 func (s *Store) DigestSince(ctx context.Context, watcher string) (time.Time, error) {
 	var last int64
 	err := s.db.QueryRowContext(ctx,
-		`INSERT INTO digests (watcher, last_at) VALUES (?, ?) ON CONFLICT (watcher) DO UPDATE SET last_at = last_at RETURNING last_at`,
+		`INSERT INTO digests (watcher, last_at) VALUES (?, ?) ON CONFLICT (watcher) DO UPDATE SET last_at = digests.last_at RETURNING last_at`,
 		watcher, s.now().Unix()).Scan(&last)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("digest of %s: %w", watcher, err)

@@ -1055,3 +1055,61 @@ func TestFingerprintWithin(t *testing.T) {
 		}
 	})
 }
+
+// The upserts that count (a day's model budget, a spike told once a
+// window, a held-back item's attempts, a digest's time) work on either
+// database.
+func TestCountingUpserts(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		for i, want := range []bool{true, true, false} {
+			if ok, err := s.TakeBudget(ctx, 2); err != nil || ok != want {
+				t.Errorf("TakeBudget %d = %v, %v; want %v", i+1, ok, err, want)
+			}
+		}
+		if err := s.ReturnBudget(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.TakeBudget(ctx, 2); err != nil || !ok {
+			t.Errorf("TakeBudget after one was returned = %v, %v", ok, err)
+		}
+
+		now := time.Now()
+		for i, tc := range []struct {
+			at   time.Time
+			want bool
+		}{{now, true}, {now.Add(10 * time.Minute), false}, {now.Add(2 * time.Hour), true}} {
+			if told, err := s.SpikeTold(ctx, "nahost", tc.at, tc.at.Add(-time.Hour)); err != nil || told != tc.want {
+				t.Errorf("SpikeTold %d = %v, %v; want %v", i+1, told, err, tc.want)
+			}
+		}
+		if err := s.SpikeMessage(ctx, "nahost", 42); err != nil {
+			t.Fatal(err)
+		}
+		if id, err := s.SpikeOver(ctx, "nahost", now.Add(3*time.Hour)); err != nil || id != 42 {
+			t.Errorf("SpikeOver = %d, %v; want 42", id, err)
+		}
+		if id, err := s.SpikeOver(ctx, "nahost", now.Add(3*time.Hour)); err != nil || id != 0 {
+			t.Errorf("SpikeOver again = %d, %v; want 0", id, err)
+		}
+
+		it := news.Item{Source: "rundschau", URL: "https://rr.example/a", Title: "Waffenruhe"}
+		for want := 1; want <= 3; want++ {
+			if n, err := s.HoldBack(ctx, "nahost", it); err != nil || n != want {
+				t.Errorf("HoldBack %d = %d, %v", want, n, err)
+			}
+		}
+		if held, err := s.HeldBack(ctx, "nahost"); err != nil || len(held) != 1 || held[0].URL != it.URL {
+			t.Errorf("HeldBack = %+v, %v", held, err)
+		}
+
+		first, err := s.DigestSince(ctx, "nahost")
+		if err != nil || first.IsZero() {
+			t.Fatalf("DigestSince = %v, %v", first, err)
+		}
+		if again, err := s.DigestSince(ctx, "nahost"); err != nil || !again.Equal(first) {
+			t.Errorf("DigestSince again = %v, %v; want %v", again, err, first)
+		}
+	})
+}
