@@ -210,13 +210,17 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 
 	// SIGHUP reads it again, unchanged.
 	before := strings.Count(d.output(), "config reloaded")
+	ticks := strings.Count(d.output(), "tick done:")
 	d.cmd.Process.Signal(syscall.SIGHUP)
 	d.waitFor(func(out string) bool {
 		return strings.Contains(out, "reloading the config (SIGHUP)") && strings.Count(out, "config reloaded") > before
 	}, "the reload on SIGHUP")
-	if code, _ := d.get("/readyz"); code != http.StatusOK {
-		// The start-up check of the new app may still run; wait.
-		time.Sleep(2 * time.Second)
+	// The new config's start-up check checks every source: the old app
+	// gave up its leases when it closed.
+	d.waitFor(func(out string) bool { return strings.Count(out, "tick done:") > ticks }, "the start-up check after the reload")
+	last := d.output()[strings.LastIndex(d.output(), "tick done:"):]
+	if strings.Contains(last[:strings.Index(last, "\n")], "by another replica") {
+		t.Errorf("after a reload, the start-up check left sources to the old app: %s", last[:strings.Index(last, "\n")])
 	}
 	total := len(e.slack.Messages())
 	time.Sleep(500 * time.Millisecond)

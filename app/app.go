@@ -248,6 +248,9 @@ type Options struct {
 	// Metrics, when set, count what the app does (newsbot run's
 	// /metrics); otherwise it counts for nobody.
 	Metrics *Metrics
+	// Leasing makes every tick take a lease on each source it checks,
+	// as run's do (for the load benchmark; Run sets it anyway).
+	Leasing bool
 }
 
 // App is a loaded newsbot.
@@ -292,7 +295,7 @@ type App struct {
 
 // New opens the store and the notifier for a loaded config.
 func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (*App, error) {
-	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, metrics: opts.Metrics,
+	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, metrics: opts.Metrics, leasing: opts.Leasing,
 		channelWait: map[string]time.Time{}, lastPost: map[string]time.Time{}}
 	if a.metrics == nil {
 		a.metrics = NewMetrics()

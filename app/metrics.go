@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/newsbot/newsbot/config"
 )
 
 // Metrics are what newsbot run tells Prometheus (http.listen, /metrics).
@@ -22,7 +24,7 @@ type Metrics struct {
 	sources     map[string]*sourceCounts
 	newItems    *prometheus.CounterVec // by watcher
 	matches     *prometheus.CounterVec // by watcher
-	alerts      *prometheus.CounterVec // by watcher and kind: alert, follow_up, also, digest, spike
+	alerts      *prometheus.CounterVec // by watcher and kind: alert, follow_up, also, spike
 	sends       *prometheus.CounterVec // by result: ok, rate_limited, retry, failed
 	tickSeconds *prometheus.HistogramVec
 
@@ -44,7 +46,7 @@ func NewMetrics() *Metrics {
 	m.sends = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "newsbot_slack_sends_total",
 		Help: "Attempts to post to Slack, by result (ok, rate_limited, retry, failed, found_posted)."}, []string{"result"})
 	m.tickSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "newsbot_tick_duration_seconds",
-		Help: "How long a tick (a check of a group of watchers) took.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}, []string{"watchers"})
+		Help: "How long a tick (a check of the watchers of a schedule; \"start\": of all, at start) took.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}, []string{"schedule"})
 	m.Registry.MustRegister(m.newItems, m.matches, m.alerts, m.sends, m.tickSeconds,
 		sourcesCollector{m}, outboxCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -72,6 +74,34 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, status := range []string{"pending", "sending", "held", "failed", "sent", "folded"} {
 		ch <- prometheus.MustNewConstMetric(outboxDesc, prometheus.GaugeValue, float64(counts[status]), status)
 	}
+}
+
+// forget drops the series of the sources and watchers of the old config
+// that the new one no longer has, and the tick durations (labelled by
+// schedule).
+func (m *Metrics) forget(old, cfg *config.Config) {
+	sources, watchers := map[string]bool{}, map[string]bool{}
+	for _, src := range cfg.Sources {
+		sources[src.Name] = true
+	}
+	for _, w := range cfg.Watchers {
+		watchers[w.Name] = true
+	}
+	m.sourcesMu.Lock()
+	for name := range m.sources {
+		if !sources[name] {
+			delete(m.sources, name)
+		}
+	}
+	m.sourcesMu.Unlock()
+	for _, w := range old.Watchers {
+		if !watchers[w.Name] {
+			for _, vec := range []*prometheus.CounterVec{m.newItems, m.matches, m.alerts} {
+				vec.DeletePartialMatch(prometheus.Labels{"watcher": w.Name})
+			}
+		}
+	}
+	m.tickSeconds.Reset()
 }
 
 // sourceCounts are a source's counts.

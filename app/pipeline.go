@@ -1103,7 +1103,7 @@ type tick struct {
 	// (App.mine); mine caches whether this one does.
 	lease  time.Duration
 	mineMu sync.Mutex
-	mine   map[string]bool
+	mine   map[string]*leaseCall
 	// failed holds the sources some of whose items a watcher could not
 	// record: their conditional request is not kept.
 	failed sync.Map
@@ -1114,17 +1114,16 @@ type tick struct {
 }
 
 // leaseFor is how long a replica holds a source's check for these
-// watchers: half the shortest time between two of their ticks, so that
-// replicas ticking together make one check, and the next tick is anyone's.
+// watchers: half the time until the next of their ticks, so that replicas
+// ticking together make one check, and the next tick is anyone's.
 func leaseFor(ws []*Watcher, now time.Time) time.Duration {
 	d := time.Duration(0)
 	for _, w := range ws {
 		if w.Cron == nil {
 			continue
 		}
-		next := w.Cron.Next(now)
-		if gap := w.Cron.Next(next).Sub(next) / 2; gap > 0 && (d == 0 || gap < d) {
-			d = gap
+		if until := w.Cron.Next(now).Sub(now) / 2; until > 0 && (d == 0 || until < d) {
+			d = until
 		}
 	}
 	return max(d, time.Second)
@@ -1140,20 +1139,30 @@ func (a *App) mine(ctx context.Context, t *tick, src string) bool {
 		return true
 	}
 	t.mineMu.Lock()
-	defer t.mineMu.Unlock()
-	if ok, done := t.mine[src]; done {
-		return ok
-	}
-	ok, err := a.store.Lease(ctx, "source\x00"+src+"\x00"+t.groups[src], t.lease)
-	if err != nil {
-		a.log.Error("store failed", "source", src, "error", err)
-		ok = true
-	}
 	if t.mine == nil {
-		t.mine = map[string]bool{}
+		t.mine = map[string]*leaseCall{}
 	}
-	t.mine[src] = ok
-	return ok
+	c := t.mine[src]
+	if c == nil {
+		c = &leaseCall{}
+		t.mine[src] = c
+	}
+	t.mineMu.Unlock()
+	// Each source's lease once a tick, several sources' at once.
+	c.once.Do(func() {
+		ok, err := a.store.Lease(ctx, "source\x00"+src+"\x00"+t.groups[src], t.lease)
+		if err != nil {
+			a.log.Error("store failed", "source", src, "error", err)
+			ok = true
+		}
+		c.ok = ok
+	})
+	return c.ok
+}
+
+type leaseCall struct {
+	once sync.Once
+	ok   bool
 }
 
 // prefetch has one of the tick's fetchers read the source's list ahead of

@@ -81,7 +81,7 @@ func (a *App) Run(ctx context.Context) error {
 	sort.Strings(specs)
 	for _, spec := range specs {
 		ws := groups[spec]
-		job := func() { a.tick(work, ws) }
+		job := func() { a.tick(work, ws, spec) }
 		if _, err := c.AddJob(spec, cron.FuncJob(job)); err != nil {
 			return fmt.Errorf("schedule %q: %w", spec, err)
 		}
@@ -129,7 +129,7 @@ func (a *App) Run(ctx context.Context) error {
 	first := make(chan struct{})
 	go func() {
 		defer close(first)
-		a.tick(work, a.watchers)
+		a.tick(work, a.watchers, "start")
 		a.checked.Store(true)
 	}()
 	c.Start()
@@ -166,7 +166,9 @@ func (a *App) Run(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) tick(ctx context.Context, ws []*Watcher) {
+// tick is a tick of the watchers of a schedule ("start": of all, at
+// start), logged and measured.
+func (a *App) tick(ctx context.Context, ws []*Watcher, schedule string) {
 	st := &Stats{}
 	start := time.Now()
 	a.Tick(ctx, ws, st)
@@ -174,7 +176,7 @@ func (a *App) tick(ctx context.Context, ws []*Watcher) {
 	for i, w := range ws {
 		names[i] = w.Name
 	}
-	a.metrics.tickSeconds.WithLabelValues(strings.Join(names, ",")).Observe(time.Since(start).Seconds())
+	a.metrics.tickSeconds.WithLabelValues(schedule).Observe(time.Since(start).Seconds())
 	a.log.Info("tick done: "+st.String(), "watchers", strings.Join(names, ","), "took", time.Since(start).Round(time.Millisecond))
 }
 

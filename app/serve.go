@@ -34,8 +34,9 @@ type Daemon struct {
 	// 0 means every 2 s.
 	Poll time.Duration
 
-	app     atomic.Pointer[App]
-	metrics *Metrics
+	app       atomic.Pointer[App]
+	reloading atomic.Bool
+	metrics   *Metrics
 }
 
 // Run runs until ctx ends. It returns an error when the first config
@@ -96,10 +97,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		}
 		// The new app is ready: the old one finishes the work in flight
-		// (as on SIGTERM) and gives way.
+		// (as on SIGTERM) and gives way. Meanwhile health says reloading.
+		d.reloading.Store(true)
 		stop()
 		<-done
 		a.Close()
+		d.metrics.forget(cfg, next.cfg)
+		d.reloading.Store(false)
 		a, cfg = next, next.cfg
 		log.Info("config reloaded", "config", d.Path, "watchers", len(a.watchers))
 	}
@@ -109,7 +113,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // it says why (validate's messages) and returns nil, and the running app
 // goes on. sum is the file's checksum, kept for what was looked at.
 func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, sum *string) *App {
-	*sum = fileSum(d.Path)
+	seen := fileSum(d.Path)
 	cfg, ws, err := Load(d.Path)
 	if err != nil {
 		fmt.Fprintf(d.Stderr, "newsbot: %s is not valid; still running the config loaded before:\n", d.Path)
@@ -121,6 +125,7 @@ func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, s
 		} else {
 			fmt.Fprintln(d.Stderr, "newsbot:", err)
 		}
+		*sum = seen // refused as it is: again when it changes
 		return nil
 	}
 	if cfg.HTTP.Listen != old.HTTP.Listen {
@@ -128,9 +133,11 @@ func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, s
 	}
 	a, err := New(ctx, cfg, ws, opts)
 	if err != nil {
+		// Tried again at the next look at the file, or SIGHUP.
 		fmt.Fprintf(d.Stderr, "newsbot: the new config could not be started (%v); still running the config loaded before\n", err)
 		return nil
 	}
+	*sum = seen
 	return a
 }
 
@@ -147,14 +154,15 @@ func fileSum(path string) string {
 // Handler serves /metrics (Prometheus), /healthz and /readyz.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{}))
+	// A metric that can't be had (the store is down) leaves the others.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		h := d.health(r.Context())
 		writeHealth(w, h, h.Store == "ok" && h.Scheduler == "running" && h.Slack != "stopped")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		h := d.health(r.Context())
-		writeHealth(w, h, h.Store == "ok" && h.Scheduler == "running" && h.Checked)
+		writeHealth(w, h, h.Store == "ok" && h.Scheduler == "running" && h.Checked && !d.reloading.Load())
 	})
 	return mux
 }
@@ -173,6 +181,11 @@ func (d *Daemon) health(ctx context.Context) Health {
 	a := d.app.Load()
 	if a == nil {
 		return Health{Store: "not open", Scheduler: "stopped", Slack: "unknown"}
+	}
+	if d.reloading.Load() {
+		// The old app finishes its work, the new one is open: healthy,
+		// and ready once the new one has checked.
+		return Health{Store: "ok", Scheduler: "running", Slack: "ok", Reason: "reloading the config"}
 	}
 	h := Health{Store: "ok", Scheduler: "stopped", Slack: "ok", Checked: a.checked.Load()}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

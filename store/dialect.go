@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,8 +34,13 @@ type db struct {
 	stmts sync.Map // query → *sql.Stmt
 }
 
-// stmt is the query, prepared.
+// stmt is the query, prepared. A query with a list of placeholders of
+// its own length (IN (?, ?, …)) is prepared and closed each time, not
+// kept: there are hundreds of them.
 func (d *db) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if strings.Contains(q, "IN (?") {
+		return nil, errNotKept
+	}
 	if st, ok := d.stmts.Load(q); ok {
 		return st.(*sql.Stmt), nil
 	}
@@ -55,10 +61,13 @@ type txn struct {
 	d dialect
 }
 
+// errNotKept: the query is not prepared to be kept (stmt).
+var errNotKept = errors.New("not kept")
+
 func (d *db) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	st, err := d.stmt(ctx, q)
 	if err != nil {
-		return nil, err
+		return d.DB.ExecContext(ctx, d.d.rebind(q), d.d.args(args)...)
 	}
 	return st.ExecContext(ctx, d.d.args(args)...)
 }
@@ -66,7 +75,7 @@ func (d *db) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 func (d *db) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	st, err := d.stmt(ctx, q)
 	if err != nil {
-		return nil, err
+		return d.DB.QueryContext(ctx, d.d.rebind(q), d.d.args(args)...)
 	}
 	return st.QueryContext(ctx, d.d.args(args)...)
 }
@@ -74,7 +83,8 @@ func (d *db) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 func (d *db) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	st, err := d.stmt(ctx, q)
 	if err != nil {
-		// A Row that holds the error: the query's, through database/sql.
+		// Not kept, or it would not prepare: run as it is (a Row then
+		// holds the query's own error).
 		return d.DB.QueryRowContext(ctx, d.d.rebind(q), d.d.args(args)...)
 	}
 	return st.QueryRowContext(ctx, d.d.args(args)...)

@@ -61,6 +61,10 @@ func redact(dsn string) string {
 	if err != nil {
 		return "(a PostgreSQL URL that does not parse)"
 	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
 	return u.Redacted()
 }
 

@@ -207,7 +207,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return err
 	})
 	if err != nil {
-		sqldb.Close()
+		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s.beat()

@@ -112,13 +112,17 @@ func (s *Store) beat() {
 
 // Lease takes the lease on key for d, unless another process holds it
 // now; it reports whether this one does. Replicas that tick together
-// take the lease on each source check, so that one of them makes it; a
-// replica that dies holding one loses it when d has passed.
+// take the lease on each source check, so that one of them makes it. A
+// store that closes gives its leases up; a replica that dies holding one
+// loses it when d has passed, or when it has been silent for
+// HeartbeatStale.
 func (s *Store) Lease(ctx context.Context, key string, d time.Duration) (bool, error) {
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO leases (key, owner, until_ms) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms
-		WHERE leases.until_ms <= ? OR leases.owner = excluded.owner`, key, s.owner, now.Add(d).UnixMilli(), now.UnixMilli())
+		WHERE leases.until_ms <= ? OR leases.owner = excluded.owner
+			OR leases.owner IN (SELECT owner FROM replicas WHERE beat_at < ?)`,
+		key, s.owner, now.Add(d).UnixMilli(), now.UnixMilli(), time.Now().Add(-HeartbeatStale).Unix())
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", key, err)
 	}
@@ -155,9 +159,10 @@ func (s *Store) Close() error {
 	if s.stopBeat != nil {
 		s.stopBeat()
 		<-s.beatDone
-		// Gone: claims left behind are taken over at once.
+		// Gone: claims and leases left behind are taken over at once.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		s.db.ExecContext(ctx, `UPDATE replicas SET beat_at = 0 WHERE owner = ?`, s.owner)
+		s.db.ExecContext(ctx, `DELETE FROM leases WHERE owner = ?`, s.owner)
 		cancel()
 	}
 	openOwners.Delete(s.owner)
@@ -1049,6 +1054,7 @@ func (s *Store) Prune(ctx context.Context, stories, validators time.Time) (int64
 			{`DELETE FROM stories WHERE found_at < ?`, stories},
 			{`DELETE FROM http_cache WHERE saved_at < ?`, validators},
 			{`DELETE FROM fetch_failures WHERE last_at < ?`, validators},
+			{`DELETE FROM replicas WHERE beat_at < ?`, validators},
 		} {
 			res, err := tx.ExecContext(ctx, q.sql, q.at.Unix())
 			if err != nil {
@@ -1057,7 +1063,9 @@ func (s *Store) Prune(ctx context.Context, stories, validators time.Time) (int64
 			k, _ := res.RowsAffected()
 			n += k
 		}
-		return nil
+		// Leases run out by themselves; those of a day ago are litter.
+		_, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE until_ms < ?`, s.now().Add(-24*time.Hour).UnixMilli())
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("prune: %w", err)

@@ -936,7 +936,6 @@ func TestLease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s2.Close()
 		for _, tc := range []struct {
 			s    *Store
 			want bool
@@ -955,6 +954,31 @@ func TestLease(t *testing.T) {
 		}
 		if got, _ := s1.Lease(ctx, "source\x00kurier", time.Minute); got {
 			t.Error("the first holder took back a lease another holds")
+		}
+		// A store that closes gives its leases up (a restart, a reload).
+		s2.now = time.Now
+		if got, _ := s2.Lease(ctx, "source\x00rundschau", time.Hour); !got {
+			t.Fatal("a free lease was refused")
+		}
+		s2.Close()
+		if got, err := s1.Lease(ctx, "source\x00rundschau", time.Hour); err != nil || !got {
+			t.Errorf("the lease of a closed store = %v, %v; want it taken", got, err)
+		}
+		// A replica silent for HeartbeatStale loses its leases.
+		if _, err := s1.db.Exec(`INSERT INTO replicas (owner, beat_at) VALUES ('far-host b ns 7 7 gone', ?)`, time.Now().Add(-2*HeartbeatStale).Unix()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s1.db.Exec(`INSERT INTO leases (key, owner, until_ms) VALUES (?, 'far-host b ns 7 7 gone', ?)`, "source\x00silent", time.Now().Add(time.Hour).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s1.db.Exec(`INSERT INTO leases (key, owner, until_ms) VALUES (?, ?, ?)`, "source\x00lively", s2.owner+"x", time.Now().Add(time.Hour).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s1.Lease(ctx, "source\x00silent", time.Hour); err != nil || !got {
+			t.Errorf("the lease of a silent replica = %v, %v; want it taken", got, err)
+		}
+		if got, err := s1.Lease(ctx, "source\x00lively", time.Hour); err != nil || got {
+			t.Errorf("the lease of a replica not known silent = %v, %v; want it kept", got, err)
 		}
 	})
 }

@@ -102,7 +102,10 @@ func main() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, ws, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard})
+	// As newsbot run does: with a lease on each source check, and the
+	// metrics counted.
+	a, err := app.New(ctx, cfg, ws, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stdout: io.Discard,
+		Leasing: true, Metrics: app.NewMetrics()})
 	if err != nil {
 		log.Fatal(err)
 	}
