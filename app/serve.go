@@ -74,6 +74,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	for {
 		d.app.Store(a)
+		d.reloading.Store(false)
 		counts := a.store.Counts
 		d.metrics.outbox.Store(&counts)
 		runCtx, stop := context.WithCancel(ctx)
@@ -103,7 +104,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		<-done
 		a.Close()
 		d.metrics.forget(cfg, next.cfg)
-		d.reloading.Store(false)
 		a, cfg = next, next.cfg
 		log.Info("config reloaded", "config", d.Path, "watchers", len(a.watchers))
 	}
