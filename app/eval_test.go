@@ -43,49 +43,36 @@ func TestMatchCorpusPages(t *testing.T) {
 	dir, pages := corpusPages(t)
 	type score struct{ with, withHit, without, withoutClean int }
 	scores := make([]score, len(pages))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				p := pages[i]
-				body, err := os.ReadFile(filepath.Join(dir, p.File))
-				if err != nil {
-					continue
+	inParallel(len(pages), func(i int) {
+		p := pages[i]
+		body, err := os.ReadFile(filepath.Join(dir, p.File))
+		if err != nil {
+			return
+		}
+		art, err := extractOnce(p.File, body)
+		doc := match.Doc{}
+		if err == nil {
+			doc = match.Doc{Title: art.Title, Teaser: art.Teaser, Body: strings.Join(art.Body, "\n")}
+		}
+		var s score
+		for _, w := range p.With {
+			if q := phrase(w); q != nil {
+				s.with++
+				if q.Eval(doc).Matched {
+					s.withHit++
 				}
-				art, err := extractOnce(p.File, body)
-				doc := match.Doc{}
-				if err == nil {
-					doc = match.Doc{Title: art.Title, Teaser: art.Teaser, Body: strings.Join(art.Body, "\n")}
-				}
-				var s score
-				for _, w := range p.With {
-					if q := phrase(w); q != nil {
-						s.with++
-						if q.Eval(doc).Matched {
-							s.withHit++
-						}
-					}
-				}
-				for _, w := range p.Without {
-					if q := phrase(w); q != nil {
-						s.without++
-						if !q.Eval(doc).Matched {
-							s.withoutClean++
-						}
-					}
-				}
-				scores[i] = s
 			}
-		}()
-	}
-	for i := range pages {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+		}
+		for _, w := range p.Without {
+			if q := phrase(w); q != nil {
+				s.without++
+				if !q.Eval(doc).Matched {
+					s.withoutClean++
+				}
+			}
+		}
+		scores[i] = s
+	})
 	var total score
 	for _, s := range scores {
 		total.with += s.with
@@ -108,6 +95,27 @@ func TestMatchCorpusPages(t *testing.T) {
 type corpusPage struct {
 	File          string
 	With, Without []string
+}
+
+// inParallel calls fn(i) for every i below n, on as many goroutines as
+// there are processors.
+func inParallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // corpusPages reads the corpus's pages and their snippets; it skips the
@@ -194,64 +202,51 @@ func TestSummaryCorpusPages(t *testing.T) {
 	results := make([]result, len(pages))
 	var dirty []string
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				p := pages[i]
-				body, err := os.ReadFile(filepath.Join(dir, p.File))
-				if err != nil || len(p.With) == 0 {
-					continue
+	inParallel(len(pages), func(i int) {
+		p := pages[i]
+		body, err := os.ReadFile(filepath.Join(dir, p.File))
+		if err != nil || len(p.With) == 0 {
+			return
+		}
+		art, err := extractOnce(p.File, body)
+		if err != nil {
+			return
+		}
+		term := longestWord(p.With[0])
+		s := summary.Summarize(art, func(s string) [][2]int {
+			var out [][2]int
+			low, t := strings.ToLower(s), strings.ToLower(term)
+			for from := 0; t != "" && from < len(low); {
+				j := strings.Index(low[from:], t)
+				if j < 0 {
+					break
 				}
-				art, err := extractOnce(p.File, body)
-				if err != nil {
-					continue
-				}
-				term := longestWord(p.With[0])
-				s := summary.Summarize(art, func(s string) [][2]int {
-					var out [][2]int
-					low, t := strings.ToLower(s), strings.ToLower(term)
-					for from := 0; t != "" && from < len(low); {
-						j := strings.Index(low[from:], t)
-						if j < 0 {
-							break
-						}
-						out = append(out, [2]int{from + j, from + j + len(t)})
-						from += j + len(t)
-					}
-					return out
-				})
-				if s.Text == "" {
-					continue
-				}
-				r := result{summarized: true, clean: true, whole: wholeSentences(s.Text)}
-				if !r.whole && os.Getenv("NEWSBOT_EVAL_SHOW") != "" {
-					fmt.Printf("not whole: %s: %q\n", p.File, s.Text)
-				}
-				doc := match.Doc{Body: s.Text}
-				for _, w := range p.Without {
-					// A boilerplate snippet that is also in the article's own
-					// text (a headline repeated in a teaser box) does not count.
-					if q := phrase(w); q != nil && q.Eval(doc).Matched && !inArticle(w, p.With) {
-						r.clean = false
-						mu.Lock()
-						dirty = append(dirty, fmt.Sprintf("%s: %q", p.File, w))
-						mu.Unlock()
-						break
-					}
-				}
-				results[i] = r
+				out = append(out, [2]int{from + j, from + j + len(t)})
+				from += j + len(t)
 			}
-		}()
-	}
-	for i := range pages {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+			return out
+		})
+		if s.Text == "" {
+			return
+		}
+		r := result{summarized: true, clean: true, whole: wholeSentences(s.Text)}
+		if !r.whole && os.Getenv("NEWSBOT_EVAL_SHOW") != "" {
+			fmt.Printf("not whole: %s: %q\n", p.File, s.Text)
+		}
+		doc := match.Doc{Body: s.Text}
+		for _, w := range p.Without {
+			// A boilerplate snippet that is also in the article's own
+			// text (a headline repeated in a teaser box) does not count.
+			if q := phrase(w); q != nil && q.Eval(doc).Matched && !inArticle(w, p.With) {
+				r.clean = false
+				mu.Lock()
+				dirty = append(dirty, fmt.Sprintf("%s: %q", p.File, w))
+				mu.Unlock()
+				break
+			}
+		}
+		results[i] = r
+	})
 	var n, clean, whole int
 	for _, r := range results {
 		if r.summarized {

@@ -534,13 +534,7 @@ func (a *App) followUps(ctx context.Context, t *tick, w *Watcher, items, fresh [
 	if len(old) == 0 {
 		return
 	}
-	ks := keys(old)
-	for _, it := range old {
-		if g := guidKey(it); g != "" {
-			ks = append(ks, g)
-		}
-	}
-	prior, err := a.store.Alerted(ctx, w.Name, ks)
+	prior, err := a.store.Alerted(ctx, w.Name, keysAndGUIDs(old))
 	if err != nil {
 		st.StoreErrs.Add(1)
 		log.Error("store failed", "error", err)
@@ -834,46 +828,37 @@ func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best
 	log.Info("also reported by another outlet: folded into its story")
 }
 
-// storySig is the article's story signature, for an article with text
-// enough (80 words) to tell its story from another's; nil otherwise.
-func storySig(art *news.Article) []byte {
-	text := art.MainText()
-	if art.FromFeed || len(story.Words(text)) < 80 {
-		return nil
-	}
-	return story.Sign(text).Bytes()
+// signatures are what tells an article from others: its story signature
+// (story.Sign), its event signature (story.SignEvent), and its text as a
+// key (text). The same text under another link of the site is the same
+// article (a print or AMP version, a moved page), whatever its headline;
+// the same text on another site is another outlet's version. An article
+// with too little text (80 words) to tell it from another has none, nor
+// has a feed's text.
+type signatures struct {
+	story, event []byte
+	text         string // "text:" host ":" a hash of its words
 }
 
-// eventSig is the article's event signature (story.Event), for an
-// article with a story signature (storySig).
-func eventSig(art *news.Article) []byte {
-	text := art.MainText()
-	if art.FromFeed || len(story.Words(text)) < 80 {
-		return nil
-	}
-	return story.SignEvent(art.Title, text).Bytes()
-}
-
-// fingerprint is the article's text as a key: its words (story.Words),
-// hashed, on its host. The same text under another link of the site is
-// the same article (a print or AMP version, a moved page), whatever its
-// headline; the same text on another site is another outlet's version.
-// An article with too little text (80 words) to tell it from another has
-// none, nor has a feed's text.
-func fingerprint(art *news.Article) string {
+func sign(art *news.Article) signatures {
 	if art.FromFeed {
-		return ""
+		return signatures{}
 	}
-	words := story.Words(art.MainText())
+	text := art.MainText()
+	words := story.Words(text)
 	if len(words) < 80 {
-		return ""
+		return signatures{}
 	}
 	h := sha256.New()
 	for _, w := range words {
 		h.Write([]byte(w))
 		h.Write([]byte{0})
 	}
-	return "text:" + watchers.Host(art.URL) + ":" + hex.EncodeToString(h.Sum(nil)[:16])
+	return signatures{
+		story: story.SignWords(words).Bytes(),
+		event: story.SignEvent(art.Title, text).Bytes(),
+		text:  "text:" + watchers.Host(art.URL) + ":" + hex.EncodeToString(h.Sum(nil)[:16]),
+	}
 }
 
 // itemSig is a digest of what a source says of an item.
@@ -894,13 +879,7 @@ func normTitle(s string) string {
 // An item whose feed GUID the watcher has seen under another link is the
 // same article moved: not new (followUps looks at it).
 func (a *App) unseen(ctx context.Context, w *Watcher, items []news.Item) ([]news.Item, error) {
-	ks := keys(items)
-	for _, it := range items {
-		if g := guidKey(it); g != "" {
-			ks = append(ks, g)
-		}
-	}
-	seen, err := a.store.Seen(ctx, w.Name, ks)
+	seen, err := a.store.Seen(ctx, w.Name, keysAndGUIDs(items))
 	if err != nil {
 		return nil, err
 	}
@@ -927,6 +906,17 @@ func keys(items []news.Item) []string {
 	ks := make([]string, 0, len(items))
 	for _, it := range items {
 		ks = append(ks, it.Key())
+	}
+	return ks
+}
+
+// keysAndGUIDs are the items' keys and the keys of their feed GUIDs.
+func keysAndGUIDs(items []news.Item) []string {
+	ks := keys(items)
+	for _, it := range items {
+		if g := guidKey(it); g != "" {
+			ks = append(ks, g)
+		}
 	}
 	return ks
 }
@@ -1009,6 +999,7 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		return r
 	}
 	r.art, r.match = art, m
+	sigs := sign(art)
 	r.alert = &news.Alert{
 		Watcher:   w.Name,
 		Channel:   w.Channel,
@@ -1027,13 +1018,13 @@ func (a *App) examineItem(ctx context.Context, t *tick, w *Watcher, it news.Item
 		Mentions:  w.mentions(m.Terms),
 		NotBefore: w.QuietUntil(a.now().In(a.cfg.Location)),
 		ItemSig:   itemSig(it),
-		StorySig:  storySig(art),
-		EventSig:  eventSig(art),
+		StorySig:  sigs.story,
+		EventSig:  sigs.event,
 		InDigest:  w.DigestCron != nil,
 	}
-	if fp := fingerprint(art); fp != "" {
-		r.alert.Fingerprint = fp
-		r.keys = append(r.keys, fp)
+	if sigs.text != "" {
+		r.alert.Fingerprint = sigs.text
+		r.keys = append(r.keys, sigs.text)
 	}
 	return r
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -59,31 +58,23 @@ func TestStoryPairsLabelled(t *testing.T) {
 		need[c[0]], need[c[1]] = true, true
 	}
 	// Sign every page once, in parallel.
+	names := make([]string, 0, len(need))
+	for k := range need {
+		names = append(names, k)
+	}
 	sigs, events := map[string][]byte{}, map[string][]byte{}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	keys := make(chan string)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range keys {
-				art, err := labelledPage(dir, k)
-				if err != nil {
-					t.Errorf("%s: %v", k, err)
-					continue
-				}
-				mu.Lock()
-				sigs[k], events[k] = storySig(art), eventSig(art)
-				mu.Unlock()
-			}
-		}()
-	}
-	for k := range need {
-		keys <- k
-	}
-	close(keys)
-	wg.Wait()
+	inParallel(len(names), func(i int) {
+		art, err := labelledPage(dir, names[i])
+		if err != nil {
+			t.Errorf("%s: %v", names[i], err)
+			return
+		}
+		sg := sign(art)
+		mu.Lock()
+		sigs[names[i]], events[names[i]] = sg.story, sg.event
+		mu.Unlock()
+	})
 	type score struct{ tp, fp, fn, tn int }
 	var copies, stories score
 	unsigned := 0

@@ -159,34 +159,40 @@ func (d dialect) rebind(q string) string {
 // PostgreSQL's text holds no NUL, which becomes U+FFFD (the same way
 // every time, so that a key with one still finds itself).
 func (d dialect) args(args []any) []any {
-	copied := false
+	out := args
 	for i, a := range args {
-		if !copied {
-			switch v := a.(type) {
-			case bool:
-			case string:
-				if !d.numbered || strings.IndexByte(v, 0) < 0 {
-					continue
-				}
-			default:
-				continue
-			}
-			args, copied = slices.Clone(args), true
-		}
-		switch v := a.(type) {
+		var v any
+		switch x := a.(type) {
 		case bool:
 			n := 0
-			if v {
+			if x {
 				n = 1
 			}
-			args[i] = n
+			v = n
 		case string:
-			if d.numbered && strings.IndexByte(v, 0) >= 0 {
-				args[i] = strings.ReplaceAll(v, "\x00", "\uFFFD")
+			t := d.text(x)
+			if t == x {
+				continue
 			}
+			v = t
+		default:
+			continue
 		}
+		if &out[0] == &args[0] {
+			out = slices.Clone(args) // the caller's stay as they were
+		}
+		out[i] = v
 	}
-	return args
+	return out
+}
+
+// text is s as the dialect's text holds it: PostgreSQL's holds no NUL,
+// which becomes U+FFFD.
+func (d dialect) text(s string) string {
+	if d.numbered && strings.IndexByte(s, 0) >= 0 {
+		return strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	return s
 }
 
 // key is the one of keys (as the caller gave them) that the database
@@ -196,7 +202,7 @@ func (d dialect) key(keys []string, k string) string {
 		return k
 	}
 	for _, orig := range keys {
-		if strings.ReplaceAll(orig, "\x00", "\uFFFD") == k {
+		if d.text(orig) == k {
 			return orig
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // An Event is what an article reports, for telling two outlets' own
@@ -42,13 +43,13 @@ func SignEvent(title, text string) Event {
 	title = headline(title)
 	var e Event
 	for _, t := range strings.Fields(title) {
-		if w := eventWord(t); len(w) >= 4 && !eventStop[w] {
+		if w := eventWord(t); utf8.RuneCountInString(w) >= 4 && !eventStop[w] {
 			e.Title = append(e.Title, hash32(w))
 		}
 	}
 	fields := strings.Fields(text)
 	for _, t := range append(strings.Fields(title), fields[:min(EventWords, len(fields))]...) {
-		if w := eventWord(t); len([]rune(w)) >= 6 && !eventStop[w] {
+		if w := eventWord(t); utf8.RuneCountInString(w) >= 6 && !eventStop[w] {
 			e.Lead = append(e.Lead, hash32(w))
 		}
 	}

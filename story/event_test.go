@@ -1,15 +1,10 @@
 package story
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/newsbot/newsbot/internal/corpus"
 )
 
 // Two outlets' own write-ups of one event share their headline's key
@@ -56,27 +51,17 @@ func TestEventCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus evaluation")
 	}
-	f, err := os.Open(filepath.Join(corpus.Dir(t), "10kgnad", "test.csv"))
-	if err != nil {
-		t.Skip(err)
-	}
-	defer f.Close()
-	intro := "Liebe Leserinnen und Leser, hier finden Sie die wichtigsten Nachrichten des Tages aus Politik, Wirtschaft und Kultur, zusammengestellt von unserer Redaktion in Wien und ergänzt um Hintergründe, Analysen und Kommentare unserer Korrespondentinnen und Korrespondenten."
+	texts, _ := gnadSections(t)
 	type signed struct{ plain, introduced Event }
 	bySection := map[string][]signed{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		label, text, ok := strings.Cut(sc.Text(), ";")
-		text = strings.Trim(text, "'")
-		if !ok || len(strings.Fields(text)) < 80 {
-			continue
+	for label, ts := range texts {
+		for _, text := range ts {
+			title, body := text, text
+			if i := strings.Index(text, ". "); i > 0 && i < 300 {
+				title, body = text[:i+1], text[i+2:]
+			}
+			bySection[label] = append(bySection[label], signed{SignEvent(title, body), SignEvent(title, standardIntro+" "+body)})
 		}
-		title, body := text, text
-		if i := strings.Index(text, ". "); i > 0 && i < 300 {
-			title, body = text[:i+1], text[i+2:]
-		}
-		bySection[label] = append(bySection[label], signed{SignEvent(title, body), SignEvent(title, intro+" "+body)})
 	}
 	var pairs, fp, fpIntro int
 	for _, texts := range bySection {

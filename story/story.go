@@ -41,8 +41,10 @@ const LeadWords = 60
 
 // Sign returns the signature of a text: its words in lower case, with
 // German spellings folded (ä=ae, ß=ss), taken four at a time.
-func Sign(text string) Signature {
-	words := Words(text)
+func Sign(text string) Signature { return SignWords(Words(text)) }
+
+// SignWords is Sign of a text already split into Words.
+func SignWords(words []string) Signature {
 	if len(words) < shingle {
 		return Signature{}
 	}
