@@ -125,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
-		d := &app.Daemon{Path: *cfgPath, Options: app.Options{Logger: logger, Stdout: stdout}, Stderr: stderr, Reload: hup}
+		d := &app.Daemon{Path: *cfgPath, Config: cfg, Watchers: ws, Options: app.Options{Logger: logger, Stdout: stdout}, Stderr: stderr, Reload: hup}
 		if err := d.Run(ctx); err != nil {
 			printLoadError(stderr, err)
 			return 1

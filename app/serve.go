@@ -25,9 +25,13 @@ import (
 // refused with validate's messages, on Stderr, and the running one goes
 // on.
 type Daemon struct {
-	Path    string
-	Options Options
-	Stderr  io.Writer
+	Path string
+	// Config and Watchers, when set, are the config as already loaded
+	// from Path (newsbot run has checked it); else Run loads it.
+	Config   *config.Config
+	Watchers []*Watcher
+	Options  Options
+	Stderr   io.Writer
 	// Reload asks for the config to be read again.
 	Reload <-chan os.Signal
 	// Poll is how often the config file is looked at for a change;
@@ -42,9 +46,12 @@ type Daemon struct {
 // Run runs until ctx ends. It returns an error when the first config
 // cannot be loaded or its app started, or the listener not opened.
 func (d *Daemon) Run(ctx context.Context) error {
-	cfg, ws, err := Load(d.Path)
-	if err != nil {
-		return err
+	cfg, ws := d.Config, d.Watchers
+	if cfg == nil {
+		var err error
+		if cfg, ws, err = Load(d.Path); err != nil {
+			return err
+		}
 	}
 	sum := fileSum(d.Path)
 	d.metrics = NewMetrics()
