@@ -37,6 +37,7 @@ Usage:
 `
 
 func main() {
+	app.TuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -366,6 +366,11 @@ func NewFetcher(cfg *config.Config) *watchers.Fetcher {
 	f.HostInterval = time.Duration(cfg.HTTP.HostInterval)
 	f.Robots = cfg.HTTP.RobotsOn()
 	f.AllowPrivate = cfg.HTTP.AllowPrivateNetworks
+	urls := make([]string, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		urls[i] = s.URL
+	}
+	f.Prepare(urls)
 	return f
 }
 

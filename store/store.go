@@ -49,7 +49,7 @@ type Store struct {
 	// to that claim, which Claim may then take over.
 	abandoned sync.Map
 	// validators are those this store saved (http_cache), by key.
-	validators sync.Map
+	validators validatorCache
 	// stopBeat ends the heartbeat; beatDone is closed when it has.
 	stopBeat context.CancelFunc
 	beatDone chan struct{}
@@ -899,8 +899,8 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 // another's, and get the whole body, which is read as such (nothing is
 // missed, a little more is fetched).
 func (s *Store) Validators(ctx context.Context, key string) (watchers.Validators, error) {
-	if v, ok := s.validators.Load(key); ok {
-		return v.(watchers.Validators), nil
+	if v, ok := s.validators.get(key); ok {
+		return v, nil
 	}
 	var v watchers.Validators
 	err := s.db.QueryRowContext(ctx, `SELECT etag, last_modified, hash FROM http_cache WHERE key = ?`, key).
@@ -917,10 +917,10 @@ func (s *Store) SaveValidators(ctx context.Context, key string, v watchers.Valid
 		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, hash = excluded.hash, saved_at = excluded.saved_at`,
 		key, v.ETag, v.LastModified, v.Hash, s.now().Unix())
 	if err != nil {
-		s.validators.Delete(key)
+		s.validators.remove(key)
 		return fmt.Errorf("save http cache: %w", err)
 	}
-	s.validators.Store(key, v)
+	s.validators.put(key, v)
 	return nil
 }
 
@@ -977,9 +977,14 @@ func (s *Store) sourceListed(ctx context.Context, tx readWriter, source string, 
 		if err != nil && !first {
 			return err
 		}
-		known := map[string]bool{}
-		for _, h := range strings.Fields(stored) {
-			known[h] = true
+		// The keys listed before, to tell the new ones: not read for a
+		// source that answered as before (nil keys), most checks.
+		var known map[string]bool
+		if len(keys) > 0 {
+			known = map[string]bool{}
+			for _, h := range strings.Fields(stored) {
+				known[h] = true
+			}
 		}
 		hashes := make([]string, 0, len(keys))
 		for _, k := range keys {
@@ -1070,7 +1075,7 @@ func (s *Store) Prune(ctx context.Context, stories, validators time.Time) (int64
 	if err != nil {
 		return 0, fmt.Errorf("prune: %w", err)
 	}
-	s.validators.Clear()
+	s.validators.clear()
 	return n, nil
 }
 

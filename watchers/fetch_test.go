@@ -505,6 +505,14 @@ func TestLinksToPrivateAddressesRefused(t *testing.T) {
 // with 5xx disallows all for a while, a missing one allows all; a source
 // may opt out for its own URL.
 func TestRobots(t *testing.T) {
+	for _, prepared := range []bool{false, true} {
+		t.Run(fmt.Sprint("prepared=", prepared), func(t *testing.T) { testRobots(t, prepared) })
+	}
+}
+
+// testRobots runs TestRobots with a Fetcher made as newsbot run makes it
+// (prepared for the config's sources) or not.
+func testRobots(t *testing.T, prepared bool) {
 	var robots atomic.Value
 	robots.Store("200")
 	var hits sync.Map
@@ -542,6 +550,9 @@ func TestRobots(t *testing.T) {
 	newFetcher := func() *watchers.Fetcher {
 		f := watchers.NewFetcher(3*time.Second, "newsbot/1.0 (+https://rr.example/bot)", 1<<20)
 		f.Robots = true
+		if prepared {
+			f.Prepare([]string{srv.URL + "/feeds/main.xml"})
+		}
 		return f
 	}
 	f := newFetcher()
@@ -579,16 +590,69 @@ func TestRobots(t *testing.T) {
 	}
 }
 
+// Pages of one site asked for at once wait for one fetch of its
+// robots.txt, whether the Fetcher was prepared for the site or not.
+func TestRobotsFetchedOncePerSite(t *testing.T) {
+	var fetches atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			fetches.Add(1)
+			time.Sleep(100 * time.Millisecond)
+			w.Write([]byte("User-agent: *\nDisallow: /plus/\n"))
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	for _, prepared := range []bool{false, true} {
+		fetches.Store(0)
+		f := watchers.NewFetcher(3*time.Second, "newsbot-test", 1<<20)
+		f.Robots = true
+		if prepared {
+			f.Prepare([]string{srv.URL + "/feed.xml"})
+		}
+		var wg sync.WaitGroup
+		var refused atomic.Int64
+		for i := range 20 {
+			wg.Go(func() {
+				path := fmt.Sprintf("/a/%d.html", i)
+				if i%2 == 1 {
+					path = fmt.Sprintf("/plus/%d.html", i)
+				}
+				_, err := f.Do(context.Background(), watchers.Request{URL: srv.URL + path, Trusted: true, Robots: true})
+				if errors.Is(err, watchers.ErrRobots) {
+					refused.Add(1)
+				} else if err != nil {
+					t.Errorf("prepared=%v: %s: %v", prepared, path, err)
+				}
+			})
+		}
+		wg.Wait()
+		if fetches.Load() != 1 || refused.Load() != 10 {
+			t.Errorf("prepared=%v: robots.txt fetched %d times, %d pages refused; want once, 10", prepared, fetches.Load(), refused.Load())
+		}
+	}
+}
+
 // The exception for a source's own host is for the address it was
 // fetched from (any port: the same host), and a connection made under it
 // serves no link that another source listed.
 func TestSourceHostExceptionIsNarrow(t *testing.T) {
+	for _, prepared := range []bool{false, true} {
+		t.Run(fmt.Sprint("prepared=", prepared), func(t *testing.T) { testSourceHostException(t, prepared) })
+	}
+}
+
+func testSourceHostException(t *testing.T, prepared bool) {
 	intranet, conns := listenOn(t, "127.0.0.2") // a source in the config, on a private address
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) }))
 	defer other.Close()
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer site.Close()
 	f := watchers.NewFetcher(3*time.Second, "newsbot-test", 1<<20)
+	if prepared {
+		f.Prepare([]string{intranet + "/", site.URL + "/"})
+	}
 	ctx := context.Background()
 	// Both sources fetched, as a tick does.
 	if _, err := f.Get(ctx, intranet+"/"); err != nil {

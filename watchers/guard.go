@@ -7,9 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/newsbot/newsbot/internal/arena"
 )
 
 // ErrRefusedAddress is returned for a link found in a source that leads
@@ -67,20 +70,58 @@ func (f *Fetcher) guardedClient(sourceHost string) *http.Client {
 
 // sourceAddrs are the IP addresses each source host was fetched from, by
 // host name.
-type sourceAddrs struct{ m sync.Map }
-
-func (s *sourceAddrs) add(host, addr string) {
-	set, _ := s.m.LoadOrStore(strings.ToLower(host), &sync.Map{})
-	set.(*sync.Map).Store(addr, true)
+type sourceAddrs struct {
+	mu    sync.RWMutex
+	m     map[string]hostAddrs
+	names arena.Strings
 }
 
-func (s *sourceAddrs) has(host, addr string) bool {
-	set, ok := s.m.Load(strings.ToLower(host))
-	if !ok {
-		return false
+type hostAddrs struct {
+	name  string // the map's key, in the arena (see add)
+	addrs []netip.Addr
+}
+
+func (s *sourceAddrs) add(host string, addr netip.Addr) {
+	host = strings.ToLower(host)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[host]
+	if slices.Contains(e.addrs, addr) {
+		return
 	}
-	_, ok = set.(*sync.Map).Load(addr)
-	return ok
+	if !ok {
+		if s.m == nil {
+			s.m = map[string]hostAddrs{}
+		}
+		e.name = s.names.Clone(host)
+	}
+	e.addrs = append(e.addrs, addr)
+	// Assigning to a string key stores the key given: the arena's copy.
+	s.m[e.name] = e
+}
+
+func (s *sourceAddrs) has(host string, addr netip.Addr) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Contains(s.m[strings.ToLower(host)].addrs, addr)
+}
+
+// prepare makes the entries of these hosts at once, each with room for
+// one address, side by side in memory (see Fetcher.Prepare).
+func (s *sourceAddrs) prepare(hosts []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[string]hostAddrs, len(hosts))
+	}
+	slab := make([]netip.Addr, len(hosts))
+	for i, host := range hosts {
+		host = strings.ToLower(host)
+		if _, ok := s.m[host]; !ok {
+			name := s.names.Clone(host)
+			s.m[name] = hostAddrs{name: name, addrs: slab[i : i : i+1]}
+		}
+	}
 }
 
 // guardedDialer dials only addresses a link found in a source may lead
@@ -105,7 +146,7 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	var last error
 	for _, ip := range ips {
 		target := net.JoinHostPort(ip.Unmap().String(), port)
-		if !public(ip) && !d.f.AllowPrivate && !d.f.addrs.has(d.sourceHost, ip.Unmap().String()) {
+		if !public(ip) && !d.f.AllowPrivate && !d.f.addrs.has(d.sourceHost, ip.Unmap()) {
 			last = fmt.Errorf("%w: %s is %s", ErrRefusedAddress, ip.Unmap(), describe(ip))
 			continue
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/newsbot/newsbot/internal/arena"
 )
 
 // ErrBackOff is returned for a request to a host that has asked newsbot to
@@ -19,21 +21,42 @@ var ErrBackOff = errors.New("the publisher asked newsbot to wait")
 type hostTable struct {
 	mu    sync.Mutex
 	hosts map[string]*host
+	names arena.Strings
 }
 
 func (t *hostTable) get(name string) *host {
 	name = strings.ToLower(name)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if h, ok := t.hosts[name]; ok {
+		return h
+	}
 	if t.hosts == nil {
 		t.hosts = map[string]*host{}
 	}
-	h, ok := t.hosts[name]
-	if !ok {
-		h = &host{name: name}
-		t.hosts[name] = h
-	}
+	h := &host{name: t.names.Clone(name)}
+	t.hosts[h.name] = h
 	return h
+}
+
+// prepare makes the entries of these hosts at once, side by side in
+// memory (see Fetcher.Prepare).
+func (t *hostTable) prepare(names []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.hosts == nil {
+		t.hosts = make(map[string]*host, len(names))
+	}
+	slab := make([]host, len(names))
+	for i, name := range names {
+		name = strings.ToLower(name)
+		if _, ok := t.hosts[name]; ok {
+			continue
+		}
+		h := &slab[i]
+		h.name = t.names.Clone(name)
+		t.hosts[h.name] = h
+	}
 }
 
 // host is one host's state: requests in flight, when the last one

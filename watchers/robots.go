@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/newsbot/newsbot/internal/arena"
 	"github.com/temoto/robotstxt"
 )
 
@@ -31,13 +32,31 @@ const (
 type robotsCache struct {
 	mu    sync.Mutex
 	sites map[string]*robotsEntry
+	names arena.Strings
 }
 
 type robotsEntry struct {
-	ready   chan struct{}
-	data    *robotstxt.RobotsData
-	expires time.Time
-	failed  bool // data is the disallow-all of an unavailable robots.txt
+	fetching chan struct{} // while one request fetches it: closed when done
+	fetched  bool
+	data     *robotstxt.RobotsData
+	expires  time.Time
+	failed   bool // data is the disallow-all of an unavailable robots.txt
+}
+
+// prepare makes the entries of these sites (scheme://host) at once, side
+// by side in memory (see Fetcher.Prepare).
+func (c *robotsCache) prepare(sites []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sites == nil {
+		c.sites = make(map[string]*robotsEntry, len(sites))
+	}
+	slab := make([]robotsEntry, len(sites))
+	for i, site := range sites {
+		if _, ok := c.sites[site]; !ok {
+			c.sites[c.names.Clone(site)] = &slab[i]
+		}
+	}
 }
 
 // allowed reports, by an error, whether newsbot may fetch u. It follows
@@ -53,22 +72,38 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 		c.sites = map[string]*robotsEntry{}
 	}
 	e, ok := c.sites[site]
-	// expires is written before ready is closed: look at it only after.
-	if ok && isClosed(e.ready) && time.Now().After(e.expires) {
-		ok = false
-	}
 	if !ok {
-		e = &robotsEntry{ready: make(chan struct{})}
-		c.sites[site] = e
-		c.mu.Unlock()
-		e.data, e.expires, e.failed = fetchRobots(ctx, f, site, page)
-		close(e.ready)
-	} else {
-		c.mu.Unlock()
-		select {
-		case <-e.ready:
-		case <-ctx.Done():
-			return ctx.Err()
+		e = &robotsEntry{}
+		c.sites[c.names.Clone(site)] = e
+	}
+	var data *robotstxt.RobotsData
+	var failed bool
+	for data == nil {
+		switch {
+		case e.fetched && !time.Now().After(e.expires):
+			data, failed = e.data, e.failed
+			c.mu.Unlock()
+		case e.fetching != nil:
+			// Another request is fetching it: wait for that one.
+			done := e.fetching
+			c.mu.Unlock()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			c.mu.Lock()
+		default:
+			done := make(chan struct{})
+			e.fetching = done
+			c.mu.Unlock()
+			d, expires, fail := fetchRobots(ctx, f, site, page)
+			c.mu.Lock()
+			e.data, e.expires, e.failed, e.fetched = d, expires, fail, true
+			e.fetching = nil
+			close(done)
+			c.mu.Unlock()
+			data, failed = d, fail
 		}
 	}
 	path := u.EscapedPath()
@@ -78,8 +113,8 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	if !e.data.TestAgent(path, agentToken(f.UserAgent)) {
-		if e.failed {
+	if !data.TestAgent(path, agentToken(f.UserAgent)) {
+		if failed {
 			return ErrRobotsUnavailable
 		}
 		return ErrRobots
@@ -141,13 +176,4 @@ func agentToken(ua string) string {
 		return "newsbot"
 	}
 	return tok
-}
-
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
 }

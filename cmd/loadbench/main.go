@@ -11,6 +11,10 @@
 // Each feed has its own loopback address (127.0.x.y), as feeds of
 // different publishers have different hosts; article pages are the real
 // pages of ../shared/corpus/pages when it is there.
+//
+// LOADBENCH_MEMSTATS=1 adds Go's own account of its memory: at rest
+// before each cycle (the heap live, its pages in use, idle and given
+// back) and at the end.
 package main
 
 import (
@@ -61,6 +65,7 @@ func main() {
 		serveSite(*feeds, *items, *corpusDir)
 		return
 	}
+	app.TuneGC() // as newsbot does
 	if *pprofAddr != "" {
 		runtime.SetBlockProfileRate(int(time.Millisecond))
 		runtime.SetMutexProfileFraction(10)
@@ -113,11 +118,18 @@ func main() {
 
 	fmt.Printf("newsbot loadbench: %d feeds of %d items, %d watchers of %d terms, %d CPUs, %s\n",
 		*feeds, *items, *watchers, *terms, runtime.NumCPU(), runtime.Version())
-	fmt.Printf("%-8s %8s %8s %9s %9s %8s %8s %8s %8s\n", "cycle", "wall s", "CPU s", "peak MB", "heap MB", "reqs", "304s", "new", "alerts")
+	fmt.Printf("%-8s %8s %8s %9s %9s %9s %8s %8s %8s %8s\n", "cycle", "wall s", "CPU s", "rest MB", "peak MB", "heap MB", "reqs", "304s", "new", "alerts")
 	cycle := func(name string) {
 		// Ticks are minutes apart, in which Go gives freed memory back to
 		// the system; here they come back to back, so that is done now.
 		debug.FreeOSMemory()
+		rest := statusMB("VmRSS:")
+		if os.Getenv("LOADBENCH_MEMSTATS") != "" {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Printf("at rest: heap alloc %.0f MB, in use %.0f MB, idle %.0f MB, released %.0f MB, stacks %.0f MB, sys %.0f MB\n", float64(m.HeapAlloc)/(1<<20),
+				float64(m.HeapInuse)/(1<<20), float64(m.HeapIdle)/(1<<20), float64(m.HeapReleased)/(1<<20), float64(m.StackSys)/(1<<20), float64(m.Sys)/(1<<20))
+		}
 		resetPeak()
 		before, r0 := rusage(), stats(port)
 		start := time.Now()
@@ -127,7 +139,7 @@ func main() {
 		cpu, r1 := rusage()-before, stats(port)
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		fmt.Printf("%-8s %8.2f %8.2f %9.1f %9.1f %8d %8d %8d %8d\n", name, wall.Seconds(), cpu.Seconds(), peakMB(), float64(m.HeapAlloc)/(1<<20),
+		fmt.Printf("%-8s %8.2f %8.2f %9.1f %9.1f %9.1f %8d %8d %8d %8d\n", name, wall.Seconds(), cpu.Seconds(), rest, statusMB("VmHWM:"), float64(m.HeapAlloc)/(1<<20),
 			r1.Requests-r0.Requests, r1.NotModified-r0.NotModified, st.New.Load(), st.Matches.Load())
 	}
 	cycle("first")
@@ -362,11 +374,12 @@ func rusage() time.Duration {
 // resetPeak resets the peak resident size the kernel keeps (VmHWM).
 func resetPeak() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-// peakMB is the peak resident size since the last resetPeak, in MB.
-func peakMB() float64 {
+// statusMB is a size from /proc/self/status in MB: VmHWM, the peak
+// resident size since the last resetPeak, or VmRSS, the resident size now.
+func statusMB(field string) float64 {
 	b, _ := os.ReadFile("/proc/self/status")
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
+		if strings.HasPrefix(line, field) {
 			kb, _ := strconv.Atoi(strings.Fields(line)[1])
 			return float64(kb) / 1024
 		}
