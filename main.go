@@ -70,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		asJSON = fs.Bool("json", false, "print one JSON object a line")
 	case "run", "validate":
 	case "version":
-		fmt.Fprintln(stdout, "newsbot", app.Version)
+		fmt.Fprint(stdout, app.BuildInfo())
 		return 0
 	default:
 		fmt.Fprintf(stderr, "newsbot: unknown command %q\n\n%s", cmd, usage)
@@ -229,28 +229,7 @@ func check(ctx context.Context, cfgPath string, fs *flag.FlagSet, target string,
 		}
 		return 0
 	}
-	fmt.Fprintf(stdout, "URL:    %s\nTitle:  %s\nLang:   %s\n", res.URL, res.Title, res.Lang)
-	if res.Teaser != "" {
-		fmt.Fprintf(stdout, "Teaser: %s\n", res.Teaser)
-	}
-	lines := strings.Split(res.Text, "\n")
-	fmt.Fprintf(stdout, "\nText (%d paragraphs, %d characters):\n", len(lines), len([]rune(res.Text)))
-	for i, l := range lines {
-		if i == 6 {
-			fmt.Fprintf(stdout, "  … %d more paragraphs\n", len(lines)-i)
-			break
-		}
-		fmt.Fprintf(stdout, "  %s\n", l)
-	}
-	if len(res.Matches) == 0 {
-		fmt.Fprintf(stdout, "\nNo watcher matches.\n")
-	}
-	for _, m := range res.Matches {
-		fmt.Fprintf(stdout, "\nWatcher %s matches: %s\n  Summary: %s\n", m.Watcher, strings.Join(m.Terms, ", "), m.Summary)
-		for _, s := range m.Snippets {
-			fmt.Fprintf(stdout, "  » %s\n", s)
-		}
-	}
+	res.WriteText(stdout)
 	return 0
 }
 

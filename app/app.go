@@ -26,8 +26,6 @@ import (
 	"github.com/newsbot/newsbot/watchers"
 )
 
-// Version is newsbot's version, set at build time.
-var Version = "0.1.0-dev"
 
 // Store keeps what each watcher has seen and the outbox of alerts.
 type Store interface {
@@ -77,6 +75,19 @@ type Store interface {
 	// SpikeOver records, once, that a spike told before since is over,
 	// and returns the message that told it (0: none to end).
 	SpikeOver(ctx context.Context, watcher string, since time.Time) (int64, error)
+	// WatcherRan records that the watcher checked its sources then.
+	WatcherRan(ctx context.Context, watcher string, at time.Time) error
+	// WatcherRuns returns when each watcher last checked its sources.
+	WatcherRuns(ctx context.Context) (map[string]time.Time, error)
+	// Mute has the watcher's alerts recorded, not posted, until then;
+	// Unmute ends that, and Mutes returns the mutes in force.
+	Mute(ctx context.Context, watcher string, until time.Time, by string) error
+	Unmute(ctx context.Context, watcher string) (bool, error)
+	Mutes(ctx context.Context) (map[string]news.Mute, error)
+	// FailingSources returns the sources whose checks fail.
+	FailingSources(ctx context.Context) ([]news.SourceFailure, error)
+	// RecentAlerts returns the alerts on articles since then, newest first.
+	RecentAlerts(ctx context.Context, since time.Time, limit int) ([]*news.Alert, error)
 	// FirstMatch is when the watcher's first match was recorded.
 	FirstMatch(ctx context.Context, watcher string) (time.Time, error)
 	// TakeBudget counts a language model's summary against the day's

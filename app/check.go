@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,26 +35,33 @@ type CheckMatch struct {
 // Check extracts one article, from a URL or a saved HTML file, and tells
 // which watchers match it, without posting or recording anything.
 func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target string) (*CheckResult, error) {
-	var body []byte
-	page := target
 	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
-		resp, err := f.Get(ctx, target)
-		if err != nil {
-			return nil, err
-		}
-		body, page = watchers.UTF8(resp.Body, resp.ContentType), resp.URL
-	} else {
-		b, err := os.ReadFile(target)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", target, err)
-		}
-		body = watchers.UTF8(b, "")
-		abs, err := filepath.Abs(target)
-		if err != nil {
-			abs = target
-		}
-		page = "file://" + filepath.ToSlash(abs)
+		return CheckPage(ctx, f, ws, target, true)
 	}
+	b, err := os.ReadFile(target)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", target, err)
+	}
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		abs = target
+	}
+	return checkBody(ws, target, "file://"+filepath.ToSlash(abs), watchers.UTF8(b, ""))
+}
+
+// CheckPage is Check for a URL. One not trusted (given in Slack, by
+// anyone there) is fetched as a link found in a source is: never from a
+// private, loopback or link-local address, unless
+// http.allow_private_networks says so.
+func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, url string, trusted bool) (*CheckResult, error) {
+	resp, err := f.Do(ctx, watchers.Request{URL: url, Trusted: trusted})
+	if err != nil {
+		return nil, err
+	}
+	return checkBody(ws, url, resp.URL, watchers.UTF8(resp.Body, resp.ContentType))
+}
+
+func checkBody(ws []*Watcher, target, page string, body []byte) (*CheckResult, error) {
 	if watchers.IsFeed(body) {
 		return nil, fmt.Errorf("%s is a feed, not an article page: give check one of its articles, or list the feed under sources", target)
 	}
@@ -81,4 +89,30 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 		res.Matches = append(res.Matches, cm)
 	}
 	return res, nil
+}
+
+// WriteText writes the result as newsbot check prints it.
+func (res *CheckResult) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "URL:    %s\nTitle:  %s\nLang:   %s\n", res.URL, res.Title, res.Lang)
+	if res.Teaser != "" {
+		fmt.Fprintf(w, "Teaser: %s\n", res.Teaser)
+	}
+	lines := strings.Split(res.Text, "\n")
+	fmt.Fprintf(w, "\nText (%d paragraphs, %d characters):\n", len(lines), len([]rune(res.Text)))
+	for i, l := range lines {
+		if i == 6 {
+			fmt.Fprintf(w, "  … %d more paragraphs\n", len(lines)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	if len(res.Matches) == 0 {
+		fmt.Fprintf(w, "\nNo watcher matches.\n")
+	}
+	for _, m := range res.Matches {
+		fmt.Fprintf(w, "\nWatcher %s matches: %s\n  Summary: %s\n", m.Watcher, strings.Join(m.Terms, ", "), m.Summary)
+		for _, s := range m.Snippets {
+			fmt.Fprintf(w, "  » %s\n", s)
+		}
+	}
 }

@@ -162,6 +162,12 @@ func (a *App) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		go func() {
 			defer wg.Done()
 			a.checkWatcher(ctx, t, w, st)
+			if ctx.Err() == nil {
+				if err := a.store.WatcherRan(ctx, w.Name, a.now()); err != nil {
+					st.StoreErrs.Add(1)
+					a.log.Error("store failed", "error", err)
+				}
+			}
 			a.checkSpike(ctx, w, st)
 			a.Deliver(ctx, st)
 		}()

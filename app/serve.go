@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,8 @@ type Daemon struct {
 	app       atomic.Pointer[App]
 	reloading atomic.Bool
 	metrics   *Metrics
+	cmdsOnce  sync.Once
+	cmds      *commands
 }
 
 // Run runs until ctx ends. It returns an error when the first config
@@ -71,7 +74,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
-		log.Info("serving /metrics, /healthz and /readyz", "listen", ln.Addr().String())
+		what := "/metrics, /healthz and /readyz"
+		if cfg.Slack.SigningSecret != "" {
+			what += ", and /newsbot at POST /slack/commands"
+		}
+		log.Info("serving "+what, "listen", ln.Addr().String())
 	}
 	poll := d.Poll
 	if poll <= 0 {
@@ -79,8 +86,26 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
+	// /newsbot over Socket Mode, for as long as the config has the same
+	// app token; started again when a reload changes it.
+	var socketKey string
+	stopSocket := func() {}
+	defer func() { stopSocket() }()
 	for {
 		d.app.Store(a)
+		if key := slashKey(a); key != socketKey {
+			stopSocket()
+			socketKey, stopSocket = key, func() {}
+			if key != "" {
+				sctx, cancel := context.WithCancel(ctx)
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					d.commands().socketMode(sctx, a.cfg.Slack.AppToken, a.cfg.Slack.Token, a.cfg.Slack.APIURL, log)
+				}()
+				stopSocket = func() { cancel(); <-done }
+			}
+		}
 		d.reloading.Store(false)
 		counts := a.store.Counts
 		d.metrics.outbox.Store(&counts)
@@ -158,9 +183,17 @@ func fileSum(path string) string {
 	return string(h[:])
 }
 
-// Handler serves /metrics (Prometheus), /healthz and /readyz.
+// commands is the daemon's runner of /newsbot commands.
+func (d *Daemon) commands() *commands {
+	d.cmdsOnce.Do(func() { d.cmds = newCommands(d) })
+	return d.cmds
+}
+
+// Handler serves /metrics (Prometheus), /healthz, /readyz, and /newsbot
+// at POST /slack/commands.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("POST /slack/commands", d.commands())
 	// A metric that can't be had (the store is down) leaves the others.
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -106,6 +106,13 @@ type Slack struct {
 	Pace Duration `yaml:"pace"`
 	// OpsChannel hears about alerts that cannot be delivered.
 	OpsChannel string `yaml:"ops_channel"`
+	// AppToken (xapp-...) lets newsbot run answer /newsbot over Socket
+	// Mode: no public URL needed.
+	AppToken string `yaml:"app_token"`
+	// SigningSecret lets newsbot run answer /newsbot over HTTP, as
+	// POST /slack/commands on http.listen: requests not signed with it
+	// are refused.
+	SigningSecret string `yaml:"signing_secret"`
 }
 
 // Summarize is an OpenAI-compatible chat completions endpoint that writes
@@ -572,6 +579,12 @@ func (c *Config) validate() Problems {
 		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
 			bad("http.listen", "must be host:port, such as 127.0.0.1:9090, not %q", l)
 		}
+	}
+	if t := c.Slack.AppToken; t != "" && !strings.HasPrefix(t, "xapp-") {
+		bad("slack.app_token", "must be an app-level token (xapp-…, from the app's Basic Information page, with the connections:write scope), not a bot or user token")
+	}
+	if c.Slack.SigningSecret != "" && c.HTTP.Listen == "" {
+		bad("slack.signing_secret", "slash commands over HTTP are served on http.listen, which is not set (or use slack.app_token for Socket Mode)")
 	}
 	if c.HTTP.HostConnections == 0 {
 		c.HTTP.HostConnections = DefaultHostConnections

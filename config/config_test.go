@@ -291,6 +291,7 @@ func TestLoadProblems(t *testing.T) {
 		{"bad-schedule.yaml", []problem{{8, 15, "watchers[nahost].schedule", `invalid schedule "*/5 * * *"`}}},
 		{"bad-digest.yaml", []problem{{11, 13, "watchers[nahost].digest", `invalid digest schedule "every morning"`}, {16, 13, "watchers[kurz].digest", "shorter than a minute"}}},
 		{"webhook-and-token.yaml", []problem{{3, 16, "slack.webhook_url", "set slack.token or slack.webhook_url, not both"}}},
+		{"slash-commands.yaml", []problem{{3, 14, "slack.app_token", "must be an app-level token (xapp-"}, {4, 19, "slack.signing_secret", "http.listen, which is not set"}}},
 		{"duplicate-source.yaml", []problem{{6, 11, "sources[1].name", `duplicate source name "rundschau"`}}},
 		{"duplicate-watcher.yaml", []problem{{11, 11, "watchers[1].name", `duplicate watcher name "nahost"`}}},
 		{"no-channel.yaml", []problem{{5, 5, "watchers[nahost].channel", "slack.channel gives no default"}}},

@@ -287,3 +287,22 @@ const (
 	// Permanent: not deliverable; park the alert.
 	Permanent
 )
+
+// Mute is a watcher muted from Slack (/newsbot mute): until when, who
+// asked and when, and how many of its alerts were recorded and not
+// posted since.
+type Mute struct {
+	Watcher string
+	Until   time.Time
+	By      string
+	At      time.Time
+	Held    int
+}
+
+// SourceFailure is a source whose checks fail: how many in a row, since
+// when.
+type SourceFailure struct {
+	Source   string
+	Failures int
+	Since    time.Time
+}

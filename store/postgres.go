@@ -183,4 +183,17 @@ var pgMigrations = []string{
 
 	// Event signatures, to fold other outlets' own write-ups of a story.
 	`ALTER TABLE stories ADD COLUMN event BYTEA;`,
+
+	// Slack's /newsbot: muted watchers, and when each watcher last ran.
+	`CREATE TABLE mutes (
+		watcher  TEXT PRIMARY KEY,
+		until_at BIGINT NOT NULL,
+		by_user  TEXT NOT NULL,
+		at       BIGINT NOT NULL
+	);
+	CREATE TABLE watcher_runs (
+		watcher TEXT PRIMARY KEY,
+		ran_at  BIGINT NOT NULL
+	);
+	CREATE INDEX alerts_created ON alerts (created_at);`,
 }

@@ -172,6 +172,19 @@ var migrations = []string{
 
 	// Event signatures, to fold other outlets' own write-ups of a story.
 	`ALTER TABLE stories ADD COLUMN event BLOB;`,
+
+	// Slack's /newsbot: muted watchers, and when each watcher last ran.
+	`CREATE TABLE mutes (
+		watcher  TEXT PRIMARY KEY,
+		until_at INTEGER NOT NULL,
+		by_user  TEXT NOT NULL,
+		at       INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE watcher_runs (
+		watcher TEXT PRIMARY KEY,
+		ran_at  INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX alerts_created ON alerts (created_at);`,
 }
 
 // sqlite is SQLite's dialect. Its write lock is taken at BEGIN

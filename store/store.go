@@ -37,6 +37,9 @@ const (
 	// StatusFolded is an alert listed in a digest (digest_id); the
 	// digest's message is its message.
 	StatusFolded = "folded"
+	// StatusMuted is an alert recorded while its watcher was muted
+	// (/newsbot mute): kept, never posted.
+	StatusMuted = "muted"
 )
 
 // Store is a SQLite database file.
@@ -553,6 +556,16 @@ func (s *Store) insert(ctx context.Context, tx *txn, a *news.Alert) error {
 	status := StatusPending
 	if a.InDigest {
 		status = StatusHeld
+	}
+	// A muted watcher's alerts are recorded, not posted: looked up in the
+	// transaction that records them, so a mute holds from its commit, on
+	// every replica.
+	var one int
+	switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM mutes WHERE watcher = ? AND until_at > ?`, a.Watcher, s.now().Unix()).Scan(&one); {
+	case err == nil:
+		status = StatusMuted
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
 	}
 	return tx.QueryRowContext(ctx,
 		`INSERT INTO alerts (watcher, channel, url, payload, status, thread_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,

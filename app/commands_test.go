@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/internal/testsite"
+)
+
+// syrienFeed is the test site's feed with n articles on Syria, each
+// with its page.
+func syrienFeed(site *testsite.Site, n int) {
+	var items strings.Builder
+	for i := range n {
+		fmt.Fprintf(&items, `<item><title>Syrien: Meldung %d</title><link>%s/m/%d.html</link><description>Neue Kämpfe in Syrien, Meldung %d.</description></item>`, i, site.URL, i, i)
+		site.Set(fmt.Sprintf("/m/%d.html", i), fmt.Sprintf(`<html lang="de"><head><title>Syrien: Meldung %d</title></head><body><article><h1>Syrien: Meldung %d</h1>
+<p>In Syrien sind nach Angaben von Beobachtern neue Kämpfe ausgebrochen, Meldung %d. Die Vereinten Nationen riefen beide Seiten zur Zurückhaltung auf.</p>
+<p>Hilfsorganisationen berichten von Tausenden Menschen, die aus der Region fliehen. Die Lage in den Lagern an der Grenze gilt als angespannt.</p></article></body></html>`, i, i, i))
+	}
+	site.Set("/rss/politik.xml", `<?xml version="1.0"?><rss version="2.0"><channel><title>Rundschau</title>`+items.String()+`</channel></rss>`)
+}
+
+func posted(slack *fakeslack.Server, channel string) int {
+	n := 0
+	for _, m := range slack.Messages() {
+		if m.Channel == channel {
+			n++
+		}
+	}
+	return n
+}
+
+// A muted watcher's matches are recorded and not posted, and status
+// counts them; after unmute, alerts are posted again.
+func TestMuteCommand(t *testing.T) {
+	a, site, slack := newTestApp(t, "@hourly")
+	ctx := context.Background()
+	ask := func(text string) Reply {
+		t.Helper()
+		return a.Command(ctx, Command{Text: text, UserID: "U123", UserName: "anna"})
+	}
+	syrienFeed(site, 1)
+	a.Tick(ctx, a.watchers, &Stats{}) // first run: recorded, not alerted
+
+	r := ask("mute nahost 2h")
+	if !r.InChannel || !strings.Contains(r.Text, "<@U123> muted *nahost* until") {
+		t.Fatalf("mute replied %+v", r)
+	}
+	syrienFeed(site, 3)
+	a.Tick(ctx, a.watchers, &Stats{})
+	if n := posted(slack, "#news"); n != 0 {
+		t.Fatalf("%d alerts posted while muted", n)
+	}
+	status := ask("status").Text
+	t.Logf("status while muted:\n%s", status)
+	for _, want := range []string{"*nahost* `@hourly` → #news: last ran", "(just now), next", "muted until", "by <@U123>: 2 matches recorded, not posted", "2 alerts today"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+
+	r = ask("unmute nahost")
+	if !r.InChannel || !strings.Contains(r.Text, "unmuted *nahost*") || !strings.Contains(r.Text, "2 matches") {
+		t.Errorf("unmute replied %+v", r)
+	}
+	if r := ask("unmute nahost"); !strings.Contains(r.Text, "is not muted") {
+		t.Errorf("unmute again replied %+v", r)
+	}
+	syrienFeed(site, 4)
+	a.Tick(ctx, a.watchers, &Stats{})
+	if n := posted(slack, "#news"); n != 1 {
+		t.Errorf("%d alerts posted after unmute, want the new one", n)
+	}
+	if status := ask("status").Text; strings.Contains(status, "muted") {
+		t.Errorf("status after unmute still says muted:\n%s", status)
+	}
+}
+
+// Wrong input gets a sentence that says what to give.
+func TestCommandMistakes(t *testing.T) {
+	a, _, _ := newTestApp(t, "@hourly")
+	ctx := context.Background()
+	for _, tt := range []struct{ text, want string }{
+		{"", "/newsbot status"},
+		{"help", "/newsbot search <query>"},
+		{"frobnicate", `newsbot knows no command "frobnicate"`},
+		{"mute", "Give `/newsbot mute` a watcher and how long"},
+		{"mute nahost", "Give `/newsbot mute` a watcher and how long"},
+		{"mute sport 2h", `There is no watcher "sport". The watchers are ` + "`nahost`"},
+		{"mute nahost soon", `"soon" is not a duration`},
+		{"mute nahost 10s", "too short"},
+		{"mute nahost 45d", "longer than newsbot mutes a watcher"},
+		{"unmute", "Give `/newsbot unmute` a watcher"},
+		{"check", "Give `/newsbot check` the address of an article"},
+		{"check ftp://rr.example/a", "is not a web address"},
+		{"search", "Give `/newsbot search` a query"},
+		{"search Syrien AND (", "newsbot cannot read that query"},
+	} {
+		r := a.Command(ctx, Command{Text: tt.text, UserID: "U1"})
+		if !strings.Contains(r.Text, tt.want) || r.InChannel {
+			t.Errorf("/newsbot %s replied %+v, want an ephemeral reply with %q", tt.text, r, tt.want)
+		}
+	}
+}
+
+func TestParseMuteDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30m": 30 * time.Minute, "2h": 2 * time.Hour, "1h30m": 90 * time.Minute, "1d": 24 * time.Hour, "2w": 14 * 24 * time.Hour, "30d": MaxMute} {
+		if got, err := parseMuteDuration(in); err != nil || got != want {
+			t.Errorf("parseMuteDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "-1h", "5w", "1y", "99999999999d"} {
+		if _, err := parseMuteDuration(in); err == nil {
+			t.Errorf("parseMuteDuration(%q) took it", in)
+		}
+	}
+}
+
+// search finds the stored articles a query matches, newest first, each
+// once however many watchers alerted on it.
+func TestSearchCommand(t *testing.T) {
+	a, site, _ := newTestApp(t, "@hourly")
+	ctx := context.Background()
+	a.Tick(ctx, a.watchers, &Stats{})
+	syrienFeed(site, 3)
+	a.Tick(ctx, a.watchers, &Stats{})
+	r := a.Command(ctx, Command{Text: `search "Meldung 2" OR "Meldung 1"`})
+	t.Logf("search:\n%s", r.Text)
+	if !strings.Contains(r.Text, "2 stored articles of the last 30 days match") {
+		t.Fatalf("search replied:\n%s", r.Text)
+	}
+	first, second := strings.Index(r.Text, "Meldung 2"), strings.Index(r.Text, "Meldung 1")
+	if first < 0 || second < 0 || first > second || strings.Contains(r.Text, "Meldung 0") {
+		t.Errorf("search lists the wrong articles:\n%s", r.Text)
+	}
+	if !strings.Contains(r.Text, "<"+site.URL+"/m/") {
+		t.Errorf("search results are not links:\n%s", r.Text)
+	}
+	if r := a.Command(ctx, Command{Text: "search Fußball"}); !strings.Contains(r.Text, "No stored article of the last 30 days matches `Fußball`") {
+		t.Errorf("search without a hit replied:\n%s", r.Text)
+	}
+}
+
+// check reads a page a user gives as newsbot check does, but never from a
+// private or loopback address: a link from Slack is anyone's.
+func TestCheckCommand(t *testing.T) {
+	a, site, _ := newTestApp(t, "@hourly")
+	ctx := context.Background()
+	syrienFeed(site, 1)
+	r := a.Command(ctx, Command{Text: "check <" + site.URL + "/m/0.html>"})
+	if !strings.Contains(r.Text, "could not read that page: it is on a private or local network address") {
+		t.Errorf("check of a loopback page replied:\n%s", r.Text)
+	}
+	if site.Hits("/m/0.html") != 0 {
+		t.Errorf("the loopback page was fetched")
+	}
+	// With private networks allowed (an intranet), it is read.
+	a.fetcher.AllowPrivate = true
+	r = a.Command(ctx, Command{Text: "check <" + site.URL + "/m/0.html|the article>"})
+	for _, want := range []string{"```URL:", "Title:  Syrien: Meldung 0", "Watcher nahost matches: Syrien"} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("check replied without %q:\n%s", want, r.Text)
+		}
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	if r := a.Command(ctx, Command{Text: "check " + srv.URL + "/gone.html"}); !strings.Contains(r.Text, "the site answered 404") {
+		t.Errorf("check of a missing page replied:\n%s", r.Text)
+	}
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// Mute mutes the watcher until then: what it matches meanwhile is
+// recorded, not posted. by is who asked, as Slack names them.
+func (s *Store) Mute(ctx context.Context, watcher string, until time.Time, by string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO mutes (watcher, until_at, by_user, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (watcher) DO UPDATE SET until_at = excluded.until_at, by_user = excluded.by_user, at = excluded.at`,
+		watcher, until.Unix(), by, s.now().Unix())
+	if err != nil {
+		return fmt.Errorf("mute %s: %w", watcher, err)
+	}
+	return nil
+}
+
+// Unmute ends the watcher's mute; it reports whether one was in force.
+func (s *Store) Unmute(ctx context.Context, watcher string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM mutes WHERE watcher = ? AND until_at > ?`, watcher, s.now().Unix())
+	if err != nil {
+		return false, fmt.Errorf("unmute %s: %w", watcher, err)
+	}
+	n, err := res.RowsAffected()
+	if err == nil {
+		// An expired mute is litter.
+		_, err = s.db.ExecContext(ctx, `DELETE FROM mutes WHERE watcher = ?`, watcher)
+	}
+	return n > 0, err
+}
+
+// Mutes returns the mutes in force, each with the alerts recorded and not
+// posted since it began.
+func (s *Store) Mutes(ctx context.Context) (map[string]news.Mute, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.watcher, m.until_at, m.by_user, m.at,
+			(SELECT count(*) FROM alerts a WHERE a.watcher = m.watcher AND a.status = ? AND a.created_at >= m.at)
+		FROM mutes m WHERE m.until_at > ?`, StatusMuted, s.now().Unix())
+	if err != nil {
+		return nil, fmt.Errorf("mutes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]news.Mute{}
+	for rows.Next() {
+		var m news.Mute
+		var until, at int64
+		if err := rows.Scan(&m.Watcher, &until, &m.By, &at, &m.Held); err != nil {
+			return nil, fmt.Errorf("mutes: %w", err)
+		}
+		m.Until, m.At = time.Unix(until, 0), time.Unix(at, 0)
+		out[m.Watcher] = m
+	}
+	return out, rows.Err()
+}
+
+// WatcherRan records that the watcher checked its sources at then (on
+// any replica).
+func (s *Store) WatcherRan(ctx context.Context, watcher string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO watcher_runs (watcher, ran_at) VALUES (?, ?)
+		ON CONFLICT (watcher) DO UPDATE SET ran_at = excluded.ran_at WHERE watcher_runs.ran_at < excluded.ran_at`, watcher, at.Unix())
+	if err != nil {
+		return fmt.Errorf("watcher %s ran: %w", watcher, err)
+	}
+	return nil
+}
+
+// WatcherRuns returns when each watcher last checked its sources.
+func (s *Store) WatcherRuns(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT watcher, ran_at FROM watcher_runs`)
+	if err != nil {
+		return nil, fmt.Errorf("watcher runs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var w string
+		var at int64
+		if err := rows.Scan(&w, &at); err != nil {
+			return nil, fmt.Errorf("watcher runs: %w", err)
+		}
+		out[w] = time.Unix(at, 0)
+	}
+	return out, rows.Err()
+}
+
+// FailingSources returns the sources whose last check failed: how many
+// checks in a row, and since when.
+func (s *Store) FailingSources(ctx context.Context) ([]news.SourceFailure, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT source, failures, since FROM source_health WHERE failures > 0 ORDER BY since, source`)
+	if err != nil {
+		return nil, fmt.Errorf("failing sources: %w", err)
+	}
+	defer rows.Close()
+	var out []news.SourceFailure
+	for rows.Next() {
+		var f news.SourceFailure
+		var since int64
+		if err := rows.Scan(&f.Source, &f.Failures, &since); err != nil {
+			return nil, fmt.Errorf("failing sources: %w", err)
+		}
+		f.Since = time.Unix(since, 0)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// RecentAlerts returns the alerts on articles (not replies or digests)
+// recorded since then, by every watcher, newest first, at most limit;
+// muted ones too, which are stored articles as much as the others.
+func (s *Store) RecentAlerts(ctx context.Context, since time.Time, limit int) ([]*news.Alert, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, payload, created_at FROM alerts WHERE created_at >= ?
+		AND thread_of IS NULL AND url != '' ORDER BY created_at DESC, id DESC LIMIT ?`, since.Unix(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []*news.Alert
+	for rows.Next() {
+		var id, created int64
+		var payload string
+		if err := rows.Scan(&id, &payload, &created); err != nil {
+			return nil, fmt.Errorf("recent alerts: %w", err)
+		}
+		a := &news.Alert{}
+		if json.Unmarshal([]byte(payload), a) == nil {
+			a.ID = id
+			if a.Found.IsZero() {
+				a.Found = time.Unix(created, 0)
+			}
+			out = append(out, a)
+		}
+	}
+	return out, rows.Err()
+}
+

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// A muted watcher's alerts are recorded and never pending; the mute is
+// shown with their count, ends on its own or by unmute, and other
+// watchers are untouched.
+func TestMute(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		now := time.Now()
+		record := func(watcher string, i int) {
+			t.Helper()
+			a := &news.Alert{Watcher: watcher, Channel: "#c", URL: fmt.Sprintf("https://rr.example/%s/%d.html", watcher, i), Title: "T", Found: now}
+			if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pending := func() map[string]int {
+			t.Helper()
+			p, err := s.Pending(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := map[string]int{}
+			for _, a := range p {
+				n[a.Watcher]++
+			}
+			return n
+		}
+		if err := s.Mute(ctx, "nahost", now.Add(time.Hour), "@anna"); err != nil {
+			t.Fatal(err)
+		}
+		record("nahost", 1)
+		record("nahost", 2)
+		record("wirtschaft", 1)
+		if p := pending(); p["nahost"] != 0 || p["wirtschaft"] != 1 {
+			t.Errorf("pending while nahost is muted: %v; want only wirtschaft's", p)
+		}
+		mutes, err := s.Mutes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, ok := mutes["nahost"]
+		if !ok || len(mutes) != 1 || m.By != "@anna" || m.Held != 2 || m.Until.Unix() != now.Add(time.Hour).Unix() {
+			t.Errorf("Mutes = %+v; want nahost's, by @anna, 2 held, until in an hour", mutes)
+		}
+		if n, err := s.CountMatches(ctx, "nahost", now.Add(-time.Minute), now.Add(time.Minute)); err != nil || n != 2 {
+			t.Errorf("CountMatches of the muted watcher = %d, %v; want 2 (its matches are recorded)", n, err)
+		}
+		// Past its end, a mute mutes no more.
+		s.now = func() time.Time { return now.Add(2 * time.Hour) }
+		record("nahost", 3)
+		if p := pending(); p["nahost"] != 1 {
+			t.Errorf("pending after the mute ended: %v; want nahost's new alert", p)
+		}
+		if mutes, _ := s.Mutes(ctx); len(mutes) != 0 {
+			t.Errorf("Mutes after it ended = %+v", mutes)
+		}
+		// unmute ends it at once, and says whether there was one.
+		s.now = time.Now
+		s.Mute(ctx, "nahost", now.Add(time.Hour), "@anna")
+		if ok, err := s.Unmute(ctx, "nahost"); err != nil || !ok {
+			t.Errorf("Unmute = %v, %v; want true", ok, err)
+		}
+		if ok, err := s.Unmute(ctx, "nahost"); err != nil || ok {
+			t.Errorf("Unmute again = %v, %v; want false", ok, err)
+		}
+		record("nahost", 4)
+		if p := pending(); p["nahost"] != 2 {
+			t.Errorf("pending after unmute: %v; want nahost's alerts 3 and 4", p)
+		}
+	})
+}
+
+// A mute lives in the store: a store opened again has it.
+func TestMuteSurvivesReopening(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, dsn := mustOpen(t)
+		until := time.Now().Add(3 * time.Hour)
+		if err := s.Mute(ctx, "nahost", until, "@anna"); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s2, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close()
+		if m, err := s2.Mutes(ctx); err != nil || m["nahost"].Until.Unix() != until.Unix() {
+			t.Errorf("Mutes after reopening = %+v, %v", m, err)
+		}
+	})
+}
+
+// Status reads: when each watcher last ran (the latest, whichever replica
+// wrote it), failing sources, and recent alerts newest first.
+func TestStatusReads(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		now := time.Now().Truncate(time.Second)
+		s.WatcherRan(ctx, "nahost", now)
+		s.WatcherRan(ctx, "nahost", now.Add(-time.Minute)) // a slower replica
+		runs, err := s.WatcherRuns(ctx)
+		if err != nil || !runs["nahost"].Equal(now) {
+			t.Errorf("WatcherRuns = %v, %v; want nahost at %v", runs, err, now)
+		}
+		for range 3 {
+			s.SourceChecked(ctx, "kurier", false, 3)
+		}
+		s.SourceChecked(ctx, "bote", true, 3)
+		failing, err := s.FailingSources(ctx)
+		if err != nil || len(failing) != 1 || failing[0].Source != "kurier" || failing[0].Failures != 3 {
+			t.Errorf("FailingSources = %+v, %v; want kurier, 3 failures", failing, err)
+		}
+		for i := range 3 {
+			a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: fmt.Sprintf("https://rr.example/%d.html", i), Title: fmt.Sprintf("Meldung %d", i), Found: now}
+			s.RecordAlert(ctx, a, []string{a.URL})
+		}
+		recent, err := s.RecentAlerts(ctx, now.Add(-time.Hour), 2)
+		if err != nil || len(recent) != 2 || recent[0].Title != "Meldung 2" || recent[1].Title != "Meldung 1" {
+			t.Errorf("RecentAlerts = %d alerts, %v; want Meldung 2 then 1", len(recent), err)
+		}
+	})
+}
