@@ -174,9 +174,9 @@ func (cs *commands) socketMode(ctx context.Context, appToken, botToken, apiURL s
 			wait = time.Second // it worked for a while: a new failure
 		default:
 		}
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_allowed_token_type" || se.Err == "token_revoked") {
-			log.Error("Slack refused slack.app_token: /newsbot over Socket Mode is off until the config has a valid one", "error", se.Err)
+		switch msg := err.Error(); msg {
+		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type":
+			log.Error("Slack refused slack.app_token: /newsbot over Socket Mode is off until the config has a valid one", "error", msg)
 			return
 		}
 		log.Warn("Socket Mode connection to Slack lost; connecting again", "error", err, "in", wait)
@@ -220,15 +220,17 @@ func (cs *commands) socketEvents(ctx context.Context, client *socketmode.Client,
 						log.Warn("a slash command could not be acknowledged", "error", err)
 					}
 				})
-			case socketmode.EventTypeInvalidAuth:
-				log.Error("Slack refused slack.app_token")
+			case socketmode.EventTypeConnectionError:
+				if e, ok := ev.Data.(*slack.ConnectionErrorEvent); ok {
+					log.Warn("Socket Mode could not connect to Slack; trying again", "attempt", e.Attempt, "in", e.Backoff, "error", e.ErrorObj)
+				}
 			}
 		}
 	}
 }
 
-// slashWanted reports whether the config asks for Socket Mode, and with
-// what.
+// slashKey is what Socket Mode connects with: "" when the config has no
+// app token.
 func slashKey(c *App) string {
 	if c == nil || c.cfg.Slack.AppToken == "" {
 		return ""

@@ -1,6 +1,7 @@
 // Package fakeslack is a Slack Web API server for tests: it answers
 // chat.postMessage as Slack does, records every message, and can be told to
-// refuse a channel or to fail for a while.
+// refuse a channel or to fail for a while. It also takes the answers to
+// slash commands on response URLs, and plays Slack's side of Socket Mode.
 package fakeslack
 
 import (
@@ -79,6 +80,11 @@ type Server struct {
 	// message is posted, as a slow network does: a client that dies
 	// meanwhile has posted without knowing it.
 	Delay time.Duration
+	// AppToken, when set, is the one app-level token that Socket Mode's
+	// apps.connections.open takes.
+	AppToken  string
+	responses []Response
+	sock      *socket
 }
 
 // New starts a fake Slack; it stops with the test.
@@ -200,8 +206,19 @@ func (s *Server) SetDelay(d time.Duration) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/services/") {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/services/"):
 		s.webhook(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, "/commands/"):
+		s.response(w, r)
+		return
+	case r.URL.Path == "/socket":
+		s.websocket(w, r)
+		return
+	case r.URL.Path == "/api/apps.connections.open":
+		w.Header().Set("Content-Type", "application/json")
+		s.connectionsOpen(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

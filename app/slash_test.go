@@ -1,0 +1,255 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/internal/testsite"
+)
+
+const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// slashDaemon runs a daemon whose config has the signing secret and,
+// when appToken is set, Socket Mode; it returns the daemon once its app
+// is open.
+func slashDaemon(t *testing.T, appToken string) (*Daemon, *testsite.Site, *fakeslack.Server, *lockedBuffer) {
+	t.Helper()
+	site := testsite.Serve(t, "../testdata/site")
+	slack := fakeslack.New(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	cfg := strings.NewReplacer("{{DB}}", filepath.Join(dir, "n.db"), "{{SLACK}}", slack.APIURL(), "{{BASE}}", site.URL,
+		"{{SECRET}}", testSecret, "{{APP}}", appToken).Replace(`
+storage: {{DB}}
+first_run: skip
+slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news", signing_secret: "{{SECRET}}", app_token: "{{APP}}"}
+http: {host_interval: 0s, listen: "127.0.0.1:0", allow_private_networks: true}
+sources:
+  - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
+watchers:
+  - {name: nahost, schedule: "@hourly", sources: [rundschau], keywords: [Syrien]}
+`)
+	os.WriteFile(path, []byte(cfg), 0o644)
+	var logs lockedBuffer
+	d := &Daemon{Path: path, Options: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, Stderr: io.Discard, Poll: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, "the daemon's app", func() bool { return d.app.Load() != nil })
+	return d, site, slack, &logs
+}
+
+// signed is a slash command request as Slack sends it, signed with
+// secret at the time given.
+func signed(t *testing.T, endpoint, secret string, at time.Time, form url.Values) *http.Request {
+	t.Helper()
+	body := form.Encode()
+	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	return req
+}
+
+// POST /slack/commands answers a request signed with the signing
+// secret, and refuses with 401 one unsigned, wrongly signed, tampered
+// with, or older than 5 minutes.
+func TestSlashCommandsOverHTTP(t *testing.T) {
+	d, _, slack, logs := slashDaemon(t, "")
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	endpoint := srv.URL + "/slack/commands"
+	form := url.Values{"command": {"/newsbot"}, "text": {"status"}, "user_id": {"U1"}, "user_name": {"anna"},
+		"channel_id": {"C1"}, "response_url": {slack.ResponseURL("1")}}
+	do := func(req *http.Request) (int, string) {
+		t.Helper()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	code, body := do(signed(t, endpoint, testSecret, time.Now(), form))
+	var m struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}
+	json.Unmarshal([]byte(body), &m)
+	if code != http.StatusOK || m.ResponseType != "ephemeral" || !strings.Contains(m.Text, "*nahost* `@hourly` → #news") {
+		t.Errorf("a signed status: %d %s", code, body)
+	}
+
+	unsigned, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	unsigned.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	tampered := signed(t, endpoint, testSecret, time.Now(), form)
+	tampered.Body = io.NopCloser(strings.NewReader(strings.Replace(form.Encode(), "status", "mute+nahost+30d", 1)))
+	tampered.ContentLength = -1
+	for name, req := range map[string]*http.Request{
+		"unsigned":        unsigned,
+		"wrong secret":    signed(t, endpoint, "not-the-secret", time.Now(), form),
+		"tampered with":   tampered,
+		"6 minutes old":   signed(t, endpoint, testSecret, time.Now().Add(-6*time.Minute), form),
+		"6 minutes ahead": signed(t, endpoint, testSecret, time.Now().Add(6*time.Minute), form),
+	} {
+		if code, body := do(req); code != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s, want 401", name, code, body)
+		}
+	}
+	if mutes, _ := d.app.Load().store.Mutes(context.Background()); len(mutes) != 0 {
+		t.Errorf("a refused request muted a watcher: %v", mutes)
+	}
+	for _, want := range []string{"reason=\"not signed\"", "reason=\"wrong signature\"", "reason=\"more than 5 minutes old"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log does not say %s", want)
+		}
+	}
+	if code, _ := do(signed(t, endpoint, testSecret, time.Now().Add(-4*time.Minute), form)); code != http.StatusOK {
+		t.Errorf("a request 4 minutes old: %d, want 200", code)
+	}
+}
+
+// A command that takes longer than Slack waits is acknowledged at once,
+// empty, and answered on the response URL.
+func TestSlowSlashCommandAnsweredLater(t *testing.T) {
+	d, site, slack, _ := slashDaemon(t, "")
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(3 * time.Second)
+		fmt.Fprint(w, `<html><body><article><h1>Waffenruhe in Syrien</h1><p>Die Waffenruhe in Syrien hält seit drei Tagen, berichten Beobachter vor Ort.</p></article></body></html>`)
+	}))
+	defer slow.Close()
+	_ = site
+	form := url.Values{"command": {"/newsbot"}, "text": {"check " + slow.URL + "/a.html"}, "user_id": {"U1"}, "response_url": {slack.ResponseURL("slow")}}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(signed(t, srv.URL+"/slack/commands", testSecret, time.Now(), form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if took := time.Since(start); resp.StatusCode != http.StatusOK || len(b) != 0 || took > 2900*time.Millisecond {
+		t.Errorf("the acknowledgement: %d %q after %v; want an empty 200 within Slack's 3 s", resp.StatusCode, b, took)
+	}
+	waitFor(t, "the answer on the response URL", func() bool { return len(slack.Responses()) == 1 })
+	r := slack.Responses()[0]
+	if r.ID != "slow" || r.ResponseType != "ephemeral" || !strings.Contains(r.Text, "Title:  Waffenruhe in Syrien") || !strings.Contains(r.Text, "Watcher nahost matches: Syrien") {
+		t.Errorf("the answer: %+v", r)
+	}
+}
+
+// Without a signing secret the endpoint is off.
+func TestSlashCommandsOffWithoutSecret(t *testing.T) {
+	a, _, _ := newTestApp(t, "@hourly")
+	d := &Daemon{metrics: NewMetrics()}
+	d.app.Store(a)
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	resp, err := http.PostForm(srv.URL+"/slack/commands", url.Values{"text": {"status"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("without slack.signing_secret: %d, want 404", resp.StatusCode)
+	}
+}
+
+// Over Socket Mode, newsbot connects with the app-level token and
+// acknowledges each command with its answer, or empty and answers on the
+// response URL when the answer takes longer.
+func TestSlashCommandsOverSocketMode(t *testing.T) {
+	d, _, slack, logs := slashDaemon(t, "xapp-1-A0001-test")
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	payload, took, err := slack.SlashCommand(ctx, map[string]string{"command": "/newsbot", "text": "mute nahost 1h",
+		"user_id": "U7", "user_name": "ben", "channel_id": "C1", "response_url": slack.ResponseURL("m")})
+	if err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, logs)
+	}
+	var m struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}
+	json.Unmarshal(payload, &m)
+	if m.ResponseType != "in_channel" || !strings.Contains(m.Text, "<@U7> muted *nahost*") || took > 2900*time.Millisecond {
+		t.Errorf("the acknowledgement of mute, after %v: %s", took, payload)
+	}
+	if mutes, _ := d.app.Load().store.Mutes(ctx); mutes["nahost"].By != "<@U7>" {
+		t.Errorf("mute over Socket Mode was not stored: %+v", mutes)
+	}
+
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(3 * time.Second)
+		fmt.Fprint(w, `<html><body><article><h1>Syrien</h1><p>Ein Bericht über Syrien und die Lage dort, mit genug Text für einen Artikel.</p></article></body></html>`)
+	}))
+	defer slow.Close()
+	payload, took, err = slack.SlashCommand(ctx, map[string]string{"command": "/newsbot", "text": "check " + slow.URL,
+		"user_id": "U7", "response_url": slack.ResponseURL("c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(payload) != "null" && string(payload) != "" || took > 2900*time.Millisecond {
+		t.Errorf("the acknowledgement of a slow check, after %v: %s; want an empty one", took, payload)
+	}
+	waitFor(t, "the answer on the response URL", func() bool { return len(slack.Responses()) == 1 })
+	if r := slack.Responses()[0]; r.ID != "c" || !strings.Contains(r.Text, "Watcher nahost matches") {
+		t.Errorf("the answer: %+v", r)
+	}
+}
+
+// An app token that Slack refuses is said once in the log, and not tried
+// again and again.
+func TestSocketModeRefusedToken(t *testing.T) {
+	site := testsite.Serve(t, "../testdata/site")
+	_ = site
+	slack := fakeslack.New(t)
+	slack.AppToken = "xapp-the-right-one"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`
+storage: %s
+slack: {token: xoxb-t, api_url: %q, channel: "#news", app_token: xapp-a-wrong-one}
+sources:
+  - {name: rundschau, url: "%s/rss/politik.xml"}
+watchers:
+  - {name: nahost, schedule: "@hourly", sources: [rundschau], keywords: [Syrien]}
+`, filepath.Join(dir, "n.db"), slack.APIURL(), site.URL)), 0o644)
+	var logs lockedBuffer
+	d := &Daemon{Path: path, Options: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, Stderr: io.Discard, Poll: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the refusal in the log", func() bool { return strings.Contains(logs.String(), "Slack refused slack.app_token") })
+	time.Sleep(1500 * time.Millisecond)
+	if n := slack.ConnectionsOpened(); n != 1 {
+		t.Errorf("apps.connections.open called %d times with a refused token, want once", n)
+	}
+}
