@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/internal/fakeslack"
 )
 
 // daemon is newsbot run as a child process.
@@ -57,7 +60,7 @@ func (e *env) startRun() *daemon {
 			d.cmd.Process.Kill()
 		}
 	})
-	listen := regexp.MustCompile(`serving /metrics, /healthz and /readyz" listen=(\S+)`)
+	listen := regexp.MustCompile(`serving /metrics[^"]*" listen=(\S+)`)
 	d.waitFor(func(out string) bool {
 		if m := listen.FindStringSubmatch(out); m != nil {
 			d.addr = m[1]
@@ -66,6 +69,17 @@ func (e *env) startRun() *daemon {
 		return false
 	}, "newsbot run to listen")
 	return d
+}
+
+// stop ends newsbot run as systemd does (SIGTERM) and waits for it.
+func (d *daemon) stop() {
+	d.t.Helper()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(15 * time.Second):
+		d.t.Fatalf("newsbot run did not stop on SIGTERM\n%s", d.output())
+	}
 }
 
 // waitFor waits up to 30 s for ok to hold of the output.
@@ -226,5 +240,55 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if n := len(e.slack.Messages()); n != total {
 		t.Errorf("a reload posted %d alerts again", n-total)
+	}
+}
+
+// /newsbot reaches newsbot run at POST /slack/commands on http.listen,
+// signed with slack.signing_secret; a mute is stored, so newsbot run
+// started again still has it, and shows it in status.
+func TestSlashCommandsReachRun(t *testing.T) {
+	const secret = "e2e-signing-secret"
+	e := newEnv(t, "skip", "xoxb-test-token")
+	e.edit("  host_interval: 0s", "  host_interval: 0s\n  listen: 127.0.0.1:0")
+	e.edit("  pace: 10ms", "  pace: 10ms\n  signing_secret: "+secret)
+	ask := func(d *daemon, text string) (int, string, string) {
+		t.Helper()
+		req, err := fakeslack.SignedCommand("http://"+d.addr+"/slack/commands", secret, time.Now(), url.Values{
+			"command": {"/newsbot"}, "text": {text}, "user_id": {"U42"}, "response_url": {e.slack.ResponseURL(text)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m struct {
+			ResponseType string `json:"response_type"`
+			Text         string `json:"text"`
+		}
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m.ResponseType, m.Text
+	}
+	d := e.startRun()
+	if !strings.Contains(d.output(), "/newsbot at POST /slack/commands") {
+		t.Errorf("newsbot run does not say it serves /newsbot:\n%s", d.output())
+	}
+	code, kind, text := ask(d, "mute nahost 3h")
+	if code != http.StatusOK || kind != "in_channel" || !strings.Contains(text, "<@U42> muted *nahost* until") {
+		t.Fatalf("mute: %d %s %q\n%s", code, kind, text, d.output())
+	}
+	d.stop()
+
+	d = e.startRun()
+	code, kind, text = ask(d, "status")
+	if code != http.StatusOK || kind != "ephemeral" || !strings.Contains(text, "*nahost* `*/5 * * * *` → #nahost") ||
+		!strings.Contains(text, ":no_bell: muted until") || !strings.Contains(text, "by <@U42>") {
+		t.Errorf("status after a restart: %d %s\n%s", code, kind, text)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+d.addr+"/slack/commands", strings.NewReader("text=unmute+nahost"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an unsigned request: %v %v, want 401", resp, err)
 	}
 }

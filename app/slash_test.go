@@ -2,9 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,17 +56,10 @@ watchers:
 // secret at the time given.
 func signed(t *testing.T, endpoint, secret string, at time.Time, form url.Values) *http.Request {
 	t.Helper()
-	body := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
+	req, err := fakeslack.SignedCommand(endpoint, secret, at, form)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	return req
 }
 

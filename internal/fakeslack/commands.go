@@ -2,10 +2,15 @@ package fakeslack
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -160,4 +165,22 @@ func (s *Server) SlashCommand(ctx context.Context, command map[string]string) (j
 	case <-ctx.Done():
 		return nil, 0, fmt.Errorf("no acknowledgement of envelope %s: %w", id, ctx.Err())
 	}
+}
+
+// SignedCommand is a slash command request as Slack sends it to an
+// app's request URL: form-encoded, signed with the signing secret at the
+// time given.
+func SignedCommand(endpoint, secret string, at time.Time, form url.Values) (*http.Request, error) {
+	body := form.Encode()
+	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	return req, nil
 }
