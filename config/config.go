@@ -62,7 +62,7 @@ type Config struct {
 	Storage string `yaml:"storage"`
 	// FirstRun says what the first check of a source does: record what is
 	// there without alerting (skip), or alert on it (alert).
-	FirstRun string `yaml:"first_run"`
+	FirstRun string `yaml:"first_run" jsonschema:"enum=skip,enum=alert"`
 	// MaxAge, when set, keeps articles published longer ago than this from
 	// alerting (an article without a date always may).
 	MaxAge Duration `yaml:"max_age"`
@@ -119,13 +119,13 @@ type Slack struct {
 // summaries; on any failure, and past the daily budget, newsbot uses its
 // own extractive summary.
 type Summarize struct {
-	Provider string `yaml:"provider"` // "openai": any OpenAI-compatible endpoint
-	BaseURL  string `yaml:"base_url"` // such as https://api.openai.com/v1
-	Model    string `yaml:"model"`
+	Provider string `yaml:"provider" jsonschema:"enum=openai"` // "openai": any OpenAI-compatible endpoint
+	BaseURL  string `yaml:"base_url" jsonschema:"required"`    // such as https://api.openai.com/v1
+	Model    string `yaml:"model" jsonschema:"required"`
 	APIKey   string `yaml:"api_key"`
 	// Language of the summaries ("de", "en"); default: the watcher's
 	// lang, else the article's.
-	Language  string   `yaml:"language"`
+	Language  string   `yaml:"language" jsonschema:"enum=de,enum=en"`
 	MaxTokens int      `yaml:"max_tokens"`
 	Timeout   Duration `yaml:"timeout"`
 	// DailyBudget is how many summaries a day (UTC) the model may write.
@@ -161,10 +161,10 @@ func (h HTTP) RobotsOn() bool { return h.Robots == nil || *h.Robots }
 
 // Source is a feed or an HTML page that lists articles.
 type Source struct {
-	Name string `yaml:"name"`
-	URL  string `yaml:"url"`
+	Name string `yaml:"name" jsonschema:"required"`
+	URL  string `yaml:"url" jsonschema:"required"`
 	// Type forces feed or page; empty means found from the content.
-	Type string `yaml:"type"`
+	Type string `yaml:"type" jsonschema:"enum=feed,enum=page"`
 	// Links is a CSS selector: on a page, the links that are articles.
 	// A page without it is one article.
 	Links string `yaml:"links"`
@@ -175,9 +175,9 @@ type Source struct {
 
 // Watcher checks its sources on a schedule for its keywords.
 type Watcher struct {
-	Name     string   `yaml:"name"`
-	Schedule string   `yaml:"schedule"`
-	Sources  []string `yaml:"sources"`
+	Name     string   `yaml:"name" jsonschema:"required"`
+	Schedule string   `yaml:"schedule" jsonschema:"required"`
+	Sources  []string `yaml:"sources" jsonschema:"required"`
 	Keywords []string `yaml:"keywords"`
 	// Query is a boolean query (see package match); a watcher matches on
 	// any keyword or the query.
