@@ -26,7 +26,6 @@ import (
 	"github.com/newsbot/newsbot/watchers"
 )
 
-
 // Store keeps what each watcher has seen and the outbox of alerts.
 type Store interface {
 	// Seen returns which of keys the watcher has seen before.

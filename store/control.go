@@ -137,4 +137,3 @@ func (s *Store) RecentAlerts(ctx context.Context, since time.Time, limit int) ([
 	}
 	return out, rows.Err()
 }
-

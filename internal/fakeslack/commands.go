@@ -110,7 +110,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	sock.mu.Lock()
 	sock.conn = conn
 	err = conn.WriteJSON(map[string]any{"type": "hello", "num_connections": 1,
-		"debug_info": map[string]any{"host": "fakeslack", "approximate_connection_time": 3600},
+		"debug_info":      map[string]any{"host": "fakeslack", "approximate_connection_time": 3600},
 		"connection_info": map[string]any{"app_id": "A0001"}})
 	select {
 	case <-sock.up:
