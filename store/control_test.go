@@ -78,6 +78,25 @@ func TestMute(t *testing.T) {
 		if p := pending(); p["nahost"] != 2 {
 			t.Errorf("pending after unmute: %v; want nahost's alerts 3 and 4", p)
 		}
+		// Another outlet's version of an article alerted while muted is,
+		// after the mute, an alert of its own: there is no thread to
+		// reply in.
+		var first int64
+		s.db.QueryRowContext(ctx, `SELECT id FROM alerts WHERE url = ?`, "https://rr.example/nahost/1.html").Scan(&first)
+		also := &news.Alert{Watcher: "nahost", Channel: "#c", Source: "bote", URL: "https://bote.example/1.html", Title: "T", Found: now}
+		if _, err := s.RecordAlsoReported(ctx, first, also, []string{also.URL}, false); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := s.Pending(ctx)
+		var got *news.Alert
+		for _, a := range p {
+			if a.URL == also.URL {
+				got = a
+			}
+		}
+		if got == nil || got.ThreadOf != 0 || got.Update != nil || got.ParentPending {
+			t.Errorf("another outlet's version of a muted alert, after the mute: %+v; want an alert of its own", got)
+		}
 	})
 }
 

@@ -765,9 +765,10 @@ func (s *Store) Pending(ctx context.Context) ([]*news.Alert, error) {
 			if digest == StatusFailed {
 				a.ThreadOf, a.Update = 0, nil // as for a parked first alert
 			}
-		case StatusFailed:
-			// The first alert never reached the channel: this one goes
-			// out as an alert of its own, not as an update.
+		case StatusFailed, StatusMuted:
+			// The first alert never reached the channel (refused, or
+			// recorded while its watcher was muted): this one goes out
+			// as an alert of its own, not as an update.
 			a.ThreadOf, a.Update = 0, nil
 		}
 		alerts = append(alerts, a)
