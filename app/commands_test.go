@@ -53,9 +53,13 @@ func TestMuteCommand(t *testing.T) {
 		t.Fatalf("mute replied %+v", r)
 	}
 	syrienFeed(site, 3)
-	a.Tick(ctx, a.watchers, &Stats{})
+	st := &Stats{}
+	a.Tick(ctx, a.watchers, st)
 	if n := posted(slack, "#news"); n != 0 {
 		t.Fatalf("%d alerts posted while muted", n)
+	}
+	if line := st.String(); !strings.Contains(line, "2 matches (2 recorded, not posted: muted from Slack)") {
+		t.Errorf("the tick's line does not say the matches were muted: %s", line)
 	}
 	status := ask("status").Text
 	t.Logf("status while muted:\n%s", status)

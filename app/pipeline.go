@@ -41,6 +41,7 @@ type Stats struct {
 	Pending   atomic.Int64 // alerts left for a later attempt
 	Quiet     atomic.Int64 // alerts held for their watcher's quiet hours
 	ForDigest atomic.Int64 // matches kept for their watcher's digest
+	Muted     atomic.Int64 // matches recorded, not posted: the watcher is muted
 	Elsewhere atomic.Int64 // source checks another replica made this tick
 	GaveUp    bool         // once stopped waiting for Slack (see App.Once)
 }
@@ -99,6 +100,9 @@ func (s *Stats) String() string {
 		fmt.Fprintf(&b, " (%d recorded without alerts on a first check, first_run: skip)", n)
 	}
 	b.WriteString(", " + Plural(s.Matches.Load(), "match"))
+	if n := s.Muted.Load(); n > 0 {
+		fmt.Fprintf(&b, " (%d recorded, not posted: muted from Slack)", n)
+	}
 	if n := s.Updates.Load(); n > 0 {
 		b.WriteString(", " + Plural(n, "follow-up"))
 	}
@@ -509,7 +513,10 @@ func (a *App) process(ctx context.Context, t *tick, w *Watcher, items []news.Ite
 		st.Matches.Add(1)
 		a.metrics.matches.WithLabelValues(w.Name).Inc()
 		a.metrics.alerts.WithLabelValues(w.Name, "alert").Inc()
-		if r.alert.InDigest {
+		switch {
+		case r.alert.Muted:
+			st.Muted.Add(1)
+		case r.alert.InDigest:
 			st.ForDigest.Add(1)
 		}
 		log.Info("match", "source", items[i].Source, "url", r.alert.URL, "terms", strings.Join(r.alert.Terms, ", "))

@@ -144,6 +144,9 @@ type Alert struct {
 	// InDigest holds the alert for its watcher's digest instead of
 	// sending it alone.
 	InDigest bool `json:",omitempty"`
+	// Muted is set by the store on an alert it recorded while its
+	// watcher was muted: it is kept and never posted.
+	Muted bool `json:"-"`
 	// Digest is set on a digest message: the alerts it lists.
 	Digest *Digest `json:",omitempty"`
 }

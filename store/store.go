@@ -563,7 +563,7 @@ func (s *Store) insert(ctx context.Context, tx *txn, a *news.Alert) error {
 	var one int
 	switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM mutes WHERE watcher = ? AND until_at > ?`, a.Watcher, s.now().Unix()).Scan(&one); {
 	case err == nil:
-		status = StatusMuted
+		status, a.Muted = StatusMuted, true
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
