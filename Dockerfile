@@ -17,10 +17,12 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
+# --build-arg VERSION=1.2.0 names a release; the commit and its time come
+# from the repository (.git is in the build context) for newsbot version.
+ARG VERSION=
 # modernc.org/sqlite is pure Go: no cgo, no libc, one static file.
-RUN CGO_ENABLED=0 go build -trimpath \
-      -ldflags="-s -w -X github.com/newsbot/newsbot/app.Version=${VERSION}" \
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=auto \
+      -ldflags="-s -w ${VERSION:+-X github.com/newsbot/newsbot/app.Version=$VERSION}" \
       -o /out/newsbot . \
  && mkdir -p /out/data
 

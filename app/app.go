@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -83,6 +84,8 @@ type Store interface {
 	Mute(ctx context.Context, watcher string, until time.Time, by string) error
 	Unmute(ctx context.Context, watcher string) (bool, error)
 	Mutes(ctx context.Context) (map[string]news.Mute, error)
+	// MutedSince counts, by watcher, the alerts kept unposted since then.
+	MutedSince(ctx context.Context, since time.Time) (map[string]int, error)
 	// FailingSources returns the sources whose checks fail.
 	FailingSources(ctx context.Context) ([]news.SourceFailure, error)
 	// RecentAlerts returns the alerts on articles since then, newest first.
@@ -261,6 +264,9 @@ type Options struct {
 	// Leasing makes every tick take a lease on each source it checks,
 	// as run's do (for the load benchmark; Run sets it anyway).
 	Leasing bool
+	// Public, for tests, says which addresses count as public ones (see
+	// watchers.Fetcher.Public); nil: the internet's rules.
+	Public func(netip.Addr) bool
 }
 
 // App is a loaded newsbot.
@@ -272,6 +278,9 @@ type App struct {
 	notifier bot.Notifier
 	fetcher  *watchers.Fetcher
 	now      func() time.Time
+	// commands are the /newsbot commands running on this app, which a
+	// reload lets finish before it closes the store.
+	commands inFlight
 	// deliverMu makes one delivery at a time, so that no alert is sent twice.
 	deliverMu sync.Mutex
 	// stopSending is set on an error that stops all sending (a bad token,
@@ -360,6 +369,7 @@ func New(ctx context.Context, cfg *config.Config, ws []*Watcher, opts Options) (
 	a.fetcher = NewFetcher(cfg)
 	a.fetcher.Cache = db
 	a.fetcher.Log = a.log
+	a.fetcher.Public = opts.Public
 	return a, nil
 }
 

@@ -50,11 +50,11 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 }
 
 // CheckPage is Check for a URL. One not trusted (given in Slack, by
-// anyone there) is fetched as a link found in a source is: never from a
-// private, loopback or link-local address, unless
-// http.allow_private_networks says so.
+// anyone there) is never fetched from a private, loopback or link-local
+// address, whatever http.allow_private_networks says: that lets the
+// config's own sources reach an intranet, not everyone in Slack.
 func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, url string, trusted bool) (*CheckResult, error) {
-	resp, err := f.Do(ctx, watchers.Request{URL: url, Trusted: trusted})
+	resp, err := f.Do(ctx, watchers.Request{URL: url, Trusted: trusted, PublicOnly: !trusted})
 	if err != nil {
 		return nil, err
 	}

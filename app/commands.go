@@ -98,6 +98,10 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 		return storeTrouble(log, err)
 	}
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	muted, err := a.store.MutedSince(ctx, midnight)
+	if err != nil {
+		return storeTrouble(log, err)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "*newsbot* %s: %s, %s\n", Version, Plural(int64(len(a.watchers)), "watcher"), Plural(int64(len(a.cfg.Sources)), "source"))
 	for _, w := range a.watchers {
@@ -115,7 +119,11 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 		} else {
 			b.WriteString("has not run yet")
 		}
-		fmt.Fprintf(&b, ", next %s; %s today", clock(w.Cron.Next(now), now), Plural(int64(today), "alert"))
+		// Alerts posted or on their way; those kept by a mute apart.
+		fmt.Fprintf(&b, ", next %s; %s today", clock(w.Cron.Next(now), now), Plural(int64(today-muted[w.Name]), "alert"))
+		if n := muted[w.Name]; n > 0 {
+			fmt.Fprintf(&b, " (and %d muted)", n)
+		}
 		if m, ok := mutes[w.Name]; ok {
 			fmt.Fprintf(&b, "\n    :no_bell: muted until %s by %s: %s recorded, not posted", clock(m.Until.In(now.Location()), now), m.By, Plural(int64(m.Held), "match"))
 		}
@@ -177,14 +185,18 @@ func checkTrouble(err error) string {
 	return err.Error() + "."
 }
 
-// slackURL is the link Slack sent: it wraps links as <url> or <url|label>.
+// slackURL is the link Slack sent: it wraps links as <url> or <url|label>,
+// and escapes &, < and > in the text of a command.
 func slackURL(s string) string {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">") {
 		s, _, _ = strings.Cut(s[1:len(s)-1], "|")
 	}
-	return s
+	return unescapeSlack(s)
 }
+
+// unescapeSlack undoes Slack's escaping of a command's text.
+var unescapeSlack = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace
 
 func (a *App) watcherNamed(name string) *Watcher {
 	for _, w := range a.watchers {
@@ -294,6 +306,7 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 	if query == "" {
 		return Reply{Text: "Give `/newsbot search` a query: `/newsbot search Syrien AND Waffenruhe`"}
 	}
+	query = unescapeSlack(query)
 	w, err := AdHoc(query, a.cfg.Synonyms)
 	if err != nil {
 		return Reply{Text: fmt.Sprintf("newsbot cannot read that query: %v. Queries are written as in the watchlists: `Syrien`, `\"Islamischer Staat\"`, `Syrien AND (Waffenruhe OR Feuerpause) NOT Fußball`.", err)}

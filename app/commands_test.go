@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,7 @@ func TestMuteCommand(t *testing.T) {
 	}
 	status := ask("status").Text
 	t.Logf("status while muted:\n%s", status)
-	for _, want := range []string{"*nahost* `@hourly` → #news: last ran", "(just now), next", "muted until", "by <@U123>: 2 matches recorded, not posted", "2 alerts today"} {
+	for _, want := range []string{"*nahost* `@hourly` → #news: last ran", "(just now), next", "muted until", "by <@U123>: 2 matches recorded, not posted", "0 alerts today (and 2 muted)"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("status lacks %q:\n%s", want, status)
 		}
@@ -81,8 +82,8 @@ func TestMuteCommand(t *testing.T) {
 	if n := posted(slack, "#news"); n != 1 {
 		t.Errorf("%d alerts posted after unmute, want the new one", n)
 	}
-	if status := ask("status").Text; strings.Contains(status, "muted") {
-		t.Errorf("status after unmute still says muted:\n%s", status)
+	if status := ask("status").Text; strings.Contains(status, "muted until") || !strings.Contains(status, "1 alert today (and 2 muted)") {
+		t.Errorf("status after unmute: want no mute, and today's alerts with those kept while muted:\n%s", status)
 	}
 }
 
@@ -152,21 +153,26 @@ func TestSearchCommand(t *testing.T) {
 }
 
 // check reads a page a user gives as newsbot check does, but never from a
-// private or loopback address: a link from Slack is anyone's.
+// private or loopback address, even where http.allow_private_networks
+// lets the config's sources reach one: a link from Slack is anyone's.
 func TestCheckCommand(t *testing.T) {
 	a, site, _ := newTestApp(t, "@hourly")
 	ctx := context.Background()
 	syrienFeed(site, 1)
-	r := a.Command(ctx, Command{Text: "check <" + site.URL + "/m/0.html>"})
-	if !strings.Contains(r.Text, "could not read that page: it is on a private or local network address") {
-		t.Errorf("check of a loopback page replied:\n%s", r.Text)
+	for _, allowPrivate := range []bool{false, true} {
+		a.fetcher.AllowPrivate = allowPrivate
+		r := a.Command(ctx, Command{Text: "check <" + site.URL + "/m/0.html>"})
+		if !strings.Contains(r.Text, "could not read that page: it is on a private or local network address") {
+			t.Errorf("allow_private_networks: %v: check of a loopback page replied:\n%s", allowPrivate, r.Text)
+		}
 	}
 	if site.Hits("/m/0.html") != 0 {
 		t.Errorf("the loopback page was fetched")
 	}
-	// With private networks allowed (an intranet), it is read.
-	a.fetcher.AllowPrivate = true
-	r = a.Command(ctx, Command{Text: "check <" + site.URL + "/m/0.html|the article>"})
+	// A public page is read; here, the test site's loopback counts as one.
+	a.fetcher.AllowPrivate = false
+	a.fetcher.Public = func(netip.Addr) bool { return true }
+	r := a.Command(ctx, Command{Text: "check <" + site.URL + "/m/0.html|the article>"})
 	for _, want := range []string{"```URL:", "Title:  Syrien: Meldung 0", "Watcher nahost matches: Syrien"} {
 		if !strings.Contains(r.Text, want) {
 			t.Errorf("check replied without %q:\n%s", want, r.Text)
@@ -176,5 +182,17 @@ func TestCheckCommand(t *testing.T) {
 	defer srv.Close()
 	if r := a.Command(ctx, Command{Text: "check " + srv.URL + "/gone.html"}); !strings.Contains(r.Text, "the site answered 404") {
 		t.Errorf("check of a missing page replied:\n%s", r.Text)
+	}
+	// Slack escapes & in a command's text: the page asked for is the one
+	// the user gave.
+	var query string
+	q := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		query = r.URL.RawQuery
+		fmt.Fprint(w, `<html><body><article><h1>Syrien</h1><p>Ein Bericht über Syrien und die Lage dort, mit genug Text für einen Artikel.</p></article></body></html>`)
+	}))
+	defer q.Close()
+	a.Command(ctx, Command{Text: "check <" + q.URL + "/a.html?id=7&amp;ref=rss>"})
+	if query != "id=7&ref=rss" {
+		t.Errorf("check asked for the query %q, want id=7&ref=rss", query)
 	}
 }

@@ -71,7 +71,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			a.Close()
 			return fmt.Errorf("http.listen: %w", err)
 		}
-		srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		// /slack/commands may face the internet: a client that trickles
+		// its request holds nothing for long.
+		srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
 		what := "/metrics, /healthz and /readyz"
@@ -99,9 +101,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 			if key != "" {
 				sctx, cancel := context.WithCancel(ctx)
 				done := make(chan struct{})
+				appToken, botToken, apiURL := a.cfg.Slack.AppToken, a.cfg.Slack.Token, a.cfg.Slack.APIURL
 				go func() {
 					defer close(done)
-					d.commands().socketMode(sctx, a.cfg.Slack.AppToken, a.cfg.Slack.Token, a.cfg.Slack.APIURL, log)
+					d.commands().socketMode(sctx, appToken, botToken, apiURL, log)
 				}()
 				stopSocket = func() { cancel(); <-done }
 			}
@@ -117,6 +120,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			select {
 			case err := <-done:
 				stop()
+				a.commands.drain(5 * time.Second)
 				a.Close()
 				return err
 			case <-d.Reload:
@@ -134,6 +138,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.reloading.Store(true)
 		stop()
 		<-done
+		// New commands go to the new app; those running on the old one
+		// finish before its store closes.
+		d.app.Store(next)
+		a.commands.drain(commandTimeout)
 		a.Close()
 		d.metrics.forget(cfg, next.cfg)
 		a, cfg = next, next.cfg
@@ -171,6 +179,54 @@ func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, s
 	}
 	*sum = seen
 	return a
+}
+
+// inFlight counts work in progress on an app (its /newsbot commands), so
+// that the app is closed only when that is done.
+type inFlight struct {
+	mu      sync.Mutex
+	n       int
+	closing bool
+	idle    chan struct{}
+}
+
+// begin counts one more, unless the app is closing.
+func (f *inFlight) begin() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing {
+		return false
+	}
+	f.n++
+	return true
+}
+
+func (f *inFlight) end() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n--; f.n == 0 && f.idle != nil {
+		close(f.idle)
+		f.idle = nil
+	}
+}
+
+// drain refuses new work and waits, at most d, for what is in progress.
+func (f *inFlight) drain(d time.Duration) {
+	f.mu.Lock()
+	f.closing = true
+	if f.n == 0 {
+		f.mu.Unlock()
+		return
+	}
+	if f.idle == nil {
+		f.idle = make(chan struct{})
+	}
+	idle := f.idle
+	f.mu.Unlock()
+	select {
+	case <-idle:
+	case <-time.After(d):
+	}
 }
 
 // fileSum is a checksum of the file's content; "" when it can't be read.

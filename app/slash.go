@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -45,14 +46,21 @@ func newCommands(d *Daemon) *commands {
 // run answers c: ack gets the reply when it is ready within ackWithin,
 // else nil, and the reply goes to responseURL when it is.
 func (cs *commands) run(ctx context.Context, c Command, responseURL string, ack func(*slack.WebhookMessage)) {
+	// The app of the config in force; during a reload, the new one.
 	a := cs.d.app.Load()
+	if a != nil && !a.commands.begin() {
+		if a = cs.d.app.Load(); a != nil && !a.commands.begin() {
+			a = nil
+		}
+	}
 	if a == nil {
-		ack(message(Reply{Text: "newsbot is starting; try again in a moment."}))
+		ack(message(Reply{Text: "newsbot is starting or reloading its config; try again in a moment."}))
 		return
 	}
 	select {
 	case cs.running <- struct{}{}:
 	default:
+		a.commands.end()
 		ack(message(Reply{Text: "newsbot is busy with other commands; try again in a moment."}))
 		return
 	}
@@ -60,6 +68,15 @@ func (cs *commands) run(ctx context.Context, c Command, responseURL string, ack 
 	done := make(chan Reply, 1)
 	go func() {
 		defer func() { <-cs.running }()
+		defer a.commands.end()
+		// A command reads what anyone gives it (a page to check): a
+		// failure of newsbot's own is a sentence, not the end of newsbot.
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("a slash command failed", "text", c.Text, "panic", p, "stack", string(debug.Stack()))
+				done <- Reply{Text: "newsbot could not do that: it met a problem of its own, which its log describes. Try again, or tell whoever runs newsbot."}
+			}
+		}()
 		done <- a.Command(ctx, c)
 	}()
 	select {
@@ -210,13 +227,15 @@ func (cs *commands) socketEvents(ctx context.Context, client *socketmode.Client,
 				}
 				req := *ev.Request
 				go cs.run(ctx, commandOf(sc), sc.ResponseURL, func(m *slack.WebhookMessage) {
-					var err error
-					if m == nil {
-						err = client.Ack(req)
-					} else {
-						err = client.Ack(req, m)
+					var payload any
+					if m != nil {
+						payload = m
 					}
-					if err != nil {
+					// Past Slack's 3 s an acknowledgement is of no use;
+					// and a connection gone takes none.
+					actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+					defer cancel()
+					if err := client.AckCtx(actx, req.EnvelopeID, payload); err != nil {
 						log.Warn("a slash command could not be acknowledged", "error", err)
 					}
 				})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,7 +25,7 @@ const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 // slashDaemon runs a daemon whose config has the signing secret and,
 // when appToken is set, Socket Mode; it returns the daemon once its app
 // is open.
-func slashDaemon(t *testing.T, appToken string) (*Daemon, *testsite.Site, *fakeslack.Server, *lockedBuffer) {
+func slashDaemon(t *testing.T, appToken string, reload ...chan os.Signal) (*Daemon, *testsite.Site, *fakeslack.Server, *lockedBuffer) {
 	t.Helper()
 	site := testsite.Serve(t, "../testdata/site")
 	slack := fakeslack.New(t)
@@ -35,7 +36,7 @@ func slashDaemon(t *testing.T, appToken string) (*Daemon, *testsite.Site, *fakes
 storage: {{DB}}
 first_run: skip
 slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news", signing_secret: "{{SECRET}}", app_token: "{{APP}}"}
-http: {host_interval: 0s, listen: "127.0.0.1:0", allow_private_networks: true}
+http: {host_interval: 0s, listen: "127.0.0.1:0"}
 sources:
   - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
 watchers:
@@ -43,7 +44,13 @@ watchers:
 `)
 	os.WriteFile(path, []byte(cfg), 0o644)
 	var logs lockedBuffer
-	d := &Daemon{Path: path, Options: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, Stderr: io.Discard, Poll: time.Hour}
+	// The test's pages are on loopback: they count as public here, so
+	// that /newsbot check reads them.
+	d := &Daemon{Path: path, Options: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Public: func(netip.Addr) bool { return true }},
+		Stderr: io.Discard, Poll: time.Hour}
+	if len(reload) > 0 {
+		d.Reload = reload[0]
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -240,5 +247,43 @@ watchers:
 	time.Sleep(1500 * time.Millisecond)
 	if n := slack.ConnectionsOpened(); n != 1 {
 		t.Errorf("apps.connections.open called %d times with a refused token, want once", n)
+	}
+}
+
+// A command still running when the config is reloaded finishes on the
+// app it began on, whose store stays open until it has.
+func TestReloadLetsCommandsFinish(t *testing.T) {
+	hup := make(chan os.Signal, 1)
+	d, _, slack, _ := slashDaemon(t, "", hup)
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(3 * time.Second)
+		fmt.Fprint(w, `<html><body><article><h1>Syrien</h1><p>Ein Bericht über Syrien und die Lage dort, mit genug Text für einen Artikel.</p></article></body></html>`)
+	}))
+	defer slow.Close()
+	old := d.app.Load()
+	form := url.Values{"command": {"/newsbot"}, "text": {"check " + slow.URL}, "user_id": {"U1"}, "response_url": {slack.ResponseURL("r")}}
+	resp, err := http.DefaultClient.Do(signed(t, srv.URL+"/slack/commands", testSecret, time.Now(), form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	hup <- os.Interrupt
+	waitFor(t, "the reload", func() bool { return d.app.Load() != old })
+	// The new app answers at once, while the old one's command runs.
+	form.Set("text", "help")
+	resp, err = http.DefaultClient.Do(signed(t, srv.URL+"/slack/commands", testSecret, time.Now(), form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "/newsbot status") {
+		t.Errorf("help during the reload: %s", b)
+	}
+	waitFor(t, "the answer of the command begun before the reload", func() bool { return len(slack.Responses()) == 1 })
+	if r := slack.Responses()[0]; !strings.Contains(r.Text, "Watcher nahost matches") {
+		t.Errorf("the answer: %+v", r)
 	}
 }

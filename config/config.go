@@ -119,8 +119,8 @@ type Slack struct {
 // summaries; on any failure, and past the daily budget, newsbot uses its
 // own extractive summary.
 type Summarize struct {
-	Provider string `yaml:"provider" jsonschema:"enum=openai"` // "openai": any OpenAI-compatible endpoint
-	BaseURL  string `yaml:"base_url" jsonschema:"required"`    // such as https://api.openai.com/v1
+	Provider string `yaml:"provider" jsonschema:"required,enum=openai"` // "openai": any OpenAI-compatible endpoint
+	BaseURL  string `yaml:"base_url" jsonschema:"required"`             // such as https://api.openai.com/v1
 	Model    string `yaml:"model" jsonschema:"required"`
 	APIKey   string `yaml:"api_key"`
 	// Language of the summaries ("de", "en"); default: the watcher's

@@ -11,10 +11,32 @@ import (
 
 // Mute mutes the watcher until then: what it matches meanwhile is
 // recorded, not posted. by is who asked, as Slack names them.
+//
+// The watcher's alerts not yet posted (waiting for quiet hours to end,
+// for a digest, or for their turn) are muted too: a mute stops what the
+// channel would hear from then on. A mute in force that is given a new
+// end keeps its start, and its count.
 func (s *Store) Mute(ctx context.Context, watcher string, until time.Time, by string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO mutes (watcher, until_at, by_user, at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (watcher) DO UPDATE SET until_at = excluded.until_at, by_user = excluded.by_user, at = excluded.at`,
-		watcher, until.Unix(), by, s.now().Unix())
+	now := s.now().Unix()
+	err := s.tx(ctx, func(tx *txn) error {
+		// Those on articles count as the mute's, beside those to come.
+		var queued int
+		// (Those of this very second are counted by their time.)
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE watcher = ? AND status IN (?, ?) AND thread_of IS NULL AND url != ''
+			AND created_at < ?`, watcher, StatusPending, StatusHeld, now).Scan(&queued)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = ? WHERE watcher = ? AND status IN (?, ?)`, StatusMuted, watcher, StatusPending, StatusHeld); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO mutes (watcher, until_at, by_user, at, queued) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (watcher) DO UPDATE SET until_at = excluded.until_at, by_user = excluded.by_user,
+				at = CASE WHEN mutes.until_at > ? THEN mutes.at ELSE excluded.at END,
+				queued = CASE WHEN mutes.until_at > ? THEN mutes.queued + excluded.queued ELSE excluded.queued END`,
+			watcher, until.Unix(), by, now, queued, now, now)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("mute %s: %w", watcher, err)
 	}
@@ -35,11 +57,13 @@ func (s *Store) Unmute(ctx context.Context, watcher string) (bool, error) {
 	return n > 0, err
 }
 
-// Mutes returns the mutes in force, each with the alerts recorded and not
-// posted since it began.
+// Mutes returns the mutes in force, each with the alerts on articles (not
+// replies or digests) recorded and not posted since it began, those
+// waiting when it began included.
 func (s *Store) Mutes(ctx context.Context) (map[string]news.Mute, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.watcher, m.until_at, m.by_user, m.at,
-			(SELECT count(*) FROM alerts a WHERE a.watcher = m.watcher AND a.status = ? AND a.created_at >= m.at)
+	rows, err := s.db.QueryContext(ctx, `SELECT m.watcher, m.until_at, m.by_user, m.at, m.queued +
+			(SELECT count(*) FROM alerts a WHERE a.watcher = m.watcher AND a.status = ? AND a.thread_of IS NULL AND a.url != ''
+				AND a.created_at >= m.at)
 		FROM mutes m WHERE m.until_at > ?`, StatusMuted, s.now().Unix())
 	if err != nil {
 		return nil, fmt.Errorf("mutes: %w", err)
@@ -134,6 +158,27 @@ func (s *Store) RecentAlerts(ctx context.Context, since time.Time, limit int) ([
 			}
 			out = append(out, a)
 		}
+	}
+	return out, rows.Err()
+}
+
+// MutedSince counts, by watcher, the alerts on articles recorded since
+// then and not posted because their watcher was muted.
+func (s *Store) MutedSince(ctx context.Context, since time.Time) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT watcher, count(*) FROM alerts WHERE status = ? AND created_at >= ?
+		AND thread_of IS NULL AND url != '' GROUP BY watcher`, StatusMuted, since.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("muted alerts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var w string
+		var n int
+		if err := rows.Scan(&w, &n); err != nil {
+			return nil, fmt.Errorf("muted alerts: %w", err)
+		}
+		out[w] = n
 	}
 	return out, rows.Err()
 }

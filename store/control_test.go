@@ -75,27 +75,58 @@ func TestMute(t *testing.T) {
 			t.Errorf("Unmute again = %v, %v; want false", ok, err)
 		}
 		record("nahost", 4)
-		if p := pending(); p["nahost"] != 2 {
-			t.Errorf("pending after unmute: %v; want nahost's alerts 3 and 4", p)
+		if p := pending(); p["nahost"] != 1 {
+			t.Errorf("pending after unmute: %v; want nahost's alert 4 (3, waiting when it was muted again, was muted with it)", p)
 		}
-		// Another outlet's version of an article alerted while muted is,
-		// after the mute, an alert of its own: there is no thread to
-		// reply in.
+		// A reply to an alert recorded while muted (another outlet's
+		// version, a follow-up), even after the mute, has no thread to
+		// go in: it is kept as its first alert was.
 		var first int64
 		s.db.QueryRowContext(ctx, `SELECT id FROM alerts WHERE url = ?`, "https://rr.example/nahost/1.html").Scan(&first)
 		also := &news.Alert{Watcher: "nahost", Channel: "#c", Source: "bote", URL: "https://bote.example/1.html", Title: "T", Found: now}
 		if _, err := s.RecordAlsoReported(ctx, first, also, []string{also.URL}, false); err != nil {
 			t.Fatal(err)
 		}
-		p, _ := s.Pending(ctx)
-		var got *news.Alert
-		for _, a := range p {
-			if a.URL == also.URL {
-				got = a
+		if p := pending(); p["nahost"] != 1 || !also.Muted {
+			t.Errorf("pending after a reply to a muted alert: %v (muted: %v); want it kept, not pending", p, also.Muted)
+		}
+	})
+}
+
+// A mute stops what its watcher has waiting too (quiet hours, a digest,
+// a backlog), counts it, and keeps its start and count when it is given a
+// new end.
+func TestMuteStopsWhatWaits(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		now := time.Now()
+		s.now = func() time.Time { return now.Add(-time.Minute) }
+		for i := range 2 {
+			a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: fmt.Sprintf("https://rr.example/%d.html", i), Title: "T", Found: now, InDigest: i == 1}
+			if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if got == nil || got.ThreadOf != 0 || got.Update != nil || got.ParentPending {
-			t.Errorf("another outlet's version of a muted alert, after the mute: %+v; want an alert of its own", got)
+		s.now = func() time.Time { return now }
+		if err := s.Mute(ctx, "nahost", now.Add(time.Hour), "<@U1>"); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := s.Pending(ctx); len(p) != 0 {
+			t.Errorf("%d alerts still pending after the mute", len(p))
+		}
+		a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: "https://rr.example/new.html", Title: "T", Found: now}
+		s.RecordAlert(ctx, a, []string{a.URL})
+		s.now = func() time.Time { return now.Add(10 * time.Minute) }
+		if err := s.Mute(ctx, "nahost", now.Add(3*time.Hour), "<@U2>"); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Mutes(ctx)
+		if err != nil || m["nahost"].Held != 3 || m["nahost"].At.Unix() != now.Unix() || m["nahost"].By != "<@U2>" {
+			t.Errorf("Mutes after a longer mute = %+v, %v; want 3 held since the first mute began, by <@U2>", m, err)
+		}
+		if n, err := s.MutedSince(ctx, now.Add(-time.Hour)); err != nil || n["nahost"] != 3 {
+			t.Errorf("MutedSince = %v, %v; want 3", n, err)
 		}
 	})
 }

@@ -189,7 +189,8 @@ var pgMigrations = []string{
 		watcher  TEXT PRIMARY KEY,
 		until_at BIGINT NOT NULL,
 		by_user  TEXT NOT NULL,
-		at       BIGINT NOT NULL
+		at       BIGINT NOT NULL,
+		queued   INTEGER NOT NULL DEFAULT 0
 	);
 	CREATE TABLE watcher_runs (
 		watcher TEXT PRIMARY KEY,

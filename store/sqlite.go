@@ -178,7 +178,8 @@ var migrations = []string{
 		watcher  TEXT PRIMARY KEY,
 		until_at INTEGER NOT NULL,
 		by_user  TEXT NOT NULL,
-		at       INTEGER NOT NULL
+		at       INTEGER NOT NULL,
+		queued   INTEGER NOT NULL DEFAULT 0
 	) WITHOUT ROWID;
 	CREATE TABLE watcher_runs (
 		watcher TEXT PRIMARY KEY,

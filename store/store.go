@@ -567,6 +567,20 @@ func (s *Store) insert(ctx context.Context, tx *txn, a *news.Alert) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
+	// A reply to a message that was recorded while muted, alone or in a
+	// digest, has no thread to go in: it is about something the channel
+	// never saw, and is kept as its first message was.
+	if a.ThreadOf != 0 && !a.Muted {
+		var parent, digest string
+		err := tx.QueryRowContext(ctx, `SELECT p.status, COALESCE(d.status, '') FROM alerts p LEFT JOIN alerts d ON d.id = p.digest_id WHERE p.id = ?`,
+			a.ThreadOf).Scan(&parent, &digest)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if parent == StatusMuted || parent == StatusFolded && digest == StatusMuted {
+			status, a.Muted = StatusMuted, true
+		}
+	}
 	return tx.QueryRowContext(ctx,
 		`INSERT INTO alerts (watcher, channel, url, payload, status, thread_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.Watcher, a.Channel, a.URL, string(payload), status, sql.NullInt64{Int64: a.ThreadOf, Valid: a.ThreadOf != 0}, s.now().Unix()).Scan(&a.ID)

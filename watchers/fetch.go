@@ -56,6 +56,11 @@ type Fetcher struct {
 	Robots bool
 	// Cache keeps the validators of conditional requests; nil: none.
 	Cache Cache
+	// Public reports whether an address is on the public internet;
+	// nil: the internet's rules (no private, loopback, link-local,
+	// shared or reserved ranges). Tests whose sites are on loopback
+	// count it as public.
+	Public func(netip.Addr) bool
 	// Log hears about what a reader of the log should know (a publisher
 	// asking newsbot to wait, a body cut off); nil: slog.Default().
 	Log *slog.Logger
@@ -196,6 +201,10 @@ type Request struct {
 	// source that listed it.
 	Trusted  bool
 	ListedBy string
+	// PublicOnly is a URL that anyone may have given (a Slack user's
+	// /newsbot check): it is fetched from public addresses only, even
+	// when AllowPrivate lets links found in sources reach an intranet.
+	PublicOnly bool
 	// Robots asks robots.txt first (when the Fetcher honours it).
 	Robots bool
 	// If holds the validators of the body seen last: a body that has
@@ -290,6 +299,8 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 				}
 			},
 		}))
+	} else if r.PublicOnly {
+		client = f.publicClient()
 	} else {
 		src, _ := url.Parse(r.ListedBy)
 		host := ""

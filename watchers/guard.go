@@ -68,6 +68,20 @@ func (f *Fetcher) guardedClient(sourceHost string) *http.Client {
 	return c.(*http.Client)
 }
 
+// publicClient is the client for a URL from anyone (Request.PublicOnly):
+// public addresses only, whatever AllowPrivate says.
+func (f *Fetcher) publicClient() *http.Client {
+	const key = "\x00public" // no host's name
+	if c, ok := f.guarded.Load(key); ok {
+		return c.(*http.Client)
+	}
+	c, _ := f.guarded.LoadOrStore(key, f.client(f.timeout, &guardedDialer{
+		dialer: &net.Dialer{Timeout: min(f.timeout, 10*time.Second), KeepAlive: 30 * time.Second},
+		f:      f, publicOnly: true,
+	}))
+	return c.(*http.Client)
+}
+
 // sourceAddrs are the IP addresses each source host was fetched from, by
 // host name.
 type sourceAddrs struct {
@@ -132,6 +146,9 @@ type guardedDialer struct {
 	dialer     *net.Dialer
 	f          *Fetcher
 	sourceHost string // the host of the source that listed the links
+	// publicOnly refuses every address that is not public, even where
+	// AllowPrivate would let a link through.
+	publicOnly bool
 }
 
 func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -146,7 +163,11 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	var last error
 	for _, ip := range ips {
 		target := net.JoinHostPort(ip.Unmap().String(), port)
-		if !public(ip) && !d.f.AllowPrivate && !d.f.addrs.has(d.sourceHost, ip.Unmap()) {
+		isPublic := public(ip)
+		if d.f.Public != nil {
+			isPublic = d.f.Public(ip)
+		}
+		if !isPublic && (d.publicOnly || !d.f.AllowPrivate && !d.f.addrs.has(d.sourceHost, ip.Unmap())) {
 			last = fmt.Errorf("%w: %s is %s", ErrRefusedAddress, ip.Unmap(), describe(ip))
 			continue
 		}

@@ -32,9 +32,16 @@ func main() {
 	os.Stdout.Write(b)
 }
 
+// envVar is a value the environment gives (${VAR}): newsbot expands it in
+// any value, numbers and yes-or-no included.
+const envVar = `\$\{[A-Za-z_][A-Za-z0-9_]*\}`
+
 // durationPattern is a duration as config.ParseDuration reads it ("90s",
-// "1h30m", "2d"), or a ${VAR} that the environment gives.
-const durationPattern = `^\s*(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+|[0-9]+(\.[0-9]+)?d)\s*$|\$\{[A-Za-z_][A-Za-z0-9_]*\}`
+// "1h30m", "2d"), or a ${VAR}.
+const durationPattern = `^\s*(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+|[0-9]+(\.[0-9]+)?d|` + envVar + `)\s*$`
+
+// fromEnv is a string that is only a ${VAR}, for a value of another type.
+var fromEnv = &jsonschema.Schema{Type: "string", Pattern: `^\s*` + envVar + `\s*$`}
 
 // schema is the JSON Schema of config.Config, indented, with a final
 // newline.
@@ -54,6 +61,14 @@ func schema() ([]byte, error) {
 					},
 				}
 			}
+			switch t.Kind() {
+			case reflect.Int, reflect.Int64:
+				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "integer"}, fromEnv}}
+			case reflect.Float64:
+				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "number"}, fromEnv}}
+			case reflect.Bool:
+				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "boolean"}, fromEnv}}
+			}
 			return nil
 		},
 	}
@@ -65,6 +80,7 @@ func schema() ([]byte, error) {
 		}
 	}
 	s := r.Reflect(&config.Config{})
+	emptyIsDefault(s)
 	s.ID = "https://github.com/newsbot/newsbot/config.schema.json"
 	s.Title = "newsbot config.yaml"
 	s.Description = "Sources to check, watchers that look for keywords in them, and where alerts go. `newsbot validate` checks what a schema cannot (schedules, selectors, time zones, names)."
@@ -91,4 +107,28 @@ func commentsFrom(r *jsonschema.Reflector, dir string) error {
 	}
 	defer os.Chdir(wd)
 	return r.AddGoComments("github.com/newsbot/newsbot", "./"+filepath.Base(dir), jsonschema.WithFullComment())
+}
+
+// emptyIsDefault lets each choice of strings be empty too: newsbot reads
+// "" as the default, as if the key were not there. A choice of one
+// (summarize.provider: openai) has no default.
+func emptyIsDefault(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if len(s.Enum) > 1 {
+		if _, ok := s.Enum[0].(string); ok {
+			s.Enum = append(s.Enum, "")
+		}
+	}
+	if s.Properties != nil {
+		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+			emptyIsDefault(p.Value)
+		}
+	}
+	emptyIsDefault(s.Items)
+	emptyIsDefault(s.AdditionalProperties)
+	for _, o := range s.OneOf {
+		emptyIsDefault(o)
+	}
 }

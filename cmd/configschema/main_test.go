@@ -97,6 +97,44 @@ func TestSchemaTakesGoodConfigs(t *testing.T) {
 	}
 }
 
+// What newsbot takes in any value, the schema takes too: ${VAR} for a
+// number, a yes or no, a duration; "" for a choice (its default).
+func TestSchemaTakesEnvAndDefaults(t *testing.T) {
+	s := compiled(t)
+	t.Setenv("MB", "1048576")
+	t.Setenv("ROBOTS", "false")
+	t.Setenv("FACTOR", "2.5")
+	t.Setenv("WINDOW", "2h")
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(path, []byte(`first_run: ""
+http:
+  max_body: ${MB}
+  robots: ${ROBOTS}
+sources:
+  - {name: a, url: "https://rr.example/feed.xml", type: ""}
+watchers:
+  - name: w
+    schedule: "@hourly"
+    sources: [a]
+    keywords: [Syrien]
+    channel: "#c"
+    spike:
+      factor: ${FACTOR}
+      window: ${WINDOW}
+`), 0o644)
+	if _, err := config.Load(path); err != nil {
+		t.Fatalf("newsbot refuses it: %v", err)
+	}
+	if err := validate(t, s, path); err != nil {
+		t.Errorf("the schema refuses it:\n%v", err)
+	}
+	// A duration with a ${VAR} and more is not a duration.
+	os.WriteFile(path, []byte("max_age: \"soon ${X}\"\n"), 0o644)
+	if err := validate(t, s, path); err == nil || !strings.Contains(err.Error(), "/max_age") {
+		t.Errorf("the schema takes max_age: \"soon ${X}\": %v", err)
+	}
+}
+
 // Configs that newsbot refuses for a wrong key, type, choice or missing
 // field, the schema refuses too, at the same place.
 func TestSchemaRefusesBadConfigs(t *testing.T) {
