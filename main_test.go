@@ -15,6 +15,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/newsbot/newsbot/app"
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/internal/testsite"
 )
@@ -912,5 +913,16 @@ func TestSourceHealthToOps(t *testing.T) {
 	e.once("--watcher", "nahost")
 	if got := ops(); len(got) != 2 || !strings.Contains(got[1], "source world") || !strings.Contains(got[1], "answers again") {
 		t.Errorf("after it recovered ops heard %q, want one more notice", got)
+	}
+}
+
+// newsbot version names the version and the Go it was built with, from
+// the binary's build information.
+func TestVersion(t *testing.T) {
+	e := &env{t: t}
+	code, stdout, _ := e.newsbot("version")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if code != 0 || lines[0] != "newsbot "+app.Version || !strings.HasPrefix(lines[len(lines)-1], "go        go1.") {
+		t.Errorf("newsbot version: %d\n%s", code, stdout)
 	}
 }

@@ -47,3 +47,4 @@ func TestAlertPicture(t *testing.T) {
 		}
 	}
 }
+
