@@ -47,4 +47,3 @@ func TestAlertPicture(t *testing.T) {
 		}
 	}
 }
-
