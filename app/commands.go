@@ -341,7 +341,11 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 		return Reply{Text: fmt.Sprintf("No stored article of the last 30 days matches `%s`. newsbot keeps the articles its watchers alerted on (headline and summary).", query)}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s of the last 30 days match `%s`", Plural(int64(found), "stored article"), query)
+	verb := "match"
+	if found == 1 {
+		verb = "matches"
+	}
+	fmt.Fprintf(&b, "%s of the last 30 days %s `%s`", Plural(int64(found), "stored article"), verb, query)
 	if found > len(hits) {
 		fmt.Fprintf(&b, "; the newest %d", len(hits))
 	}
