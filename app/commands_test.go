@@ -150,6 +150,10 @@ func TestSearchCommand(t *testing.T) {
 	if r := a.Command(ctx, Command{Text: "search Fußball"}); !strings.Contains(r.Text, "No stored article of the last 30 days matches `Fußball`") {
 		t.Errorf("search without a hit replied:\n%s", r.Text)
 	}
+	// What the reply quotes of the query is text: no mention in it pings.
+	if r := a.Command(ctx, Command{Text: "search &lt;!channel&gt;"}); strings.Contains(r.Text, "<!channel>") {
+		t.Errorf("search quoted a live mention:\n%s", r.Text)
+	}
 }
 
 // check reads a page a user gives as newsbot check does, but never from a
@@ -191,8 +195,17 @@ func TestCheckCommand(t *testing.T) {
 		fmt.Fprint(w, `<html><body><article><h1>Syrien</h1><p>Ein Bericht über Syrien und die Lage dort, mit genug Text für einen Artikel.</p></article></body></html>`)
 	}))
 	defer q.Close()
-	a.Command(ctx, Command{Text: "check <" + q.URL + "/a.html?id=7&amp;ref=rss>"})
+	r = a.Command(ctx, Command{Text: "check <" + q.URL + "/a.html?id=7&amp;ref=rss>"})
 	if query != "id=7&ref=rss" {
 		t.Errorf("check asked for the query %q, want id=7&ref=rss", query)
+	}
+	// The page's text is quoted as text: a page can't ping the channel.
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<html><body><article><h1>&lt;!channel&gt; Syrien</h1><p>Ein Bericht &lt;!here&gt; über Syrien und die Lage dort, mit genug Text für einen Artikel.</p></article></body></html>`)
+	}))
+	defer hostile.Close()
+	r = a.Command(ctx, Command{Text: "check " + hostile.URL})
+	if !strings.Contains(r.Text, "&lt;!channel&gt; Syrien") || strings.Contains(r.Text, "<!") {
+		t.Errorf("check of a hostile page replied:\n%s", r.Text)
 	}
 }

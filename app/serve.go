@@ -44,6 +44,9 @@ type Daemon struct {
 	metrics   *Metrics
 	cmdsOnce  sync.Once
 	cmds      *commands
+	// closing are the apps a reload replaced, closing once their
+	// commands are done.
+	closing sync.WaitGroup
 }
 
 // Run runs until ctx ends. It returns an error when the first config
@@ -122,6 +125,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				stop()
 				a.commands.drain(5 * time.Second)
 				a.Close()
+				waitTimeout(&d.closing, 5*time.Second)
 				return err
 			case <-d.Reload:
 				log.Info("reloading the config (SIGHUP)", "config", d.Path)
@@ -139,10 +143,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 		stop()
 		<-done
 		// New commands go to the new app; those running on the old one
-		// finish before its store closes.
+		// finish before its store closes, which the new one does not wait
+		// for.
 		d.app.Store(next)
-		a.commands.drain(commandTimeout)
-		a.Close()
+		d.closing.Add(1)
+		go func(old *App) {
+			defer d.closing.Done()
+			old.commands.drain(commandTimeout)
+			old.Close()
+		}(a)
 		d.metrics.forget(cfg, next.cfg)
 		a, cfg = next, next.cfg
 		log.Info("config reloaded", "config", d.Path, "watchers", len(a.watchers))
@@ -179,6 +188,16 @@ func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, s
 	}
 	*sum = seen
 	return a
+}
+
+// waitTimeout waits for wg, at most d.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
 }
 
 // inFlight counts work in progress on an app (its /newsbot commands), so

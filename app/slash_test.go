@@ -251,7 +251,8 @@ watchers:
 }
 
 // A command still running when the config is reloaded finishes on the
-// app it began on, whose store stays open until it has.
+// app it began on, whose store stays open until it has; the new config
+// runs meanwhile.
 func TestReloadLetsCommandsFinish(t *testing.T) {
 	hup := make(chan os.Signal, 1)
 	d, _, slack, _ := slashDaemon(t, "", hup)
@@ -270,7 +271,12 @@ func TestReloadLetsCommandsFinish(t *testing.T) {
 	}
 	resp.Body.Close()
 	hup <- os.Interrupt
-	waitFor(t, "the reload", func() bool { return d.app.Load() != old })
+	start := time.Now()
+	waitFor(t, "the reload", func() bool { return d.app.Load() != old && !d.reloading.Load() })
+	// The new config runs at once: it does not wait for the command.
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("the reload took %v, waiting for a command of the old config", took)
+	}
 	// The new app answers at once, while the old one's command runs.
 	form.Set("text", "help")
 	resp, err = http.DefaultClient.Do(signed(t, srv.URL+"/slack/commands", testSecret, time.Now(), form))

@@ -8,9 +8,10 @@ import (
 )
 
 // Version is newsbot's version. A release build sets it
-// (-ldflags "-X github.com/newsbot/newsbot/app.Version=1.2.0"); else
-// it is the module's version when built by go install …@v1.2.0, else
-// this.
+// (-ldflags "-X github.com/newsbot/newsbot/app.Version=1.2.0"); else it
+// is the module's version Go records: v1.2.0 when built by go install
+// …@v1.2.0, a pseudo-version (0.0.0-20261124121756-f781095049f3) when
+// built in a clone with its history; else this.
 var Version = "0.1.0-dev"
 
 func init() {

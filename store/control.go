@@ -22,8 +22,10 @@ func (s *Store) Mute(ctx context.Context, watcher string, until time.Time, by st
 		// Those on articles count as the mute's, beside those to come.
 		var queued int
 		// (Those of this very second are counted by their time.)
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE watcher = ? AND status IN (?, ?) AND thread_of IS NULL AND url != ''
-			AND created_at < ?`, watcher, StatusPending, StatusHeld, now).Scan(&queued)
+		// A digest's articles count, not the digest.
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts a WHERE a.watcher = ? AND a.thread_of IS NULL AND a.url != '' AND a.created_at < ?
+			AND (a.status IN (?, ?) OR a.status = ? AND a.digest_id IN (SELECT d.id FROM alerts d WHERE d.watcher = ? AND d.status IN (?, ?)))`,
+			watcher, now, StatusPending, StatusHeld, StatusFolded, watcher, StatusPending, StatusHeld).Scan(&queued)
 		if err != nil {
 			return err
 		}
@@ -62,9 +64,9 @@ func (s *Store) Unmute(ctx context.Context, watcher string) (bool, error) {
 // waiting when it began included.
 func (s *Store) Mutes(ctx context.Context) (map[string]news.Mute, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT m.watcher, m.until_at, m.by_user, m.at, m.queued +
-			(SELECT count(*) FROM alerts a WHERE a.watcher = m.watcher AND a.status = ? AND a.thread_of IS NULL AND a.url != ''
-				AND a.created_at >= m.at)
-		FROM mutes m WHERE m.until_at > ?`, StatusMuted, s.now().Unix())
+			(SELECT count(*) FROM alerts a WHERE a.watcher = m.watcher AND a.thread_of IS NULL AND a.url != '' AND a.created_at >= m.at
+				AND (a.status = ? OR a.status = ? AND a.digest_id IN (SELECT d.id FROM alerts d WHERE d.watcher = m.watcher AND d.status = ?)))
+		FROM mutes m WHERE m.until_at > ?`, StatusMuted, StatusFolded, StatusMuted, s.now().Unix())
 	if err != nil {
 		return nil, fmt.Errorf("mutes: %w", err)
 	}
@@ -165,8 +167,9 @@ func (s *Store) RecentAlerts(ctx context.Context, since time.Time, limit int) ([
 // MutedSince counts, by watcher, the alerts on articles recorded since
 // then and not posted because their watcher was muted.
 func (s *Store) MutedSince(ctx context.Context, since time.Time) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT watcher, count(*) FROM alerts WHERE status = ? AND created_at >= ?
-		AND thread_of IS NULL AND url != '' GROUP BY watcher`, StatusMuted, since.Unix())
+	rows, err := s.db.QueryContext(ctx, `SELECT a.watcher, count(*) FROM alerts a WHERE a.created_at >= ? AND a.thread_of IS NULL AND a.url != ''
+		AND (a.status = ? OR a.status = ? AND a.digest_id IN (SELECT d.id FROM alerts d WHERE d.status = ?)) GROUP BY a.watcher`,
+		since.Unix(), StatusMuted, StatusFolded, StatusMuted)
 	if err != nil {
 		return nil, fmt.Errorf("muted alerts: %w", err)
 	}

@@ -94,18 +94,33 @@ func TestMute(t *testing.T) {
 }
 
 // A mute stops what its watcher has waiting too (quiet hours, a digest,
-// a backlog), counts it, and keeps its start and count when it is given a
-// new end.
+// a backlog), counts it (a digest's articles, not the digest), and keeps
+// its start and count when it is given a new end.
 func TestMuteStopsWhatWaits(t *testing.T) {
 	each(t, func(t *testing.T) {
 		ctx := context.Background()
 		s, _ := mustOpen(t)
 		now := time.Now()
 		s.now = func() time.Time { return now.Add(-time.Minute) }
-		for i := range 2 {
-			a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: fmt.Sprintf("https://rr.example/%d.html", i), Title: "T", Found: now, InDigest: i == 1}
+		for i := range 4 {
+			a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: fmt.Sprintf("https://rr.example/%d.html", i), Title: "T", Found: now, InDigest: i > 0}
 			if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
 				t.Fatal(err)
+			}
+			if i == 2 {
+				// The first two held are folded into a digest that waits
+				// to be posted.
+				since, _ := s.DigestSince(ctx, "nahost")
+				n, err := s.FoldDigest(ctx, "nahost", since, now.Add(-time.Minute), func(h []*news.Alert, since time.Time) []*news.Alert {
+					var es []news.Entry
+					for _, a := range h {
+						es = append(es, news.Entry{AlertID: a.ID})
+					}
+					return []*news.Alert{{Watcher: "nahost", Channel: "#c", Found: now, Digest: &news.Digest{Entries: es, Total: len(h)}}}
+				})
+				if err != nil || n != 2 {
+					t.Fatalf("FoldDigest = %d, %v", n, err)
+				}
 			}
 		}
 		s.now = func() time.Time { return now }
@@ -122,11 +137,50 @@ func TestMuteStopsWhatWaits(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, err := s.Mutes(ctx)
-		if err != nil || m["nahost"].Held != 3 || m["nahost"].At.Unix() != now.Unix() || m["nahost"].By != "<@U2>" {
-			t.Errorf("Mutes after a longer mute = %+v, %v; want 3 held since the first mute began, by <@U2>", m, err)
+		if err != nil || m["nahost"].Held != 5 || m["nahost"].At.Unix() != now.Unix() || m["nahost"].By != "<@U2>" {
+			t.Errorf("Mutes after a longer mute = %+v, %v; want 5 held (4 waiting, 1 new) since the first mute began, by <@U2>", m, err)
 		}
-		if n, err := s.MutedSince(ctx, now.Add(-time.Hour)); err != nil || n["nahost"] != 3 {
-			t.Errorf("MutedSince = %v, %v; want 3", n, err)
+		if n, err := s.MutedSince(ctx, now.Add(-time.Hour)); err != nil || n["nahost"] != 5 {
+			t.Errorf("MutedSince = %v, %v; want 5", n, err)
+		}
+	})
+}
+
+// An alert being sent when the mute begins, whose send then fails for a
+// passing reason, is not sent again during the mute: it is kept, and
+// counted.
+func TestMuteStopsARetry(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		now := time.Now()
+		s.now = func() time.Time { return now.Add(-time.Minute) }
+		a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: "https://rr.example/x.html", Title: "T", Found: now}
+		if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := s.Pending(ctx)
+		if ok, err := s.Claim(ctx, p[0]); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		s.now = func() time.Time { return now }
+		if err := s.Mute(ctx, "nahost", now.Add(time.Hour), "<@U1>"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkFailed(ctx, a.ID, "timeout", news.Retry); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = s.Pending(ctx)
+		for _, al := range p {
+			if ok, err := s.Claim(ctx, al); ok || err != nil {
+				t.Errorf("Claim during the mute = %v, %v; want false: it would be posted", ok, err)
+			}
+		}
+		if p, _ := s.Pending(ctx); len(p) != 0 {
+			t.Errorf("%d alerts pending after the claim found the mute", len(p))
+		}
+		if m, _ := s.Mutes(ctx); m["nahost"].Held != 1 {
+			t.Errorf("Mutes = %+v; want the retried alert counted", m)
 		}
 	})
 }

@@ -189,12 +189,14 @@ var pgMigrations = []string{
 		watcher  TEXT PRIMARY KEY,
 		until_at BIGINT NOT NULL,
 		by_user  TEXT NOT NULL,
-		at       BIGINT NOT NULL,
-		queued   INTEGER NOT NULL DEFAULT 0
+		at       BIGINT NOT NULL
 	);
 	CREATE TABLE watcher_runs (
 		watcher TEXT PRIMARY KEY,
 		ran_at  BIGINT NOT NULL
 	);
 	CREATE INDEX alerts_created ON alerts (created_at);`,
+
+	// How many alerts were waiting when a mute began, which it kept back.
+	`ALTER TABLE mutes ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;`,
 }

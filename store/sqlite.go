@@ -178,14 +178,16 @@ var migrations = []string{
 		watcher  TEXT PRIMARY KEY,
 		until_at INTEGER NOT NULL,
 		by_user  TEXT NOT NULL,
-		at       INTEGER NOT NULL,
-		queued   INTEGER NOT NULL DEFAULT 0
+		at       INTEGER NOT NULL
 	) WITHOUT ROWID;
 	CREATE TABLE watcher_runs (
 		watcher TEXT PRIMARY KEY,
 		ran_at  INTEGER NOT NULL
 	) WITHOUT ROWID;
 	CREATE INDEX alerts_created ON alerts (created_at);`,
+
+	// How many alerts were waiting when a mute began, which it kept back.
+	`ALTER TABLE mutes ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // sqlite is SQLite's dialect. Its write lock is taken at BEGIN

@@ -802,9 +802,24 @@ func (s *Store) Claim(ctx context.Context, a *news.Alert) (bool, error) {
 	if o, ok := s.abandoned.LoadAndDelete(a.ID); ok {
 		dead = o.(string)
 	}
+	// A muted watcher's alert is not sent, however it came to be waiting
+	// (a send that failed and is retried, a claim taken over): it is kept.
+	res, err := s.db.ExecContext(ctx, `UPDATE alerts SET status = ?
+		WHERE id = ? AND (status = ? OR (status = ? AND (claimed_at < ? OR claimed_by = ?)))
+			AND EXISTS (SELECT 1 FROM mutes m WHERE m.watcher = alerts.watcher AND m.until_at > ?)`,
+		StatusMuted, a.ID, StatusPending, StatusSending, now.Add(-ClaimTimeout).Unix(), dead, now.Unix())
+	if err != nil {
+		return false, fmt.Errorf("claim alert %d: %w", a.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		// An article's alert from before the mute is the mute's to count.
+		_, err := s.db.ExecContext(ctx, `UPDATE mutes SET queued = queued + 1 WHERE EXISTS (SELECT 1 FROM alerts a
+			WHERE a.id = ? AND a.watcher = mutes.watcher AND a.thread_of IS NULL AND a.url != '' AND a.created_at < mutes.at)`, a.ID)
+		return false, err
+	}
 	var payload string
 	// Another replica's claim in flight is passed over, not waited for.
-	err := s.db.QueryRowContext(ctx,
+	err = s.db.QueryRowContext(ctx,
 		`UPDATE alerts SET status = ?, claimed_at = ?, claimed_by = ?
 		WHERE id = (SELECT id FROM alerts WHERE id = ? AND (status = ? OR (status = ? AND (claimed_at < ? OR claimed_by = ?)))`+s.db.d.skipLocked+`)
 		RETURNING payload`,

@@ -67,7 +67,8 @@ func schema() ([]byte, error) {
 			case reflect.Float64:
 				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "number"}, fromEnv}}
 			case reflect.Bool:
-				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "boolean"}, fromEnv}}
+				// newsbot reads yes or no as Go does: 1 and 0 too.
+				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "boolean"}, {Type: "integer", Enum: []any{0, 1}}, fromEnv}}
 			}
 			return nil
 		},
@@ -109,17 +110,21 @@ func commentsFrom(r *jsonschema.Reflector, dir string) error {
 	return r.AddGoComments("github.com/newsbot/newsbot", "./"+filepath.Base(dir), jsonschema.WithFullComment())
 }
 
-// emptyIsDefault lets each choice of strings be empty too: newsbot reads
-// "" as the default, as if the key were not there. A choice of one
-// (summarize.provider: openai) has no default.
+// emptyIsDefault lets each choice of strings be empty too, as newsbot
+// reads "" as the default (a choice of one, summarize.provider: openai,
+// has none), or a ${VAR}, which newsbot expands in any string.
 func emptyIsDefault(s *jsonschema.Schema) {
 	if s == nil {
 		return
 	}
-	if len(s.Enum) > 1 {
-		if _, ok := s.Enum[0].(string); ok {
-			s.Enum = append(s.Enum, "")
+	if _, ok := firstString(s.Enum); ok {
+		choice := &jsonschema.Schema{Type: "string", Enum: s.Enum}
+		if len(s.Enum) > 1 {
+			choice.Enum = append(choice.Enum, "")
 		}
+		s.Type, s.Enum = "", nil
+		s.OneOf = []*jsonschema.Schema{choice, fromEnv}
+		return
 	}
 	if s.Properties != nil {
 		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
@@ -131,4 +136,12 @@ func emptyIsDefault(s *jsonschema.Schema) {
 	for _, o := range s.OneOf {
 		emptyIsDefault(o)
 	}
+}
+
+func firstString(vs []any) (string, bool) {
+	if len(vs) == 0 {
+		return "", false
+	}
+	v, ok := vs[0].(string)
+	return v, ok
 }

@@ -98,7 +98,8 @@ func TestSchemaTakesGoodConfigs(t *testing.T) {
 }
 
 // What newsbot takes in any value, the schema takes too: ${VAR} for a
-// number, a yes or no, a duration; "" for a choice (its default).
+// number, a yes or no, a duration or a choice; "" for a choice (its
+// default); 0 and 1 for no and yes.
 func TestSchemaTakesEnvAndDefaults(t *testing.T) {
 	s := compiled(t)
 	t.Setenv("MB", "1048576")
@@ -106,12 +107,15 @@ func TestSchemaTakesEnvAndDefaults(t *testing.T) {
 	t.Setenv("FACTOR", "2.5")
 	t.Setenv("WINDOW", "2h")
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	os.WriteFile(path, []byte(`first_run: ""
+	t.Setenv("FIRST_RUN", "alert")
+	os.WriteFile(path, []byte(`first_run: ${FIRST_RUN}
 http:
   max_body: ${MB}
   robots: ${ROBOTS}
+  allow_private_networks: 0
 sources:
   - {name: a, url: "https://rr.example/feed.xml", type: ""}
+  - {name: b, url: "https://rr.example/b.xml", type: feed}
 watchers:
   - name: w
     schedule: "@hourly"
