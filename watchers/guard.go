@@ -58,27 +58,23 @@ func public(ip netip.Addr) bool {
 // source host has its own client, so that a connection made under that
 // exception is never reused for a link another source listed.
 func (f *Fetcher) guardedClient(sourceHost string) *http.Client {
-	if c, ok := f.guarded.Load(sourceHost); ok {
-		return c.(*http.Client)
-	}
-	c, _ := f.guarded.LoadOrStore(sourceHost, f.client(f.timeout, &guardedDialer{
-		dialer: &net.Dialer{Timeout: min(f.timeout, 10*time.Second), KeepAlive: 30 * time.Second},
-		f:      f, sourceHost: sourceHost,
-	}))
-	return c.(*http.Client)
+	return f.guardedClientAs(sourceHost, guardedDialer{sourceHost: sourceHost})
 }
 
 // publicClient is the client for a URL from anyone (Request.PublicOnly):
 // public addresses only, whatever AllowPrivate says.
 func (f *Fetcher) publicClient() *http.Client {
-	const key = "\x00public" // no host's name
+	return f.guardedClientAs("\x00public", guardedDialer{publicOnly: true}) // a key that names no host
+}
+
+// guardedClientAs returns the client kept under key, made with guard g
+// the first time.
+func (f *Fetcher) guardedClientAs(key string, g guardedDialer) *http.Client {
 	if c, ok := f.guarded.Load(key); ok {
 		return c.(*http.Client)
 	}
-	c, _ := f.guarded.LoadOrStore(key, f.client(f.timeout, &guardedDialer{
-		dialer: &net.Dialer{Timeout: min(f.timeout, 10*time.Second), KeepAlive: 30 * time.Second},
-		f:      f, publicOnly: true,
-	}))
+	g.f, g.dialer = f, &net.Dialer{Timeout: min(f.timeout, 10*time.Second), KeepAlive: 30 * time.Second}
+	c, _ := f.guarded.LoadOrStore(key, f.client(f.timeout, &g))
 	return c.(*http.Client)
 }
 
