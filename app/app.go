@@ -84,8 +84,9 @@ type Store interface {
 	Mute(ctx context.Context, watcher string, until time.Time, by string) error
 	Unmute(ctx context.Context, watcher string) (bool, error)
 	Mutes(ctx context.Context) (map[string]news.Mute, error)
-	// MutedSince counts, by watcher, the alerts kept unposted since then.
-	MutedSince(ctx context.Context, since time.Time) (map[string]int, error)
+	// AlertsSince counts, by watcher, the alerts on articles since then,
+	// all and muted.
+	AlertsSince(ctx context.Context, since time.Time) (map[string]news.AlertCounts, error)
 	// FailingSources returns the sources whose checks fail.
 	FailingSources(ctx context.Context) ([]news.SourceFailure, error)
 	// RecentAlerts returns the alerts on articles since then, newest first.

@@ -98,17 +98,13 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 		return storeTrouble(log, err)
 	}
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	muted, err := a.store.MutedSince(ctx, midnight)
+	today, err := a.store.AlertsSince(ctx, midnight)
 	if err != nil {
 		return storeTrouble(log, err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "*newsbot* %s: %s, %s\n", Version, Plural(int64(len(a.watchers)), "watcher"), Plural(int64(len(a.cfg.Sources)), "source"))
 	for _, w := range a.watchers {
-		today, err := a.store.CountMatches(ctx, w.Name, midnight, now.Add(time.Second))
-		if err != nil {
-			return storeTrouble(log, err)
-		}
 		fmt.Fprintf(&b, "• *%s* `%s` → %s: ", w.Name, w.Schedule, w.Channel)
 		if at, ok := runs[w.Name]; ok {
 			ago := "just now"
@@ -120,9 +116,10 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 			b.WriteString("has not run yet")
 		}
 		// Alerts posted or on their way; those kept by a mute apart.
-		fmt.Fprintf(&b, ", next %s; %s today", clock(w.Cron.Next(now), now), Plural(int64(today-muted[w.Name]), "alert"))
-		if n := muted[w.Name]; n > 0 {
-			fmt.Fprintf(&b, " (and %d muted)", n)
+		c := today[w.Name]
+		fmt.Fprintf(&b, ", next %s; %s today", clock(w.Cron.Next(now), now), Plural(int64(c.All-c.Muted), "alert"))
+		if c.Muted > 0 {
+			fmt.Fprintf(&b, " (and %d muted)", c.Muted)
 		}
 		if m, ok := mutes[w.Name]; ok {
 			fmt.Fprintf(&b, "\n    :no_bell: muted until %s by %s: %s recorded, not posted", clock(m.Until.In(now.Location()), now), m.By, Plural(int64(m.Held), "match"))

@@ -309,3 +309,9 @@ type SourceFailure struct {
 	Failures int
 	Since    time.Time
 }
+
+// AlertCounts are a watcher's alerts on articles over some time: All of
+// them, and those Muted (recorded, not posted).
+type AlertCounts struct {
+	All, Muted int
+}

@@ -139,8 +139,17 @@ func (s *Store) FailingSources(ctx context.Context) ([]news.SourceFailure, error
 // recorded since then, by every watcher, newest first, at most limit;
 // muted ones too, which are stored articles as much as the others.
 func (s *Store) RecentAlerts(ctx context.Context, since time.Time, limit int) ([]*news.Alert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, payload, created_at FROM alerts WHERE created_at >= ?
-		AND thread_of IS NULL AND url != '' ORDER BY created_at DESC, id DESC LIMIT ?`, since.Unix(), limit)
+	return s.recentAlerts(ctx, "", since, limit)
+}
+
+// recentAlerts returns the watcher's alerts on articles since then (every
+// watcher's, for ""), newest first, at most limit.
+func (s *Store) recentAlerts(ctx context.Context, watcher string, since time.Time, limit int) ([]*news.Alert, error) {
+	q, args := `SELECT id, payload, created_at FROM alerts WHERE created_at >= ?`, []any{since.Unix()}
+	if watcher != "" {
+		q, args = q+` AND watcher = ?`, append(args, watcher)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` AND thread_of IS NULL AND url != '' ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("recent alerts: %w", err)
 	}
@@ -164,24 +173,26 @@ func (s *Store) RecentAlerts(ctx context.Context, since time.Time, limit int) ([
 	return out, rows.Err()
 }
 
-// MutedSince counts, by watcher, the alerts on articles recorded since
-// then and not posted because their watcher was muted.
-func (s *Store) MutedSince(ctx context.Context, since time.Time) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.watcher, count(*) FROM alerts a WHERE a.created_at >= ? AND a.thread_of IS NULL AND a.url != ''
-		AND (a.status = ? OR a.status = ? AND a.digest_id IN (SELECT d.id FROM alerts d WHERE d.status = ?)) GROUP BY a.watcher`,
-		since.Unix(), StatusMuted, StatusFolded, StatusMuted)
+// AlertsSince counts, by watcher, the alerts on articles (not replies or
+// digests) recorded since then, and of those the ones kept unposted
+// because their watcher was muted (alone or in a muted digest).
+func (s *Store) AlertsSince(ctx context.Context, since time.Time) (map[string]news.AlertCounts, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a.watcher, count(*),
+			sum(CASE WHEN a.status = ? OR a.status = ? AND a.digest_id IN (SELECT d.id FROM alerts d WHERE d.status = ?) THEN 1 ELSE 0 END)
+		FROM alerts a WHERE a.created_at >= ? AND a.thread_of IS NULL AND a.url != '' GROUP BY a.watcher`,
+		StatusMuted, StatusFolded, StatusMuted, since.Unix())
 	if err != nil {
-		return nil, fmt.Errorf("muted alerts: %w", err)
+		return nil, fmt.Errorf("count alerts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[string]news.AlertCounts{}
 	for rows.Next() {
 		var w string
-		var n int
-		if err := rows.Scan(&w, &n); err != nil {
-			return nil, fmt.Errorf("muted alerts: %w", err)
+		var c news.AlertCounts
+		if err := rows.Scan(&w, &c.All, &c.Muted); err != nil {
+			return nil, fmt.Errorf("count alerts: %w", err)
 		}
-		out[w] = n
+		out[w] = c
 	}
 	return out, rows.Err()
 }

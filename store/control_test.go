@@ -140,8 +140,8 @@ func TestMuteStopsWhatWaits(t *testing.T) {
 		if err != nil || m["nahost"].Held != 5 || m["nahost"].At.Unix() != now.Unix() || m["nahost"].By != "<@U2>" {
 			t.Errorf("Mutes after a longer mute = %+v, %v; want 5 held (4 waiting, 1 new) since the first mute began, by <@U2>", m, err)
 		}
-		if n, err := s.MutedSince(ctx, now.Add(-time.Hour)); err != nil || n["nahost"] != 5 {
-			t.Errorf("MutedSince = %v, %v; want 5", n, err)
+		if n, err := s.AlertsSince(ctx, now.Add(-time.Hour)); err != nil || n["nahost"].Muted != 5 {
+			t.Errorf("AlertsSince = %v, %v; want 5 muted", n, err)
 		}
 	})
 }

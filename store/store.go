@@ -348,26 +348,7 @@ func (s *Store) CountMatches(ctx context.Context, watcher string, from, to time.
 // RecentMatches returns the watcher's alerts on articles since then,
 // newest first.
 func (s *Store) RecentMatches(ctx context.Context, watcher string, since time.Time) ([]*news.Alert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, payload FROM alerts WHERE watcher = ? AND created_at >= ?
-		AND thread_of IS NULL AND url != '' ORDER BY id DESC LIMIT 200`, watcher, since.Unix())
-	if err != nil {
-		return nil, fmt.Errorf("recent matches: %w", err)
-	}
-	defer rows.Close()
-	var out []*news.Alert
-	for rows.Next() {
-		var id int64
-		var payload string
-		if err := rows.Scan(&id, &payload); err != nil {
-			return nil, fmt.Errorf("recent matches: %w", err)
-		}
-		a := &news.Alert{}
-		if json.Unmarshal([]byte(payload), a) == nil {
-			a.ID = id
-			out = append(out, a)
-		}
-	}
-	return out, rows.Err()
+	return s.recentAlerts(ctx, watcher, since, 200)
 }
 
 // SpikeTold records that a spike of the watcher is told now, unless one
