@@ -46,7 +46,7 @@ type Daemon struct {
 	cmds      *commands
 	// closing are the apps a reload replaced, closing once their
 	// commands are done.
-	closing sync.WaitGroup
+	closing inFlight
 }
 
 // Run runs until ctx ends. It returns an error when the first config
@@ -125,7 +125,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 				stop()
 				a.commands.drain(5 * time.Second)
 				a.Close()
-				waitTimeout(&d.closing, 5*time.Second)
+				d.closing.drain(5 * time.Second)
 				return err
 			case <-d.Reload:
 				log.Info("reloading the config (SIGHUP)", "config", d.Path)
@@ -146,9 +146,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// finish before its store closes, which the new one does not wait
 		// for.
 		d.app.Store(next)
-		d.closing.Add(1)
+		d.closing.begin()
 		go func(old *App) {
-			defer d.closing.Done()
+			defer d.closing.end()
 			old.commands.drain(commandTimeout)
 			old.Close()
 		}(a)
@@ -190,18 +190,9 @@ func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, s
 	return a
 }
 
-// waitTimeout waits for wg, at most d.
-func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d):
-	}
-}
-
-// inFlight counts work in progress on an app (its /newsbot commands), so
-// that the app is closed only when that is done.
+// inFlight counts work in progress (an app's /newsbot commands, the
+// closing of apps a reload replaced), so that what it needs is closed
+// only when that is done.
 type inFlight struct {
 	mu      sync.Mutex
 	n       int
