@@ -17,21 +17,37 @@ import (
 	"github.com/newsbot/newsbot/news"
 )
 
+// testConfig is the tests' config: a store in dir, the fake Slack, the
+// test site's feed, and one watcher, nahost, for Syrien on schedule.
+// slackKeys and httpKeys add keys to those sections (", key: value").
+func testConfig(dir string, slack *fakeslack.Server, site *testsite.Site, schedule, slackKeys, httpKeys string) string {
+	return fmt.Sprintf(`
+storage: %s
+first_run: skip
+slack: {token: xoxb-t, api_url: %q, channel: "#news"%s}
+http: {host_interval: 0s%s}
+sources:
+  - {name: rundschau, url: "%s/rss/politik.xml"}
+watchers:
+  - {name: nahost, schedule: %q, sources: [rundschau], keywords: [Syrien]}
+`, filepath.Join(dir, "n.db"), slack.APIURL(), slackKeys, httpKeys, site.URL, schedule)
+}
+
+// runDaemon runs d until the test ends, and returns once its app is open.
+func runDaemon(t *testing.T, d *Daemon) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, "the daemon's app", func() bool { return d.app.Load() != nil && d.metrics != nil })
+}
+
 func newTestApp(t *testing.T, schedule string) (*App, *testsite.Site, *fakeslack.Server) {
 	t.Helper()
 	site := testsite.Serve(t, "../testdata/site")
 	slack := fakeslack.New(t)
-	yaml := strings.NewReplacer("{{DB}}", filepath.Join(t.TempDir(), "n.db"), "{{SLACK}}", slack.APIURL(),
-		"{{BASE}}", site.URL, "{{SCHEDULE}}", schedule).Replace(`
-storage: {{DB}}
-first_run: skip
-slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news"}
-http: {host_interval: 0s}
-sources:
-  - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
-watchers:
-  - {name: nahost, schedule: "{{SCHEDULE}}", sources: [rundschau], keywords: [Syrien]}
-`)
+	yaml := testConfig(t.TempDir(), slack, site, schedule, "", "")
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)

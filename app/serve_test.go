@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -44,25 +43,12 @@ func TestDaemonHealthAndReload(t *testing.T) {
 	slack := fakeslack.New(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
-	good := strings.NewReplacer("{{DB}}", filepath.Join(dir, "n.db"), "{{SLACK}}", slack.APIURL(), "{{BASE}}", site.URL).Replace(`
-storage: {{DB}}
-first_run: skip
-slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news"}
-http: {host_interval: 0s}
-sources:
-  - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
-watchers:
-  - {name: nahost, schedule: "@hourly", sources: [rundschau], keywords: [Syrien]}
-`)
+	good := testConfig(dir, slack, site, "@hourly", "", "")
 	os.WriteFile(path, []byte(good), 0o644)
 	hup := make(chan os.Signal, 1)
 	var stderr lockedBuffer
 	d := &Daemon{Path: path, Options: Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Stderr: &stderr, Reload: hup, Poll: time.Hour}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	waitFor(t, "the daemon's app", func() bool { return d.app.Load() != nil && d.metrics != nil })
+	runDaemon(t, d)
 	srv := httptest.NewServer(d.Handler())
 	defer srv.Close()
 	get := func(path string) (int, Health) {

@@ -31,17 +31,11 @@ func slashDaemon(t *testing.T, appToken string, reload ...chan os.Signal) (*Daem
 	slack := fakeslack.New(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
-	cfg := strings.NewReplacer("{{DB}}", filepath.Join(dir, "n.db"), "{{SLACK}}", slack.APIURL(), "{{BASE}}", site.URL,
-		"{{SECRET}}", testSecret, "{{APP}}", appToken).Replace(`
-storage: {{DB}}
-first_run: skip
-slack: {token: xoxb-t, api_url: "{{SLACK}}", channel: "#news", signing_secret: "{{SECRET}}", app_token: "{{APP}}"}
-http: {host_interval: 0s, listen: "127.0.0.1:0"}
-sources:
-  - {name: rundschau, url: "{{BASE}}/rss/politik.xml"}
-watchers:
-  - {name: nahost, schedule: "@hourly", sources: [rundschau], keywords: [Syrien]}
-`)
+	appKey := ""
+	if appToken != "" {
+		appKey = ", app_token: " + appToken
+	}
+	cfg := testConfig(dir, slack, site, "@hourly", ", signing_secret: "+testSecret+appKey, `, listen: "127.0.0.1:0"`)
 	os.WriteFile(path, []byte(cfg), 0o644)
 	var logs lockedBuffer
 	// The test's pages are on loopback: they count as public here, so
@@ -51,11 +45,7 @@ watchers:
 	if len(reload) > 0 {
 		d.Reload = reload[0]
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, "the daemon's app", func() bool { return d.app.Load() != nil })
+	runDaemon(t, d)
 	return d, site, slack, &logs
 }
 
@@ -224,25 +214,14 @@ func TestSlashCommandsOverSocketMode(t *testing.T) {
 // again and again.
 func TestSocketModeRefusedToken(t *testing.T) {
 	site := testsite.Serve(t, "../testdata/site")
-	_ = site
 	slack := fakeslack.New(t)
 	slack.AppToken = "xapp-the-right-one"
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
-	os.WriteFile(path, []byte(fmt.Sprintf(`
-storage: %s
-slack: {token: xoxb-t, api_url: %q, channel: "#news", app_token: xapp-a-wrong-one}
-sources:
-  - {name: rundschau, url: "%s/rss/politik.xml"}
-watchers:
-  - {name: nahost, schedule: "@hourly", sources: [rundschau], keywords: [Syrien]}
-`, filepath.Join(dir, "n.db"), slack.APIURL(), site.URL)), 0o644)
+	os.WriteFile(path, []byte(testConfig(dir, slack, site, "@hourly", ", app_token: xapp-a-wrong-one", "")), 0o644)
 	var logs lockedBuffer
 	d := &Daemon{Path: path, Options: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, Stderr: io.Discard, Poll: time.Hour}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	runDaemon(t, d)
 	waitFor(t, "the refusal in the log", func() bool { return strings.Contains(logs.String(), "Slack refused slack.app_token") })
 	time.Sleep(1500 * time.Millisecond)
 	if n := slack.ConnectionsOpened(); n != 1 {
