@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/internal/textutil"
 	"github.com/newsbot/newsbot/news"
 	"github.com/newsbot/newsbot/watchers"
@@ -74,7 +75,7 @@ func (a *App) Command(ctx context.Context, c Command) Reply {
 	case "search":
 		return a.search(ctx, rest, log)
 	}
-	return Reply{Text: fmt.Sprintf("newsbot knows no command %q. %s", escapeSlack(verb), commandHelp)}
+	return Reply{Text: fmt.Sprintf("newsbot knows no command %q. %s", bot.Escape(verb), commandHelp)}
 }
 
 // storeTrouble is what a user hears when the store fails.
@@ -152,17 +153,17 @@ func (a *App) checkCommand(ctx context.Context, arg string, log interface{ Warn(
 		return Reply{Text: "Give `/newsbot check` the address of an article: `/newsbot check https://www.faz.net/aktuell/…`"}
 	}
 	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
-		return Reply{Text: fmt.Sprintf("`%s` is not a web address: `/newsbot check` takes an http:// or https:// link.", escapeSlack(target))}
+		return Reply{Text: fmt.Sprintf("`%s` is not a web address: `/newsbot check` takes an http:// or https:// link.", bot.Escape(target))}
 	}
 	res, err := CheckPage(ctx, a.fetcher, a.watchers, target, false)
 	if err != nil {
 		log.Warn("check failed", "url", target, "error", err)
-		return Reply{Text: "newsbot could not read that page: " + escapeSlack(checkTrouble(err))}
+		return Reply{Text: "newsbot could not read that page: " + bot.Escape(checkTrouble(err))}
 	}
 	var out bytes.Buffer
 	res.WriteText(&out)
 	// A page's text is anyone's: escaped, it mentions no one.
-	return Reply{Text: "```" + escapeSlack(textutil.Truncate(strings.TrimSpace(out.String()), replyLimit)) + "```"}
+	return Reply{Text: "```" + bot.Escape(textutil.Truncate(strings.TrimSpace(out.String()), replyLimit)) + "```"}
 }
 
 // checkTrouble says in a sentence why a page could not be checked.
@@ -193,13 +194,10 @@ func slackURL(s string) string {
 	return unescapeSlack(s)
 }
 
-// unescapeSlack undoes Slack's escaping of a command's text, and
-// escapeSlack does it again for what a reply quotes: "<!channel>" in a
-// query is text, not a mention.
-var (
-	unescapeSlack = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace
-	escapeSlack   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
-)
+// unescapeSlack undoes Slack's escaping of a command's text; what a reply
+// quotes of it is escaped again (bot.Escape): "<!channel>" in a query is
+// text, not a mention.
+var unescapeSlack = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace
 
 func (a *App) watcherNamed(name string) *Watcher {
 	for _, w := range a.watchers {
@@ -312,7 +310,7 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 	query = unescapeSlack(query)
 	w, err := AdHoc(query, a.cfg.Synonyms)
 	if err != nil {
-		return Reply{Text: fmt.Sprintf("newsbot cannot read that query: %s. Queries are written as in the watchlists: `Syrien`, `\"Islamischer Staat\"`, `Syrien AND (Waffenruhe OR Feuerpause) NOT Fußball`.", escapeSlack(err.Error()))}
+		return Reply{Text: fmt.Sprintf("newsbot cannot read that query: %s. Queries are written as in the watchlists: `Syrien`, `\"Islamischer Staat\"`, `Syrien AND (Waffenruhe OR Feuerpause) NOT Fußball`.", bot.Escape(err.Error()))}
 	}
 	alerts, err := a.store.RecentAlerts(ctx, a.now().Add(-searchWindow), searchLimit)
 	if err != nil {
@@ -341,21 +339,20 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 		}
 	}
 	if found == 0 {
-		return Reply{Text: fmt.Sprintf("No stored article of the last 30 days matches `%s`. newsbot keeps the articles its watchers alerted on (headline and summary).", escapeSlack(query))}
+		return Reply{Text: fmt.Sprintf("No stored article of the last 30 days matches `%s`. newsbot keeps the articles its watchers alerted on (headline and summary).", bot.Escape(query))}
 	}
 	var b strings.Builder
 	verb := "match"
 	if found == 1 {
 		verb = "matches"
 	}
-	fmt.Fprintf(&b, "%s of the last 30 days %s `%s`", Plural(int64(found), "stored article"), verb, escapeSlack(query))
+	fmt.Fprintf(&b, "%s of the last 30 days %s `%s`", Plural(int64(found), "stored article"), verb, bot.Escape(query))
 	if found > len(hits) {
 		fmt.Fprintf(&b, "; the newest %d", len(hits))
 	}
 	b.WriteString(":\n")
 	for _, al := range hits {
-		title := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "¦").Replace(cmp.Or(al.Title, al.URL))
-		fmt.Fprintf(&b, "• <%s|%s> (%s, %s; %s)\n", al.URL, title, cmp.Or(al.Source, watchers.Host(al.URL)), clock(al.Found.In(now.Location()), now), al.Watcher)
+		fmt.Fprintf(&b, "• %s (%s, %s; %s)\n", bot.Link(al.URL, cmp.Or(al.Title, al.URL)), cmp.Or(al.Source, watchers.Host(al.URL)), clock(al.Found.In(now.Location()), now), al.Watcher)
 	}
 	return Reply{Text: textutil.Truncate(strings.TrimSpace(b.String()), replyLimit)}
 }

@@ -316,7 +316,7 @@ func Blocks(a *news.Alert) []slack.Block {
 	}
 	head := "*" + Escape(title) + "*"
 	if a.URL != "" {
-		head = fmt.Sprintf("*<%s|%s>*", escapeURL(a.URL), Escape(title))
+		head = "*" + Link(a.URL, title) + "*"
 	}
 	if m := Mentions(a); len(m) > 0 {
 		head = strings.Join(m, " ") + " " + head
@@ -420,6 +420,11 @@ func Escape(s string) string {
 	}
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 	return r.Replace(s)
+}
+
+// Link is a link in Slack's markup, <url|text>, with both made safe.
+func Link(url, text string) string {
+	return "<" + escapeURL(url) + "|" + Escape(text) + ">"
 }
 
 // escapeURL makes a URL safe inside <url|text>.

@@ -9,6 +9,7 @@ package blockkit
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html"
 	"strings"
@@ -81,9 +82,9 @@ func mrkdwn(s string) []span {
 			case strings.HasPrefix(target, "!"):
 				add("@"+strings.TrimPrefix(target, "!"), true)
 			case strings.HasPrefix(target, "@"):
-				add(cmpOr(label, target), true)
+				add(cmp.Or(label, target), true)
 			case strings.HasPrefix(target, "#"):
-				add("#"+cmpOr(label, strings.TrimPrefix(target, "#")), true)
+				add("#"+cmp.Or(label, strings.TrimPrefix(target, "#")), true)
 			case hasLabel:
 				add(label, true)
 			default:
@@ -129,13 +130,6 @@ func mrkdwn(s string) []span {
 	}
 	flush()
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func isWordRune(r rune) bool {
@@ -290,21 +284,5 @@ func writeLine(w *bytes.Buffer, l line, y float64, px int) {
 	w.WriteString("</text>\n")
 }
 
-func esc(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// esc escapes text for the picture's XML.
+func esc(s string) string { return html.EscapeString(s) }
