@@ -352,7 +352,7 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 	}
 	b.WriteString(":\n")
 	for _, al := range hits {
-		fmt.Fprintf(&b, "• %s (%s, %s; %s)\n", bot.Link(al.URL, cmp.Or(al.Title, al.URL)), cmp.Or(al.Source, watchers.Host(al.URL)), clock(al.Found.In(now.Location()), now), al.Watcher)
+		fmt.Fprintf(&b, "• %s (%s, %s; %s)\n", bot.Link(al.URL, cmp.Or(al.Title, al.URL)), cmp.Or(al.Source, news.Host(al.URL)), clock(al.Found.In(now.Location()), now), al.Watcher)
 	}
 	return Reply{Text: textutil.Truncate(strings.TrimSpace(b.String()), replyLimit)}
 }

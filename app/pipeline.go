@@ -723,7 +723,7 @@ func (a *App) recordStory(ctx context.Context, w *Watcher, r result, stories *st
 	}
 	same, id, err := a.store.RecordStory(ctx, r.alert, r.keys, check)
 	if same == nil && err == nil && id > 0 && stories.loaded {
-		stories.known(news.StoryRef{ID: id, AlertID: r.alert.ID, Source: r.alert.Source, Host: watchers.Host(r.alert.URL),
+		stories.known(news.StoryRef{ID: id, AlertID: r.alert.ID, Source: r.alert.Source, Host: news.Host(r.alert.URL),
 			Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: r.alert.Terms})
 	}
 	return same, err
@@ -806,7 +806,7 @@ func covers(have, terms []string) bool {
 func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best *news.StoryRef, copied bool, stories *storyCache, st *Stats, log *slog.Logger) {
 	sim := story.Similarity(story.FromBytes(r.alert.StorySig), story.FromBytes(best.Sig))
 	log = log.With("source", r.alert.Source, "url", r.alert.URL, "story", best.AlertID, "similarity", fmt.Sprintf("%.2f", sim), "copy", copied)
-	if copied && best.Source == r.alert.Source && best.Host == watchers.Host(r.alert.URL) {
+	if copied && best.Source == r.alert.Source && best.Host == news.Host(r.alert.URL) {
 		if err := a.store.MarkSeen(ctx, w.Name, "", r.keys); err != nil {
 			st.StoreErrs.Add(1)
 			t.fail(r.alert.Source)
@@ -834,7 +834,7 @@ func (a *App) foldStory(ctx context.Context, t *tick, w *Watcher, r result, best
 	}
 	if id > 0 && stories.loaded {
 		stories.known(news.StoryRef{ID: id, AlertID: best.AlertID, Version: true, Source: r.alert.Source,
-			Host: watchers.Host(r.alert.URL), Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: best.Terms})
+			Host: news.Host(r.alert.URL), Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: best.Terms})
 	}
 	st.Also.Add(1)
 	a.metrics.alerts.WithLabelValues(w.Name, "also").Inc()
@@ -870,7 +870,7 @@ func sign(art *news.Article) signatures {
 	return signatures{
 		story: story.SignWords(words).Bytes(),
 		event: story.SignEvent(art.Title, text).Bytes(),
-		text:  "text:" + watchers.Host(art.URL) + ":" + hex.EncodeToString(h.Sum(nil)[:16]),
+		text:  "text:" + news.Host(art.URL) + ":" + hex.EncodeToString(h.Sum(nil)[:16]),
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/andybalholm/cascadia"
+	"github.com/newsbot/newsbot/news"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
@@ -43,17 +44,15 @@ const (
 	DefaultPace            = time.Second
 )
 
+// FirstRun is what the first check of a source does.
+type FirstRun string
+
 // First-run policies.
 const (
-	FirstRunSkip  = "skip"
-	FirstRunAlert = "alert"
-)
-
-// Source types.
-const (
-	TypeAuto = ""
-	TypeFeed = "feed"
-	TypePage = "page"
+	// FirstRunSkip records what the source lists without alerting.
+	FirstRunSkip FirstRun = "skip"
+	// FirstRunAlert alerts on it as on anything new.
+	FirstRunAlert FirstRun = "alert"
 )
 
 // Config is the whole file.
@@ -62,7 +61,7 @@ type Config struct {
 	Storage string `yaml:"storage"`
 	// FirstRun says what the first check of a source does: record what is
 	// there without alerting (skip), or alert on it (alert).
-	FirstRun string `yaml:"first_run" jsonschema:"enum=skip,enum=alert"`
+	FirstRun FirstRun `yaml:"first_run" jsonschema:"enum=skip,enum=alert"`
 	// MaxAge, when set, keeps articles published longer ago than this from
 	// alerting (an article without a date always may).
 	MaxAge Duration `yaml:"max_age"`
@@ -164,7 +163,7 @@ type Source struct {
 	Name string `yaml:"name" jsonschema:"required"`
 	URL  string `yaml:"url" jsonschema:"required"`
 	// Type forces feed or page; empty means found from the content.
-	Type string `yaml:"type" jsonschema:"enum=feed,enum=page"`
+	Type news.SourceType `yaml:"type" jsonschema:"enum=feed,enum=page"`
 	// Links is a CSS selector: on a page, the links that are articles.
 	// A page without it is one article.
 	Links string `yaml:"links"`
@@ -630,12 +629,12 @@ func (c *Config) validate() Problems {
 			bad(p+".url", "must be an absolute http(s) URL, not %q", s.URL)
 		}
 		switch s.Type {
-		case TypeAuto, TypeFeed, TypePage:
+		case news.SourceAuto, news.SourceFeed, news.SourcePage:
 		default:
-			bad(p+".type", "must be %q or %q, not %q", TypeFeed, TypePage, s.Type)
+			bad(p+".type", "must be %q or %q, not %q", news.SourceFeed, news.SourcePage, s.Type)
 		}
 		if s.Links != "" {
-			if s.Type == TypeFeed {
+			if s.Type == news.SourceFeed {
 				bad(p+".links", "a feed lists its articles itself; links applies to pages")
 			}
 			if _, err := cascadia.Compile(s.Links); err != nil {

@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // the schedules below name zones; don't depend on the host's zoneinfo
 
 	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/news"
 )
 
 // full is a config as a user writes it, with every key set.
@@ -114,7 +115,7 @@ func TestParseFull(t *testing.T) {
 	wantSources := []config.Source{
 		{Name: "rundschau", URL: "https://rr.example/rss/politik.xml"},
 		{Name: "politik", URL: "https://rr.example/politik/", Links: "a.js-hlp"},
-		{Name: "world", URL: "https://rr.example/atom/world.xml", Type: config.TypeFeed, Robots: &no},
+		{Name: "world", URL: "https://rr.example/atom/world.xml", Type: news.SourceFeed, Robots: &no},
 	}
 	if !reflect.DeepEqual(c.Sources, wantSources) {
 		t.Errorf("Sources = %+v\nwant %+v", c.Sources, wantSources)

@@ -1,11 +1,15 @@
 // Package news holds the domain types that flow through newsbot's pipeline:
 // the items a source lists, the articles extracted from them, and the alerts
-// sent about them. It has no behaviour and imports nothing of the project,
-// so every other package may use it.
+// sent about them, with the few words every package shares (source types,
+// validators of conditional requests, leases). It has no behaviour beyond
+// naming things and imports nothing of the project, so every other package
+// may use it.
 package news
 
 import (
 	"errors"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -314,4 +318,58 @@ type SourceFailure struct {
 // them, and those Muted (recorded, not posted).
 type AlertCounts struct {
 	All, Muted int
+}
+
+// Validators are what a server said about a body, to ask whether it has
+// changed: its ETag and Last-Modified, and the body's own hash for servers
+// that say neither.
+type Validators struct {
+	ETag         string
+	LastModified string
+	Hash         string
+}
+
+// SourceType is what a source is: a feed, whose items are the articles,
+// or an HTML page, one article or a list of links to them.
+type SourceType string
+
+// Source types; SourceAuto tells from the content.
+const (
+	SourceAuto SourceType = ""
+	SourceFeed SourceType = "feed"
+	SourcePage SourceType = "page"
+)
+
+// HealthChange is what a source check changed in the source's health, as
+// ops should hear it.
+type HealthChange int
+
+const (
+	// HealthSame: nothing to tell.
+	HealthSame HealthChange = iota
+	// HealthDown: the source has failed enough checks in a row.
+	HealthDown
+	// HealthUp: a source said to be down answers again.
+	HealthUp
+)
+
+// SourceLease names the check of a source by a group of watchers that
+// tick together (their names, sorted and joined): of several replicas,
+// the one that holds it makes the check.
+type SourceLease struct {
+	Source string
+	Group  string
+}
+
+// Key is the lease as the store keeps it.
+func (l SourceLease) Key() string { return "source\x00" + l.Source + "\x00" + l.Group }
+
+// Host is a URL's host name in lower case, "" when it has none: what
+// tells one outlet's site from another's.
+func Host(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(p.Hostname())
 }

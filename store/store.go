@@ -23,7 +23,6 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/newsbot/newsbot/news"
-	"github.com/newsbot/newsbot/watchers"
 )
 
 // Alert states in the outbox.
@@ -316,7 +315,7 @@ func (s *Store) insertStory(ctx context.Context, tx *txn, alert int64, version b
 	}
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO stories (alert_id, version, watcher, source, host, found_at, sig, event, title, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		alert, version, a.Watcher, a.Source, watchers.Host(a.URL), s.now().Unix(), a.StorySig, a.EventSig, a.Title, string(t)).Scan(&id)
+		alert, version, a.Watcher, a.Source, news.Host(a.URL), s.now().Unix(), a.StorySig, a.EventSig, a.Title, string(t)).Scan(&id)
 	return id, err
 }
 
@@ -482,8 +481,8 @@ func (s *Store) RecordAlsoReported(ctx context.Context, first int64, a *news.Ale
 		}
 		if copied {
 			var one int
-			err = tx.QueryRowContext(ctx, `SELECT 1 FROM stories WHERE alert_id = ? AND source = ? AND host = ?`, first, a.Source, watchers.Host(a.URL)).Scan(&one)
-			if err == nil || watchers.Host(a.URL) == watchers.Host(parent.URL) && a.Source == parent.Source {
+			err = tx.QueryRowContext(ctx, `SELECT 1 FROM stories WHERE alert_id = ? AND source = ? AND host = ?`, first, a.Source, news.Host(a.URL)).Scan(&one)
+			if err == nil || news.Host(a.URL) == news.Host(parent.URL) && a.Source == parent.Source {
 				named = true
 				return nil
 			}
@@ -922,11 +921,11 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 // several replicas, one may then ask with validators older than
 // another's, and get the whole body, which is read as such (nothing is
 // missed, a little more is fetched).
-func (s *Store) Validators(ctx context.Context, key string) (watchers.Validators, error) {
+func (s *Store) Validators(ctx context.Context, key string) (news.Validators, error) {
 	if v, ok := s.validators.get(key); ok {
 		return v, nil
 	}
-	var v watchers.Validators
+	var v news.Validators
 	err := s.db.QueryRowContext(ctx, `SELECT etag, last_modified, hash FROM http_cache WHERE key = ?`, key).
 		Scan(&v.ETag, &v.LastModified, &v.Hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -936,7 +935,7 @@ func (s *Store) Validators(ctx context.Context, key string) (watchers.Validators
 }
 
 // SaveValidators keeps a body's validators under key.
-func (s *Store) SaveValidators(ctx context.Context, key string, v watchers.Validators) error {
+func (s *Store) SaveValidators(ctx context.Context, key string, v news.Validators) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO http_cache (key, etag, last_modified, hash, saved_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, hash = excluded.hash, saved_at = excluded.saved_at`,
 		key, v.ETag, v.LastModified, v.Hash, s.now().Unix())

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/news"
-	"github.com/newsbot/newsbot/watchers"
 )
 
 // mustOpen opens a store in a fresh database (freshDSN) that is closed
@@ -900,11 +899,11 @@ func TestPrune(t *testing.T) {
 		s.now = func() time.Time { return now.Add(-72 * time.Hour) }
 		old := storyAlert("nahost", "https://kurier.example/old", "kurier")
 		s.RecordAlert(ctx, old, []string{old.URL})
-		s.SaveValidators(ctx, "old", watchers.Validators{ETag: `"1"`})
+		s.SaveValidators(ctx, "old", news.Validators{ETag: `"1"`})
 		s.now = func() time.Time { return now }
 		recent := storyAlert("nahost", "https://kurier.example/new", "kurier")
 		s.RecordAlert(ctx, recent, []string{recent.URL})
-		s.SaveValidators(ctx, "new", watchers.Validators{ETag: `"2"`})
+		s.SaveValidators(ctx, "new", news.Validators{ETag: `"2"`})
 		n, err := s.Prune(ctx, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
 		if err != nil || n != 2 {
 			t.Errorf("Prune = %d, %v; want the old story and the old validators", n, err)
@@ -1041,7 +1040,7 @@ func TestKeysWithNUL(t *testing.T) {
 			t.Errorf("Alerted = %+v, %v", prior, err)
 		}
 		key := "kurier\x00https://rr.example/feed\x00nahost"
-		if err := s.SaveValidators(ctx, key, watchers.Validators{ETag: `"7"`}); err != nil {
+		if err := s.SaveValidators(ctx, key, news.Validators{ETag: `"7"`}); err != nil {
 			t.Fatal(err)
 		}
 		if v, err := s.Validators(ctx, key); err != nil || v.ETag != `"7"` {

@@ -4,7 +4,7 @@ import (
 	"sync"
 
 	"github.com/newsbot/newsbot/internal/arena"
-	"github.com/newsbot/newsbot/watchers"
+	"github.com/newsbot/newsbot/news"
 )
 
 // validatorCache keeps the validators a store saved, by key, in memory.
@@ -20,17 +20,17 @@ type validatorCache struct {
 
 type cachedValidators struct {
 	key string // the map's key, in the arena (see put)
-	v   watchers.Validators
+	v   news.Validators
 }
 
-func (c *validatorCache) get(key string) (watchers.Validators, bool) {
+func (c *validatorCache) get(key string) (news.Validators, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	e, ok := c.m[key]
 	return e.v, ok
 }
 
-func (c *validatorCache) put(key string, v watchers.Validators) {
+func (c *validatorCache) put(key string, v news.Validators) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -43,7 +43,7 @@ func (c *validatorCache) put(key string, v watchers.Validators) {
 	if !ok {
 		e.key = c.strings.Clone(key)
 	}
-	e.v = watchers.Validators{ETag: c.strings.Clone(v.ETag), LastModified: c.strings.Clone(v.LastModified), Hash: c.strings.Clone(v.Hash)}
+	e.v = news.Validators{ETag: c.strings.Clone(v.ETag), LastModified: c.strings.Clone(v.LastModified), Hash: c.strings.Clone(v.Hash)}
 	// Assigning to a string key stores the key given: the arena's copy,
 	// not the caller's.
 	c.m[e.key] = e

@@ -39,11 +39,9 @@ type Signature struct {
 // LeadWords is how much of an article's beginning its Lead signs.
 const LeadWords = 60
 
-// Sign returns the signature of a text: its words in lower case, with
-// German spellings folded (ä=ae, ß=ss), taken four at a time.
-func Sign(text string) Signature { return SignWords(Words(text)) }
-
-// SignWords is Sign of a text already split into Words.
+// SignWords returns the signature of a text split into Words: its words
+// in lower case, with German spellings folded (ä=ae, ß=ss), taken four at
+// a time.
 func SignWords(words []string) Signature {
 	if len(words) < shingle {
 		return Signature{}

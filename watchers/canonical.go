@@ -75,12 +75,3 @@ func Canonical(ref, base string) string {
 	u.RawQuery = strings.TrimRightFunc(u.RawQuery, unicode.IsSpace)
 	return u.String()
 }
-
-// Host is a URL's host name in lower case, "" when it has none.
-func Host(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(p.Hostname())
-}

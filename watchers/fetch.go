@@ -30,6 +30,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"golang.org/x/net/html/charset"
+
+	"github.com/newsbot/newsbot/news"
 )
 
 // Fetcher fetches sources and article pages, politely and safely: one
@@ -79,17 +81,8 @@ type Fetcher struct {
 
 // Cache keeps what a conditional request needs, by a key the caller picks.
 type Cache interface {
-	Validators(ctx context.Context, key string) (Validators, error)
-	SaveValidators(ctx context.Context, key string, v Validators) error
-}
-
-// Validators are what a server said about a body, to ask whether it has
-// changed: its ETag and Last-Modified, and the body's own hash for servers
-// that say neither.
-type Validators struct {
-	ETag         string
-	LastModified string
-	Hash         string
+	Validators(ctx context.Context, key string) (news.Validators, error)
+	SaveValidators(ctx context.Context, key string, v news.Validators) error
 }
 
 // NewFetcher returns a Fetcher whose every step has a deadline: dialing,
@@ -209,7 +202,7 @@ type Request struct {
 	Robots bool
 	// If holds the validators of the body seen last: a body that has
 	// not changed is not read (Response.NotModified).
-	If Validators
+	If news.Validators
 }
 
 // Response is a fetched body.
@@ -222,7 +215,7 @@ type Response struct {
 	// as If.Hash. Body is then empty.
 	NotModified bool
 	// Validators of this body, to send next time.
-	Validators Validators
+	Validators news.Validators
 }
 
 // StatusError is an HTTP answer other than 200.
@@ -335,7 +328,7 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 			f.Log.Warn("publisher asks newsbot to wait", "host", u.Host, "status", resp.StatusCode, "until", until.Format(time.RFC3339))
 		}
 	}
-	v := Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	v := news.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
 	if resp.StatusCode == http.StatusNotModified && (r.If.ETag != "" || r.If.LastModified != "") {
 		return &Response{URL: resp.Request.URL.String(), NotModified: true, Validators: r.If}, nil
 	}

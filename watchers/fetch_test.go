@@ -26,20 +26,20 @@ import (
 // memCache is a Cache in memory.
 type memCache struct {
 	mu sync.Mutex
-	m  map[string]watchers.Validators
+	m  map[string]news.Validators
 }
 
-func (c *memCache) Validators(_ context.Context, key string) (watchers.Validators, error) {
+func (c *memCache) Validators(_ context.Context, key string) (news.Validators, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.m[key], nil
 }
 
-func (c *memCache) SaveValidators(_ context.Context, key string, v watchers.Validators) error {
+func (c *memCache) SaveValidators(_ context.Context, key string, v news.Validators) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[string]watchers.Validators{}
+		c.m = map[string]news.Validators{}
 	}
 	c.m[key] = v
 	return nil
@@ -366,7 +366,7 @@ func TestFeedEncodings(t *testing.T) {
 func TestBrokenFeeds(t *testing.T) {
 	tests := []struct {
 		name  string
-		typ   string
+		typ   news.SourceType
 		body  string
 		items []string // titles
 		err   string

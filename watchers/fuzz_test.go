@@ -42,7 +42,7 @@ func FuzzParseFeed(f *testing.F) {
 	f.Add("<?xml version=\"1.0\" encoding=\"x-unknown\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>\xff\xfe</title><id>1</id></entry>")
 	f.Fuzz(func(t *testing.T, feed string) {
 		// A broken feed gives the items before the break, with its error.
-		items, err := parseFeed(&Response{URL: "https://rr.example/rss", Body: []byte(feed)}, "s")
+		items, err := parseFeedBody(feedUTF8([]byte(feed), ""), "https://rr.example/rss", "s")
 		var broken *BrokenFeedError
 		if err != nil && !errors.As(err, &broken) {
 			return

@@ -19,18 +19,13 @@ import (
 	"github.com/newsbot/newsbot/news"
 )
 
-// Source types.
-const (
-	TypeFeed = "feed"
-	TypePage = "page"
-)
-
 // Source is a feed or a page that lists articles.
 type Source struct {
 	Name string
 	URL  string
-	// Type is TypeFeed, TypePage, or "" to tell from the content.
-	Type string
+	// Type is a feed or a page, or news.SourceAuto to tell from the
+	// content.
+	Type news.SourceType
 	// Links selects the article links on a page; a page without it is
 	// itself the one article.
 	Links string
@@ -69,7 +64,7 @@ type call[T any] struct {
 
 type commit struct {
 	key string
-	v   Validators
+	v   news.Validators
 }
 
 // NewRun starts a tick. readers names, by source name, the watchers that
@@ -154,12 +149,12 @@ func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
 	var feedBody []byte
 	typ := src.Type
 	if typ == "" {
-		typ = TypePage
+		typ = news.SourcePage
 		if feedBody = feedUTF8(resp.Body, resp.ContentType); IsFeed(feedBody) {
-			typ = TypeFeed
+			typ = news.SourceFeed
 		}
 	}
-	if typ == TypeFeed {
+	if typ == news.SourceFeed {
 		if feedBody == nil {
 			feedBody = feedUTF8(resp.Body, resp.ContentType)
 		}
@@ -241,10 +236,6 @@ type BrokenFeedError struct {
 
 func (e *BrokenFeedError) Error() string { return fmt.Sprintf("parse feed %s: %v", e.URL, e.Err) }
 func (e *BrokenFeedError) Unwrap() error { return e.Err }
-
-func parseFeed(resp *Response, source string) ([]news.Item, error) {
-	return parseFeedBody(feedUTF8(resp.Body, resp.ContentType), resp.URL, source)
-}
 
 // parseFeedBody reads a feed's body, already UTF-8, fetched from url.
 func parseFeedBody(body []byte, url, source string) ([]news.Item, error) {

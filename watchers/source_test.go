@@ -547,7 +547,7 @@ func TestListErrors(t *testing.T) {
 				}
 			}},
 		{"not a feed", page{contentType: "text/html", body: "<html><body><p>Hallo</p></body></html>"},
-			watchers.Source{Name: "rundschau", Type: watchers.TypeFeed},
+			watchers.Source{Name: "rundschau", Type: news.SourceFeed},
 			func(t *testing.T, err error) {
 				if !errors.Is(err, watchers.ErrNotFeed) {
 					t.Errorf("error %v, want ErrNotFeed", err)

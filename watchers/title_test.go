@@ -35,7 +35,7 @@ func TestFeedItemWithoutLinkOrGUID(t *testing.T) {
 <item><title>Zweite Meldung ohne Link</title></item>
 <item><title>Eilmeldung: Waffenruhe in Syrien</title><description>Mehr in Kürze.</description></item>
 </channel></rss>`
-	items, err := parseFeed(&Response{URL: "https://rr.example/rss", Body: []byte(feed)}, "s")
+	items, err := parseFeedBody(feedUTF8([]byte(feed), ""), "https://rr.example/rss", "s")
 	if err != nil {
 		t.Fatal(err)
 	}
