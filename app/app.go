@@ -113,13 +113,13 @@ type Store interface {
 	Claim(ctx context.Context, a *news.Alert) (bool, error)
 	// SourceChecked keeps a source's health and says when to tell ops
 	// ("down" after threshold failures in a row, "up" when it recovers).
-	SourceChecked(ctx context.Context, source string, ok bool, threshold int) (string, time.Time, error)
+	SourceChecked(ctx context.Context, source string, ok bool, threshold int) (news.HealthChange, time.Time, error)
 	// SourceListed records a source's items and says how fresh it is.
 	SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error)
 	// MarkStale records whether ops was told the source has nothing new.
 	MarkStale(ctx context.Context, source string, stale bool) error
 	// Lease takes the lease on key for d unless another process holds it.
-	Lease(ctx context.Context, key string, d time.Duration) (bool, error)
+	Lease(ctx context.Context, l news.SourceLease, d time.Duration) (bool, error)
 	// Counts returns how many alerts are in each status.
 	Counts(ctx context.Context) (map[string]int, error)
 	// Ping reports whether the store answers.

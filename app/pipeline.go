@@ -355,10 +355,10 @@ func (a *App) sourceHealth(ctx context.Context, src watchers.Source, items []new
 		return
 	}
 	switch tell {
-	case "down":
+	case news.HealthDown:
 		a.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) has failed %d checks in a row since %s: %v",
 			src.Name, src.URL, sourceFailures, since.In(a.cfg.Location).Format("2006-01-02 15:04"), err))
-	case "up":
+	case news.HealthUp:
 		a.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) answers again", src.Name, src.URL))
 	}
 	if err != nil {
@@ -1154,7 +1154,7 @@ func (a *App) mine(ctx context.Context, t *tick, src string) bool {
 	t.mineMu.Unlock()
 	// Each source's lease once a tick, several sources' at once.
 	c.once.Do(func() {
-		ok, err := a.store.Lease(ctx, "source\x00"+src+"\x00"+t.groups[src], t.lease)
+		ok, err := a.store.Lease(ctx, news.SourceLease{Source: src, Group: t.groups[src]}, t.lease)
 		if err != nil {
 			a.log.Error("store failed", "source", src, "error", err)
 			ok = true

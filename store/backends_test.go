@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The store's tests are its contract: each runs on SQLite, and on
@@ -100,10 +101,10 @@ func TestPostgresReplicasMigrateOnce(t *testing.T) {
 		}
 		defer s.Close()
 		var v, n int
-		if err := s.db.QueryRow(`SELECT version, (SELECT count(*) FROM schema_version) FROM schema_version`).Scan(&v, &n); err != nil || v != len(pgMigrations) || n != 1 {
-			t.Errorf("schema_version = %d (%d rows), %v; want %d", v, n, err, len(pgMigrations))
+		if err := s.db.QueryRow(`SELECT version, (SELECT count(*) FROM schema_version) FROM schema_version`).Scan(&v, &n); err != nil || v != len(migrations) || n != 1 {
+			t.Errorf("schema_version = %d (%d rows), %v; want %d", v, n, err, len(migrations))
 		}
-		if _, err := s.db.Exec(`UPDATE schema_version SET version = ?`, len(pgMigrations)+1); err != nil {
+		if _, err := s.db.Exec(`UPDATE schema_version SET version = ?`, len(migrations)+1); err != nil {
 			t.Fatal(err)
 		}
 		if s, err := Open(ctx, dsn); err == nil || !strings.Contains(err.Error(), "newer than this newsbot knows") {
@@ -119,4 +120,61 @@ func TestPostgresReplicasMigrateOnce(t *testing.T) {
 			t.Errorf("a wrong URL: %v", err)
 		}
 	})
+}
+
+// A PostgreSQL database made before the schema was one list for both
+// databases counted its own migrations, the first being SQLite's first
+// fifteen: opened now, it gets the three after those, and is counted as
+// SQLite's are.
+func TestPostgresOwnNumberingMigrates(t *testing.T) {
+	if os.Getenv("NEWSBOT_TEST_POSTGRES") == "" {
+		t.Skip("NEWSBOT_TEST_POSTGRES is not set")
+	}
+	t.Run("postgres", func(t *testing.T) {
+		ctx := context.Background()
+		dsn := freshDSN(t)
+		old, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range migrations[:pgFirstLease] {
+			if _, err := old.Exec(postgres.spell(m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := old.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1)`); err != nil {
+			t.Fatal(err)
+		}
+		old.Close()
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var v int
+		if err := s.db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations) {
+			t.Errorf("schema_version = %d, %v; want %d", v, err, len(migrations))
+		}
+		// The migrations after the fifteenth were applied: mutes, with
+		// their count of what they kept back.
+		if err := s.Mute(ctx, "nahost", time.Now().Add(time.Hour), "anna"); err != nil {
+			t.Errorf("mute after the migration: %v", err)
+		}
+		if m, err := s.Mutes(ctx); err != nil || m["nahost"].By != "anna" {
+			t.Errorf("mutes after the migration: %v, %v", m, err)
+		}
+	})
+}
+
+// mustOpen opens a store in a fresh database (freshDSN) that is closed
+// with the test, and returns it with the database's name.
+func mustOpen(tb testing.TB) (*Store, string) {
+	tb.Helper()
+	dsn := freshDSN(tb)
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, dsn
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,25 +65,22 @@ func (s *Store) Unmute(ctx context.Context, watcher string) (bool, error) {
 // replies or digests) recorded and not posted since it began, those
 // waiting when it began included.
 func (s *Store) Mutes(ctx context.Context) (map[string]news.Mute, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.watcher, m.until_at, m.by_user, m.at, m.queued +
+	out := map[string]news.Mute{}
+	err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
+		var m news.Mute
+		var until, at int64
+		err := rows.Scan(&m.Watcher, &until, &m.By, &at, &m.Held)
+		m.Until, m.At = time.Unix(until, 0), time.Unix(at, 0)
+		out[m.Watcher] = m
+		return err
+	}, `SELECT m.watcher, m.until_at, m.by_user, m.at, m.queued +
 			(SELECT count(*) FROM alerts a WHERE a.watcher = m.watcher AND a.thread_of IS NULL AND a.url != '' AND a.created_at >= m.at
 				AND (a.status = ? OR a.status = ? AND a.digest_id IN (SELECT d.id FROM alerts d WHERE d.watcher = m.watcher AND d.status = ?)))
 		FROM mutes m WHERE m.until_at > ?`, StatusMuted, StatusFolded, StatusMuted, s.now().Unix())
 	if err != nil {
 		return nil, fmt.Errorf("mutes: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]news.Mute{}
-	for rows.Next() {
-		var m news.Mute
-		var until, at int64
-		if err := rows.Scan(&m.Watcher, &until, &m.By, &at, &m.Held); err != nil {
-			return nil, fmt.Errorf("mutes: %w", err)
-		}
-		m.Until, m.At = time.Unix(until, 0), time.Unix(at, 0)
-		out[m.Watcher] = m
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // WatcherRan records that the watcher checked its sources at then (on
@@ -97,42 +96,18 @@ func (s *Store) WatcherRan(ctx context.Context, watcher string, at time.Time) er
 
 // WatcherRuns returns when each watcher last checked its sources.
 func (s *Store) WatcherRuns(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT watcher, ran_at FROM watcher_runs`)
+	out := map[string]time.Time{}
+	err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
+		var w string
+		var at int64
+		err := rows.Scan(&w, &at)
+		out[w] = time.Unix(at, 0)
+		return err
+	}, `SELECT watcher, ran_at FROM watcher_runs`)
 	if err != nil {
 		return nil, fmt.Errorf("watcher runs: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var w string
-		var at int64
-		if err := rows.Scan(&w, &at); err != nil {
-			return nil, fmt.Errorf("watcher runs: %w", err)
-		}
-		out[w] = time.Unix(at, 0)
-	}
-	return out, rows.Err()
-}
-
-// FailingSources returns the sources whose last check failed: how many
-// checks in a row, and since when.
-func (s *Store) FailingSources(ctx context.Context) ([]news.SourceFailure, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, failures, since FROM source_health WHERE failures > 0 ORDER BY since, source`)
-	if err != nil {
-		return nil, fmt.Errorf("failing sources: %w", err)
-	}
-	defer rows.Close()
-	var out []news.SourceFailure
-	for rows.Next() {
-		var f news.SourceFailure
-		var since int64
-		if err := rows.Scan(&f.Source, &f.Failures, &since); err != nil {
-			return nil, fmt.Errorf("failing sources: %w", err)
-		}
-		f.Since = time.Unix(since, 0)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RecentAlerts returns the alerts on articles (not replies or digests)
@@ -149,50 +124,44 @@ func (s *Store) recentAlerts(ctx context.Context, watcher string, since time.Tim
 	if watcher != "" {
 		q, args = q+` AND watcher = ?`, append(args, watcher)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` AND thread_of IS NULL AND url != '' ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	var out []*news.Alert
+	err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
+		var created int64
+		a, err := scanAlert(rows, &created)
+		switch {
+		case errors.As(err, new(*json.SyntaxError)) || errors.As(err, new(*json.UnmarshalTypeError)):
+			return nil // unreadable: not shown
+		case err != nil:
+			return err
+		case a.Found.IsZero():
+			a.Found = time.Unix(created, 0)
+		}
+		out = append(out, a)
+		return nil
+	}, q+` AND thread_of IS NULL AND url != '' ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("recent alerts: %w", err)
 	}
-	defer rows.Close()
-	var out []*news.Alert
-	for rows.Next() {
-		var id, created int64
-		var payload string
-		if err := rows.Scan(&id, &payload, &created); err != nil {
-			return nil, fmt.Errorf("recent alerts: %w", err)
-		}
-		a := &news.Alert{}
-		if json.Unmarshal([]byte(payload), a) == nil {
-			a.ID = id
-			if a.Found.IsZero() {
-				a.Found = time.Unix(created, 0)
-			}
-			out = append(out, a)
-		}
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AlertsSince counts, by watcher, the alerts on articles (not replies or
 // digests) recorded since then, and of those the ones kept unposted
 // because their watcher was muted (alone or in a muted digest).
 func (s *Store) AlertsSince(ctx context.Context, since time.Time) (map[string]news.AlertCounts, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.watcher, count(*),
+	out := map[string]news.AlertCounts{}
+	err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
+		var w string
+		var c news.AlertCounts
+		err := rows.Scan(&w, &c.All, &c.Muted)
+		out[w] = c
+		return err
+	}, `SELECT a.watcher, count(*),
 			sum(CASE WHEN a.status = ? OR a.status = ? AND a.digest_id IN (SELECT d.id FROM alerts d WHERE d.status = ?) THEN 1 ELSE 0 END)
 		FROM alerts a WHERE a.created_at >= ? AND a.thread_of IS NULL AND a.url != '' GROUP BY a.watcher`,
 		StatusMuted, StatusFolded, StatusMuted, since.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("count alerts: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]news.AlertCounts{}
-	for rows.Next() {
-		var w string
-		var c news.AlertCounts
-		if err := rows.Scan(&w, &c.All, &c.Muted); err != nil {
-			return nil, fmt.Errorf("count alerts: %w", err)
-		}
-		out[w] = c
-	}
-	return out, rows.Err()
+	return out, nil
 }

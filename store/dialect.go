@@ -12,9 +12,11 @@ import (
 
 // dialect is what differs between the databases newsbot runs on; the SQL
 // is written once, in SQLite's spelling, which PostgreSQL shares but for
-// its placeholders.
+// its placeholders and, in the schema, a few types (spell).
 type dialect struct {
 	name string
+	// words spells the schema's tokens (see migrations).
+	words *strings.Replacer
 	// numbered: placeholders are $1, $2… instead of ?.
 	numbered bool
 	// lock, when set, begins every write transaction: it serializes them
@@ -123,6 +125,9 @@ type stmt struct {
 func (s *stmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
 	return s.Stmt.ExecContext(ctx, s.d.args(args)...)
 }
+
+// spell is a migration in the dialect's words.
+func (d dialect) spell(migration string) string { return d.words.Replace(migration) }
 
 // rebind spells the query's placeholders as the dialect does. A ? inside
 // a quoted string or name is not a placeholder.

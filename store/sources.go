@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/newsbot/newsbot/news"
+)
+
+// SourceChecked records a check of a source, and says what to tell ops:
+// news.HealthDown when it has now failed threshold times in a row (once),
+// news.HealthUp when it answers again after that was said, news.HealthSame
+// otherwise. since is when the failures began.
+func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, threshold int) (tell news.HealthChange, since time.Time, err error) {
+	if ok {
+		// A source that answers, as it did: nothing to write, nor a
+		// write transaction to take.
+		var failures, reported int
+		err := s.db.QueryRowContext(ctx, `SELECT failures, reported FROM source_health WHERE source = ?`, source).Scan(&failures, &reported)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && failures == 0 && reported == 0 {
+			return news.HealthSame, time.Unix(0, 0), nil
+		}
+	}
+	err = s.tx(ctx, func(tx *txn) error {
+		var failures, reported int
+		var from int64
+		err := tx.QueryRowContext(ctx, `SELECT failures, since, reported FROM source_health WHERE source = ?`, source).Scan(&failures, &from, &reported)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if ok {
+			if failures == 0 && reported == 0 {
+				return nil // healthy, as before: nothing to write
+			}
+			if reported == 1 {
+				tell = news.HealthUp
+			}
+			failures, reported, from = 0, 0, 0
+		} else {
+			if failures == 0 {
+				from = s.now().Unix()
+			}
+			failures++
+			if failures >= threshold && reported == 0 {
+				tell, reported = news.HealthDown, 1
+			}
+		}
+		since = time.Unix(from, 0)
+		_, err = tx.ExecContext(ctx, `INSERT INTO source_health (source, failures, since, reported) VALUES (?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET failures = excluded.failures, since = excluded.since, reported = excluded.reported`,
+			source, failures, from, reported)
+		return err
+	})
+	return tell, since, err
+}
+
+// Validators returns what a conditional request for key needs; the zero
+// value when nothing is kept.
+//
+// What this store saved is kept in memory too, and read from there: of
+// several replicas, one may then ask with validators older than
+// another's, and get the whole body, which is read as such (nothing is
+// missed, a little more is fetched).
+func (s *Store) Validators(ctx context.Context, key string) (news.Validators, error) {
+	if v, ok := s.validators.get(key); ok {
+		return v, nil
+	}
+	var v news.Validators
+	err := s.db.QueryRowContext(ctx, `SELECT etag, last_modified, hash FROM http_cache WHERE key = ?`, key).
+		Scan(&v.ETag, &v.LastModified, &v.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("query http cache: %w", err)
+	}
+	return v, nil
+}
+
+// SaveValidators keeps a body's validators under key.
+func (s *Store) SaveValidators(ctx context.Context, key string, v news.Validators) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO http_cache (key, etag, last_modified, hash, saved_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, hash = excluded.hash, saved_at = excluded.saved_at`,
+		key, v.ETag, v.LastModified, v.Hash, s.now().Unix())
+	if err != nil {
+		s.validators.remove(key)
+		return fmt.Errorf("save http cache: %w", err)
+	}
+	s.validators.put(key, v)
+	return nil
+}
+
+// A source's gaps between new items are kept for gapWindow (so that a
+// newsroom's night is among them), at most maxGaps of them. A check after
+// more than pauseLimit without one (newsbot was off) starts the count of
+// silence afresh and records no gap.
+const (
+	gapWindow  = 7 * 24 * time.Hour
+	maxGaps    = 2000
+	pauseLimit = 6 * time.Hour
+)
+
+// SourceListed records what a source lists now (its items' keys; nil:
+// the same as before) and returns its freshness: how many items are new
+// since the last check, when something new last appeared, the gaps
+// between new items of the last week, and whether it has been reported
+// stale. The first time, everything is taken as known and new now.
+func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error) {
+	// Most checks find the source as it was (nil keys) and change
+	// nothing: read, outside a write transaction, whether they would.
+	if keys == nil {
+		if f, write, err := s.sourceListed(ctx, s.db, source, nil, now, true); err == nil && !write {
+			return f, nil
+		}
+	}
+	var f news.Freshness
+	err := s.tx(ctx, func(tx *txn) error {
+		var err error
+		f, _, err = s.sourceListed(ctx, tx, source, keys, now, false)
+		return err
+	})
+	if err != nil {
+		return news.Freshness{}, fmt.Errorf("source %s: %w", source, err)
+	}
+	return f, nil
+}
+
+// readWriter is a database or a transaction.
+type readWriter interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// sourceListed is SourceListed's work; dry: write nothing, and report
+// whether it would have.
+func (s *Store) sourceListed(ctx context.Context, tx readWriter, source string, keys []string, now time.Time, dry bool) (f news.Freshness, write bool, err error) {
+	err = func() error {
+		var stored, gaps string
+		var lastNew, checked int64
+		err := tx.QueryRowContext(ctx, `SELECT keys, last_new, gaps, stale, checked_at FROM source_items WHERE source = ?`, source).
+			Scan(&stored, &lastNew, &gaps, &f.Stale, &checked)
+		first := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !first {
+			return err
+		}
+		// The keys listed before, to tell the new ones: not read for a
+		// source that answered as before (nil keys), most checks.
+		var known map[string]bool
+		if len(keys) > 0 {
+			known = map[string]bool{}
+			for _, h := range strings.Fields(stored) {
+				known[h] = true
+			}
+		}
+		hashes := make([]string, 0, len(keys))
+		for _, k := range keys {
+			h := shortHash(k)
+			hashes = append(hashes, h)
+			if !known[h] && !first {
+				f.New++
+			}
+		}
+		var recent [][2]int64 // end of the gap, its length (seconds)
+		json.Unmarshal([]byte(gaps), &recent)
+		paused := !first && checked > 0 && now.Unix()-checked > int64(pauseLimit/time.Second)
+		switch {
+		case first || paused:
+			lastNew = now.Unix()
+		case f.New > 0:
+			if gap := now.Unix() - lastNew; gap > 0 {
+				recent = append(recent, [2]int64{now.Unix(), gap})
+			}
+			lastNew = now.Unix()
+		}
+		cut := 0
+		for cut < len(recent) && (recent[cut][0] < now.Add(-gapWindow).Unix() || len(recent)-cut > maxGaps) {
+			cut++
+		}
+		recent = recent[cut:]
+		f.LastNew = time.Unix(lastNew, 0)
+		for _, g := range recent {
+			f.Gaps = append(f.Gaps, time.Duration(g[1])*time.Second)
+		}
+		// Write when something changed, and now and then to show newsbot
+		// was here (for pauseLimit).
+		if !first && !paused && f.New == 0 && now.Unix()-checked < int64(pauseLimit/4/time.Second) {
+			return nil
+		}
+		if write = true; dry {
+			return nil
+		}
+		if keys == nil && !first {
+			hashes = strings.Fields(stored) // unchanged
+		}
+		sort.Strings(hashes)
+		b, _ := json.Marshal(recent)
+		_, err = tx.ExecContext(ctx, `INSERT INTO source_items (source, keys, last_new, gaps, checked_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET keys = excluded.keys, last_new = excluded.last_new, gaps = excluded.gaps, checked_at = excluded.checked_at`,
+			source, strings.Join(hashes, " "), lastNew, string(b), now.Unix())
+		return err
+	}()
+	return f, write, err
+}
+
+// MarkStale records whether the source has been reported stale.
+func (s *Store) MarkStale(ctx context.Context, source string, stale bool) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE source_items SET stale = ? WHERE source = ?`, stale, source); err != nil {
+		return fmt.Errorf("source %s: %w", source, err)
+	}
+	return nil
+}
+
+// shortHash is a key's fingerprint, 64 bits in hex.
+func shortHash(k string) string {
+	h := sha256.Sum256([]byte(k))
+	return hex.EncodeToString(h[:8])
+}
+
+// FailingSources returns the sources whose last check failed: how many
+// checks in a row, and since when.
+func (s *Store) FailingSources(ctx context.Context) ([]news.SourceFailure, error) {
+	var out []news.SourceFailure
+	err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
+		var f news.SourceFailure
+		var since int64
+		err := rows.Scan(&f.Source, &f.Failures, &since)
+		f.Since = time.Unix(since, 0)
+		out = append(out, f)
+		return err
+	}, `SELECT source, failures, since FROM source_health WHERE failures > 0 ORDER BY since, source`)
+	if err != nil {
+		return nil, fmt.Errorf("failing sources: %w", err)
+	}
+	return out, nil
+}
