@@ -1,3 +1,13 @@
+// Package summary makes the short summary of an article that an alert
+// shows, in two ways. Summarize is newsbot's own extractive summary: whole
+// sentences of the article itself, chosen for the lead and for the matched
+// words, in article order, with snippets for the matched words those
+// sentences leave out. LLM has a language model write the summary instead,
+// through an OpenAI-compatible chat completions endpoint; the extractive
+// summary is the fallback, kept by the caller whenever the model fails or
+// is not asked. Sentences, which the extractive summary is built from,
+// splits a paragraph into sentences, knowing German and English
+// abbreviations, initials and dates.
 package summary
 
 import (
