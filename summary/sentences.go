@@ -1,6 +1,3 @@
-// Package summary makes the short extractive summary of an article that an
-// alert shows: whole sentences of the article itself, chosen for the lead
-// and for the matched words, in article order.
 package summary
 
 import (

@@ -1,3 +1,13 @@
+// Package summary makes the short summary of an article that an alert
+// shows, in two ways. Summarize is newsbot's own extractive summary: whole
+// sentences of the article itself, chosen for the lead and for the matched
+// words, in article order, with snippets for the matched words those
+// sentences leave out. LLM has a language model write the summary instead,
+// through an OpenAI-compatible chat completions endpoint; the extractive
+// summary is the fallback, kept by the caller whenever the model fails or
+// is not asked. Sentences, which the extractive summary is built from,
+// splits a paragraph into sentences, knowing German and English
+// abbreviations, initials and dates.
 package summary
 
 import (
@@ -46,6 +56,23 @@ type sentence struct {
 // the lead when too few carry any; they are given in article order. The
 // title is not repeated.
 func Summarize(a *news.Article, find Finder) Summary {
+	all := split(a, find)
+	if len(all) == 0 {
+		return Summary{}
+	}
+	c := &choice{all: all, chosen: map[int]bool{}, shown: map[string]bool{}}
+	first := firstWhole(all)
+	c.take(first)
+	c.takeMatched(first)
+	c.fillUp(first)
+	sum := c.summary()
+	sum.Snippets = c.snippets()
+	return sum
+}
+
+// split cuts the teaser (or, when there is none, the first paragraph) and
+// the body into sentences, with the matched words of each.
+func split(a *news.Article, find Finder) []sentence {
 	var all []sentence
 	add := func(p string, lead bool) {
 		for _, s := range Sentences(p) {
@@ -61,87 +88,95 @@ func Summarize(a *news.Article, find Finder) Summary {
 	for _, p := range body {
 		add(p, false)
 	}
-	if len(all) == 0 {
-		return Summary{}
-	}
 	for i := range all {
 		if find != nil {
 			all[i].marks = find(all[i].text)
 		}
 	}
+	return all
+}
 
-	// Only whole sentences: a subheading, a caption or a fragment
-	// ("Mehr zum Thema") has no place in a summary, unless there is
-	// nothing else.
-	first := 0
+// firstWhole is the sentence a summary begins with. Only whole sentences:
+// a subheading, a caption or a fragment ("Mehr zum Thema") has no place
+// in a summary, unless there is nothing else.
+func firstWhole(all []sentence) int {
 	for i := range min(len(all), 5) {
 		if Whole(all[i].text) {
-			first = i
-			break
+			return i
 		}
 	}
-	chosen := map[int]bool{}
-	size := 0
-	take := func(i int) bool {
-		if chosen[i] || len(chosen) >= MaxSentences || len(chosen) > 0 && !Whole(all[i].text) {
-			return false
-		}
-		n := utf8.RuneCountInString(all[i].text) + 1
-		if len(chosen) > 0 && size+n > MaxChars {
-			return false
-		}
-		chosen[i] = true
-		size += n
-		return true
-	}
+	return 0
+}
 
-	take(first)
-	// Sentences that bring a matched word not yet shown, then any other
-	// sentence with a match, in article order.
-	shown := map[string]bool{}
-	words := func(s sentence) []string {
-		var ws []string
-		for _, m := range s.marks {
-			ws = append(ws, strings.ToLower(s.text[m[0]:m[1]]))
-		}
-		return ws
+// choice is a summary being chosen: the sentences taken so far, their
+// length, and the matched words they show.
+type choice struct {
+	all    []sentence
+	chosen map[int]bool
+	size   int
+	shown  map[string]bool
+}
+
+// take adds sentence i if it is whole and fits; the first always fits.
+func (c *choice) take(i int) bool {
+	if c.chosen[i] || len(c.chosen) >= MaxSentences || len(c.chosen) > 0 && !Whole(c.all[i].text) {
+		return false
 	}
-	for _, w := range words(all[first]) {
-		shown[w] = true
+	n := utf8.RuneCountInString(c.all[i].text) + 1
+	if len(c.chosen) > 0 && c.size+n > MaxChars {
+		return false
 	}
-	for i, s := range all {
+	c.chosen[i] = true
+	c.size += n
+	return true
+}
+
+// takeMatched takes the sentences that bring a matched word not yet shown,
+// then any other sentence with a match, in article order.
+func (c *choice) takeMatched(first int) {
+	for _, w := range c.all[first].words() {
+		c.shown[w] = true
+	}
+	for i, s := range c.all {
 		fresh := false
-		for _, w := range words(s) {
-			if !shown[w] {
+		for _, w := range s.words() {
+			if !c.shown[w] {
 				fresh = true
 			}
 		}
-		if fresh && take(i) {
-			for _, w := range words(s) {
-				shown[w] = true
+		if fresh && c.take(i) {
+			for _, w := range s.words() {
+				c.shown[w] = true
 			}
 		}
 	}
-	for i, s := range all {
-		if len(s.marks) > 0 && len(chosen) < MinSentences+1 {
-			take(i)
+	for i, s := range c.all {
+		if len(s.marks) > 0 && len(c.chosen) < MinSentences+1 {
+			c.take(i)
 		}
 	}
-	// Too short: the lead's next sentence, then the most central ones:
-	// those whose words the article uses most (a summary of what it is
-	// about, not of its first paragraph alone).
-	if first+1 < len(all) && all[first+1].lead && len(chosen) < MinSentences {
-		take(first + 1)
+}
+
+// fillUp makes a summary that is too short longer: the lead's next
+// sentence, then the most central ones: those whose words the article
+// uses most (a summary of what it is about, not of its first paragraph
+// alone).
+func (c *choice) fillUp(first int) {
+	if first+1 < len(c.all) && c.all[first+1].lead && len(c.chosen) < MinSentences {
+		c.take(first + 1)
 	}
-	for _, i := range byCentrality(all) {
-		if len(chosen) >= MinSentences {
+	for _, i := range byCentrality(c.all) {
+		if len(c.chosen) >= MinSentences {
 			break
 		}
-		take(i)
+		c.take(i)
 	}
+}
 
-	idx := make([]int, 0, len(chosen))
-	for i := range chosen {
+// summary joins the chosen sentences in article order, with their marks.
+func (c *choice) summary() Summary {
+	idx := make([]int, 0, len(c.chosen))
+	for i := range c.chosen {
 		idx = append(idx, i)
 	}
 	sort.Ints(idx)
@@ -152,32 +187,46 @@ func Summarize(a *news.Article, find Finder) Summary {
 			b.WriteByte(' ')
 		}
 		off := b.Len()
-		text := all[i].text
+		text := c.all[i].text
 		if utf8.RuneCountInString(text) > MaxChars {
 			text = textutil.Truncate(text, MaxChars)
 		}
 		b.WriteString(text)
-		for _, m := range all[i].marks {
+		for _, m := range c.all[i].marks {
 			if m[1] <= len(text) {
 				marks = append(marks, [2]int{off + m[0], off + m[1]})
 			}
 		}
 	}
-	sum := Summary{Text: b.String(), Marks: marks}
-	for i, s := range all {
-		if chosen[i] {
+	return Summary{Text: b.String(), Marks: marks}
+}
+
+// snippets shows each matched word that no chosen sentence carries, once.
+func (c *choice) snippets() []news.Snippet {
+	var out []news.Snippet
+	for i, s := range c.all {
+		if c.chosen[i] {
 			continue
 		}
 		for _, m := range s.marks {
 			w := strings.ToLower(s.text[m[0]:m[1]])
-			if shown[w] {
+			if c.shown[w] {
 				continue
 			}
-			shown[w] = true
-			sum.Snippets = append(sum.Snippets, snippet(s.text, m))
+			c.shown[w] = true
+			out = append(out, snippet(s.text, m))
 		}
 	}
-	return sum
+	return out
+}
+
+// words are the sentence's matched words, in lower case.
+func (s sentence) words() []string {
+	var ws []string
+	for _, m := range s.marks {
+		ws = append(ws, strings.ToLower(s.text[m[0]:m[1]]))
+	}
+	return ws
 }
 
 // byCentrality orders the sentences by how central they are to the

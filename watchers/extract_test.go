@@ -38,140 +38,149 @@ var chrome = []string{
 	"Sandbänke, wo sonst Wasser fließt", "Fernsehansprache im Élysée-Palast am Dienstagabend", "Flour waiting for distribution",
 }
 
+// sitePageWant is what Extract must find on one article page of
+// testdata/site.
+type sitePageWant struct {
+	path      string
+	title     string
+	teaser    string
+	lang      string
+	published string
+	body0     string   // how the first body paragraph begins
+	sentences []string // article text that must be there
+	chrome    []string // this page's chrome, besides the common list
+}
+
+var sitePageWants = []sitePageWant{
+	{
+		path:      "/politik/ausland/syrien-waffenruhe-idlib-4711.html",
+		title:     "Syrien: Waffenruhe in Idlib – erste Hilfskonvois erreichen den Nordwesten",
+		teaser:    "Im Nordwesten von Syrien gilt seit Sonntag eine brüchige Waffenruhe. Hilfsorganisationen hoffen auf sichere Wege in die Provinz Idlib – doch im Osten des Landes nutzen Terrorzellen das Machtvakuum.",
+		lang:      "de",
+		published: "2025-06-17T10:30:00+02:00",
+		body0:     "Die Vereinbarung war in der Nacht zum Sonntag",
+		sentences: []string{
+			"Ausgenommen sind ausdrücklich Einsätze gegen den „Islamischen Staat“ (IS), dessen Zellen vor allem in der Wüste östlich von Palmyra weiter aktiv sind.",
+			"Die humanitäre Krise habe sich durch die jüngsten Kämpfe noch einmal verschärft, teilte ein Sprecher mit.",
+			"sagt Dr. Lena Vogt vom Bonner Zentrum für Nahoststudien, die seit mehr als zehn Jahren zu Syrien forscht.",
+			"Schon eine Feuerpause, die am 14. März in Kraft getreten war, hielt nicht einmal drei Wochen.",
+			"Die IS-Miliz nutze jede Schwächung staatlicher Strukturen, um Kämpfer anzuwerben und Geld zu erpressen, z. B. durch Schutzgelder von Händlern und Schmugglern entlang des Euphrat.",
+			"Experten für den politischen Islam warnen seit Langem",
+			"Für Donnerstag ist in Genf ein weiteres Treffen der Vermittler angesetzt.",
+		},
+		chrome: []string{"Macron", "Dürre am Rhein", "Rentenreform", "Quelle: Rheinische Rundschau"},
+	},
+	{
+		path:      "/politik/ausland/macron-reform-rente.html",
+		title:     "Frankreich: Macron will Rentenreform nachbessern",
+		teaser:    "Nach neuen Streiks geht Emmanuel Macron auf die Gewerkschaften zu. Mütter und Beschäftigte in harten Berufen sollen früher in Rente gehen dürfen, am Rentenalter von 64 Jahren hält der Präsident aber fest.",
+		lang:      "de",
+		published: "2025-06-11T07:45:00+02:00",
+		body0:     "In einer Fernsehansprache am Dienstagabend kündigte Macron an",
+		sentences: []string{
+			"Der Vorsitzende eines der großen Dachverbände sprach von einem „Trostpflaster“",
+			"gehört zu den umstrittensten Vorhaben in Macrons Amtszeit.",
+			"Macron selbst sprach von einem „Gebot der Gerechtigkeit“, das sich das Land leisten könne.",
+		},
+		chrome: []string{"Syrien", "IS-Miliz", "Idlib", "Dürre"},
+	},
+	{
+		path:      "/gesellschaft/hitzesommer-duerre.html",
+		title:     "Hitzesommer: Dürre am Rhein – Pegel sinkt, Bauern bangen um die Ernte",
+		teaser:    "Seit Wochen hat es in weiten Teilen Deutschlands kaum geregnet. Der Rhein führt so wenig Wasser wie selten im Juni, Landwirte melden erste Ernteausfälle, und mehrere Kreise schränken die Wasserentnahme ein.",
+		lang:      "de",
+		published: "2025-06-12T16:20:00+02:00",
+		body0:     "Am Pegel Kaub wurden am Mittwochmorgen nur noch 78 Zentimeter gemessen.",
+		sentences: []string{
+			"„So einen Sommer habe ich in dreißig Jahren auf dem Hof nicht erlebt“, sagt ein Landwirt aus Zülpich",
+			"Auch der Fußball blieb nicht verschont:",
+			"Klimaforscher weisen darauf hin, dass lange Phasen von Hitze und Trockenheit in Mitteleuropa häufiger werden",
+		},
+		chrome: []string{"Syrien", "Idlib", "Macron", "Rentenreform"},
+	},
+	{
+		path:      "/en/how-rivers-recover.html",
+		title:     "How rivers recover when the dams come down",
+		teaser:    "When an old dam is removed, a river is not healed overnight. But this is where recovery begins, ecologists say.",
+		lang:      "en",
+		published: "2025-06-16T09:00:00+02:00",
+		body0:     "What returns first is the current.",
+		sentences: []string{
+			"Is this a crisis for the fish that are left?",
+			"If it is given room, it is remarkably good at repairing itself.",
+			"and the list of candidates is getting longer.",
+		},
+		chrome: []string{"Syria", "UN report: aid to Syria still falls short", "Privacy"},
+	},
+	{
+		path:      "/en/un-report-syria-aid.html",
+		title:     "UN report: aid to Syria still falls short",
+		teaser:    "A new United Nations report finds that aid deliveries to Syria covered barely a third of what was needed last year.",
+		lang:      "en",
+		published: "2025-06-13T14:10:00+02:00",
+		body0:     "Of the roughly four billion dollars",
+		sentences: []string{
+			"fighters of the Islamic State group (IS) continue to ambush trucks",
+			`"We are asking families in Syria to wait for help that may never come,"`,
+			"instead of renewing short appeals every few months.",
+		},
+		chrome: []string{"Macron", "How rivers recover", "Middle East"},
+	},
+}
+
 func TestExtractSitePages(t *testing.T) {
-	tests := []struct {
-		path      string
-		title     string
-		teaser    string
-		lang      string
-		published string
-		body0     string   // how the first body paragraph begins
-		sentences []string // article text that must be there
-		chrome    []string // this page's chrome, besides the common list
-	}{
-		{
-			path:      "/politik/ausland/syrien-waffenruhe-idlib-4711.html",
-			title:     "Syrien: Waffenruhe in Idlib – erste Hilfskonvois erreichen den Nordwesten",
-			teaser:    "Im Nordwesten von Syrien gilt seit Sonntag eine brüchige Waffenruhe. Hilfsorganisationen hoffen auf sichere Wege in die Provinz Idlib – doch im Osten des Landes nutzen Terrorzellen das Machtvakuum.",
-			lang:      "de",
-			published: "2025-06-17T10:30:00+02:00",
-			body0:     "Die Vereinbarung war in der Nacht zum Sonntag",
-			sentences: []string{
-				"Ausgenommen sind ausdrücklich Einsätze gegen den „Islamischen Staat“ (IS), dessen Zellen vor allem in der Wüste östlich von Palmyra weiter aktiv sind.",
-				"Die humanitäre Krise habe sich durch die jüngsten Kämpfe noch einmal verschärft, teilte ein Sprecher mit.",
-				"sagt Dr. Lena Vogt vom Bonner Zentrum für Nahoststudien, die seit mehr als zehn Jahren zu Syrien forscht.",
-				"Schon eine Feuerpause, die am 14. März in Kraft getreten war, hielt nicht einmal drei Wochen.",
-				"Die IS-Miliz nutze jede Schwächung staatlicher Strukturen, um Kämpfer anzuwerben und Geld zu erpressen, z. B. durch Schutzgelder von Händlern und Schmugglern entlang des Euphrat.",
-				"Experten für den politischen Islam warnen seit Langem",
-				"Für Donnerstag ist in Genf ein weiteres Treffen der Vermittler angesetzt.",
-			},
-			chrome: []string{"Macron", "Dürre am Rhein", "Rentenreform", "Quelle: Rheinische Rundschau"},
-		},
-		{
-			path:      "/politik/ausland/macron-reform-rente.html",
-			title:     "Frankreich: Macron will Rentenreform nachbessern",
-			teaser:    "Nach neuen Streiks geht Emmanuel Macron auf die Gewerkschaften zu. Mütter und Beschäftigte in harten Berufen sollen früher in Rente gehen dürfen, am Rentenalter von 64 Jahren hält der Präsident aber fest.",
-			lang:      "de",
-			published: "2025-06-11T07:45:00+02:00",
-			body0:     "In einer Fernsehansprache am Dienstagabend kündigte Macron an",
-			sentences: []string{
-				"Der Vorsitzende eines der großen Dachverbände sprach von einem „Trostpflaster“",
-				"gehört zu den umstrittensten Vorhaben in Macrons Amtszeit.",
-				"Macron selbst sprach von einem „Gebot der Gerechtigkeit“, das sich das Land leisten könne.",
-			},
-			chrome: []string{"Syrien", "IS-Miliz", "Idlib", "Dürre"},
-		},
-		{
-			path:      "/gesellschaft/hitzesommer-duerre.html",
-			title:     "Hitzesommer: Dürre am Rhein – Pegel sinkt, Bauern bangen um die Ernte",
-			teaser:    "Seit Wochen hat es in weiten Teilen Deutschlands kaum geregnet. Der Rhein führt so wenig Wasser wie selten im Juni, Landwirte melden erste Ernteausfälle, und mehrere Kreise schränken die Wasserentnahme ein.",
-			lang:      "de",
-			published: "2025-06-12T16:20:00+02:00",
-			body0:     "Am Pegel Kaub wurden am Mittwochmorgen nur noch 78 Zentimeter gemessen.",
-			sentences: []string{
-				"„So einen Sommer habe ich in dreißig Jahren auf dem Hof nicht erlebt“, sagt ein Landwirt aus Zülpich",
-				"Auch der Fußball blieb nicht verschont:",
-				"Klimaforscher weisen darauf hin, dass lange Phasen von Hitze und Trockenheit in Mitteleuropa häufiger werden",
-			},
-			chrome: []string{"Syrien", "Idlib", "Macron", "Rentenreform"},
-		},
-		{
-			path:      "/en/how-rivers-recover.html",
-			title:     "How rivers recover when the dams come down",
-			teaser:    "When an old dam is removed, a river is not healed overnight. But this is where recovery begins, ecologists say.",
-			lang:      "en",
-			published: "2025-06-16T09:00:00+02:00",
-			body0:     "What returns first is the current.",
-			sentences: []string{
-				"Is this a crisis for the fish that are left?",
-				"If it is given room, it is remarkably good at repairing itself.",
-				"and the list of candidates is getting longer.",
-			},
-			chrome: []string{"Syria", "UN report: aid to Syria still falls short", "Privacy"},
-		},
-		{
-			path:      "/en/un-report-syria-aid.html",
-			title:     "UN report: aid to Syria still falls short",
-			teaser:    "A new United Nations report finds that aid deliveries to Syria covered barely a third of what was needed last year.",
-			lang:      "en",
-			published: "2025-06-13T14:10:00+02:00",
-			body0:     "Of the roughly four billion dollars",
-			sentences: []string{
-				"fighters of the Islamic State group (IS) continue to ambush trucks",
-				`"We are asking families in Syria to wait for help that may never come,"`,
-				"instead of renewing short appeals every few months.",
-			},
-			chrome: []string{"Macron", "How rivers recover", "Middle East"},
-		},
+	for _, tt := range sitePageWants {
+		t.Run(strings.TrimSuffix(filepath.Base(tt.path), ".html"), func(t *testing.T) { checkSitePage(t, tt) })
 	}
-	for _, tt := range tests {
-		t.Run(strings.TrimSuffix(filepath.Base(tt.path), ".html"), func(t *testing.T) {
-			a, err := watchers.Extract(sitePage(t, tt.path), siteBase+tt.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a.URL != siteBase+tt.path {
-				t.Errorf("URL = %q, want %q", a.URL, siteBase+tt.path)
-			}
-			if a.Title != tt.title {
-				t.Errorf("Title = %q, want %q", a.Title, tt.title)
-			}
-			if a.Teaser != tt.teaser {
-				t.Errorf("Teaser = %q, want %q", a.Teaser, tt.teaser)
-			}
-			if a.Lang != tt.lang {
-				t.Errorf("Lang = %q, want %q", a.Lang, tt.lang)
-			}
-			if want, _ := time.Parse(time.RFC3339, tt.published); !a.Published.Equal(want) {
-				t.Errorf("Published = %v, want %v", a.Published, want)
-			}
-			if a.FromFeed {
-				t.Error("FromFeed set on an extracted page")
-			}
-			if len(a.Body) == 0 || !strings.HasPrefix(a.Body[0], tt.body0) {
-				t.Errorf("Body should begin %q, after title and teaser; Body = %q", tt.body0, a.Body)
-			}
-			// Title and teaser stand once, not again in the body.
-			for i, p := range a.Body {
-				if p == a.Title || p == a.Teaser || strings.Contains(p, a.Teaser) {
-					t.Errorf("Body[%d] repeats the title or teaser: %q", i, p)
-				}
-			}
-			text := a.Text()
-			for _, s := range tt.sentences {
-				if !strings.Contains(text, s) {
-					t.Errorf("article text lacks %q", s)
-				}
-			}
-			for _, c := range append(append([]string(nil), chrome...), tt.chrome...) {
-				if strings.Contains(text, c) {
-					t.Errorf("article text carries chrome %q", c)
-				}
-			}
-			if t.Failed() {
-				t.Logf("text:\n%s", text)
-			}
-		})
+}
+
+// checkSitePage extracts one page of testdata/site and compares it with
+// what it should hold.
+func checkSitePage(t *testing.T, tt sitePageWant) {
+	a, err := watchers.Extract(sitePage(t, tt.path), siteBase+tt.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.URL != siteBase+tt.path {
+		t.Errorf("URL = %q, want %q", a.URL, siteBase+tt.path)
+	}
+	if a.Title != tt.title {
+		t.Errorf("Title = %q, want %q", a.Title, tt.title)
+	}
+	if a.Teaser != tt.teaser {
+		t.Errorf("Teaser = %q, want %q", a.Teaser, tt.teaser)
+	}
+	if a.Lang != tt.lang {
+		t.Errorf("Lang = %q, want %q", a.Lang, tt.lang)
+	}
+	if want, _ := time.Parse(time.RFC3339, tt.published); !a.Published.Equal(want) {
+		t.Errorf("Published = %v, want %v", a.Published, want)
+	}
+	if a.FromFeed {
+		t.Error("FromFeed set on an extracted page")
+	}
+	if len(a.Body) == 0 || !strings.HasPrefix(a.Body[0], tt.body0) {
+		t.Errorf("Body should begin %q, after title and teaser; Body = %q", tt.body0, a.Body)
+	}
+	// Title and teaser stand once, not again in the body.
+	for i, p := range a.Body {
+		if p == a.Title || p == a.Teaser || strings.Contains(p, a.Teaser) {
+			t.Errorf("Body[%d] repeats the title or teaser: %q", i, p)
+		}
+	}
+	text := a.Text()
+	for _, s := range tt.sentences {
+		if !strings.Contains(text, s) {
+			t.Errorf("article text lacks %q", s)
+		}
+	}
+	for _, c := range append(append([]string(nil), chrome...), tt.chrome...) {
+		if strings.Contains(text, c) {
+			t.Errorf("article text carries chrome %q", c)
+		}
+	}
+	if t.Failed() {
+		t.Logf("text:\n%s", text)
 	}
 }
 
