@@ -19,6 +19,8 @@ import (
 
 	"github.com/newsbot/newsbot/app"
 	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/internal/textutil"
+	"github.com/newsbot/newsbot/pipeline"
 )
 
 const usage = `newsbot watches news sources for keywords and posts summarized alerts to Slack.
@@ -240,7 +242,7 @@ func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query 
 	}
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
-	var ws []*app.Watcher
+	var ws []*pipeline.Watcher
 	cfg, all, err := app.Load(cfgPath)
 	if err != nil && (query == "" || explicit) {
 		// An ad-hoc query needs no config; the watchers do.
@@ -253,12 +255,12 @@ func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query 
 		if cfg != nil {
 			synonyms = cfg.Synonyms
 		}
-		w, err := app.AdHoc(query, synonyms)
+		w, err := pipeline.AdHoc(query, synonyms)
 		if err != nil {
 			fmt.Fprintln(stderr, "newsbot scan: query:", err)
 			return 2
 		}
-		ws = []*app.Watcher{w}
+		ws = []*pipeline.Watcher{w}
 	case watcher != "":
 		for _, w := range all {
 			if w.Name == watcher {
@@ -306,6 +308,6 @@ func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query 
 		failed++
 		fmt.Fprintf(stderr, "newsbot scan: %s: %v\n", path, err)
 	}, progress)
-	fmt.Fprintf(stderr, "newsbot: %d files scanned, %s, %d unreadable\n", len(files), app.Plural(int64(hits), "match"), failed)
+	fmt.Fprintf(stderr, "newsbot: %d files scanned, %s, %d unreadable\n", len(files), textutil.Plural(int64(hits), "match"), failed)
 	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/newsbot/newsbot/pipeline"
 	"github.com/newsbot/newsbot/watchers"
 )
 
@@ -34,7 +35,7 @@ type CheckMatch struct {
 
 // Check extracts one article, from a URL or a saved HTML file, and tells
 // which watchers match it, without posting or recording anything.
-func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target string) (*CheckResult, error) {
+func Check(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher, target string) (*CheckResult, error) {
 	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
 		return CheckPage(ctx, f, ws, target, true)
 	}
@@ -53,7 +54,7 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, target strin
 // anyone there) is never fetched from a private, loopback or link-local
 // address, whatever http.allow_private_networks says: that lets the
 // config's own sources reach an intranet, not everyone in Slack.
-func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, url string, trusted bool) (*CheckResult, error) {
+func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher, url string, trusted bool) (*CheckResult, error) {
 	resp, err := f.Do(ctx, watchers.Request{URL: url, Trusted: trusted, PublicOnly: !trusted})
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*Watcher, url stri
 	return checkBody(ws, url, resp.URL, watchers.UTF8(resp.Body, resp.ContentType))
 }
 
-func checkBody(ws []*Watcher, target, page string, body []byte) (*CheckResult, error) {
+func checkBody(ws []*pipeline.Watcher, target, page string, body []byte) (*CheckResult, error) {
 	if watchers.IsFeed(body) {
 		return nil, fmt.Errorf("%s is a feed, not an article page: give check one of its articles, or list the feed under sources", target)
 	}
@@ -73,7 +74,7 @@ func checkBody(ws []*Watcher, target, page string, body []byte) (*CheckResult, e
 	if res.URL == "" {
 		res.URL = page
 	}
-	scans := &scanCache{}
+	scans := &pipeline.Scans{}
 	for _, w := range ws {
 		m := w.Match(art, "", scans)
 		if m == nil {

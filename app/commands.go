@@ -13,6 +13,7 @@ import (
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/internal/textutil"
 	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/pipeline"
 	"github.com/newsbot/newsbot/watchers"
 )
 
@@ -85,7 +86,7 @@ func storeTrouble(log interface{ Error(string, ...any) }, err error) Reply {
 }
 
 func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }) Reply {
-	now := a.now().In(a.cfg.Location)
+	now := a.now().In(a.cfg.Location())
 	runs, err := a.store.WatcherRuns(ctx)
 	if err != nil {
 		return storeTrouble(log, err)
@@ -104,13 +105,13 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 		return storeTrouble(log, err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*newsbot* %s: %s, %s\n", Version, Plural(int64(len(a.watchers)), "watcher"), Plural(int64(len(a.cfg.Sources)), "source"))
+	fmt.Fprintf(&b, "*newsbot* %s: %s, %s\n", Version, textutil.Plural(int64(len(a.watchers)), "watcher"), textutil.Plural(int64(len(a.cfg.Sources)), "source"))
 	for _, w := range a.watchers {
 		fmt.Fprintf(&b, "• *%s* `%s` → %s: ", w.Name, w.Schedule, w.Channel)
 		if at, ok := runs[w.Name]; ok {
 			ago := "just now"
 			if now.Sub(at) >= time.Minute {
-				ago = roughly(now.Sub(at)) + " ago"
+				ago = textutil.Roughly(now.Sub(at)) + " ago"
 			}
 			fmt.Fprintf(&b, "last ran %s (%s)", clock(at.In(now.Location()), now), ago)
 		} else {
@@ -118,21 +119,21 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 		}
 		// Alerts posted or on their way; those kept by a mute apart.
 		c := today[w.Name]
-		fmt.Fprintf(&b, ", next %s; %s today", clock(w.Cron.Next(now), now), Plural(int64(c.All-c.Muted), "alert"))
+		fmt.Fprintf(&b, ", next %s; %s today", clock(w.Cron.Next(now), now), textutil.Plural(int64(c.All-c.Muted), "alert"))
 		if c.Muted > 0 {
 			fmt.Fprintf(&b, " (and %d muted)", c.Muted)
 		}
 		if m, ok := mutes[w.Name]; ok {
-			fmt.Fprintf(&b, "\n    :no_bell: muted until %s by %s: %s recorded, not posted", clock(m.Until.In(now.Location()), now), m.By, Plural(int64(m.Held), "match"))
+			fmt.Fprintf(&b, "\n    :no_bell: muted until %s by %s: %s recorded, not posted", clock(m.Until.In(now.Location()), now), m.By, textutil.Plural(int64(m.Held), "match"))
 		}
 		b.WriteString("\n")
 	}
 	if len(failing) == 0 {
 		b.WriteString("Every source answered at its last check.")
 	} else {
-		fmt.Fprintf(&b, "*%s with errors:*\n", Plural(int64(len(failing)), "source"))
+		fmt.Fprintf(&b, "*%s with errors:*\n", textutil.Plural(int64(len(failing)), "source"))
 		for _, f := range failing {
-			fmt.Fprintf(&b, "• %s: %s in a row, since %s\n", f.Source, Plural(int64(f.Failures), "failed check"), clock(f.Since.In(now.Location()), now))
+			fmt.Fprintf(&b, "• %s: %s in a row, since %s\n", f.Source, textutil.Plural(int64(f.Failures), "failed check"), clock(f.Since.In(now.Location()), now))
 		}
 	}
 	return Reply{Text: textutil.Truncate(strings.TrimSpace(b.String()), replyLimit)}
@@ -199,7 +200,7 @@ func slackURL(s string) string {
 // text, not a mention.
 var unescapeSlack = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace
 
-func (a *App) watcherNamed(name string) *Watcher {
+func (a *App) watcherNamed(name string) *pipeline.Watcher {
 	for _, w := range a.watchers {
 		if strings.EqualFold(w.Name, name) {
 			return w
@@ -241,7 +242,7 @@ func (a *App) mute(ctx context.Context, c Command, arg string, log interface{ Er
 	if err := a.store.Mute(ctx, w.Name, until, who(c)); err != nil {
 		return storeTrouble(log, err)
 	}
-	now := a.now().In(a.cfg.Location)
+	now := a.now().In(a.cfg.Location())
 	return Reply{InChannel: true, Text: fmt.Sprintf(":no_bell: %s muted *%s* until %s: what it matches meanwhile is recorded, not posted. `/newsbot unmute %s` ends it sooner.",
 		who(c), w.Name, clock(until.In(now.Location()), now), w.Name)}
 }
@@ -300,7 +301,7 @@ func (a *App) unmute(ctx context.Context, c Command, arg string, log interface{ 
 		return Reply{Text: fmt.Sprintf("*%s* is not muted.", w.Name)}
 	}
 	return Reply{InChannel: true, Text: fmt.Sprintf(":bell: %s unmuted *%s*: its alerts are posted again. While muted it recorded %s, which stay unposted.",
-		who(c), w.Name, Plural(int64(mutes[w.Name].Held), "match"))}
+		who(c), w.Name, textutil.Plural(int64(mutes[w.Name].Held), "match"))}
 }
 
 func (a *App) search(ctx context.Context, query string, log interface{ Error(string, ...any) }) Reply {
@@ -308,7 +309,7 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 		return Reply{Text: "Give `/newsbot search` a query: `/newsbot search Syrien AND Waffenruhe`"}
 	}
 	query = unescapeSlack(query)
-	w, err := AdHoc(query, a.cfg.Synonyms)
+	w, err := pipeline.AdHoc(query, a.cfg.Synonyms)
 	if err != nil {
 		return Reply{Text: fmt.Sprintf("newsbot cannot read that query: %s. Queries are written as in the watchlists: `Syrien`, `\"Islamischer Staat\"`, `Syrien AND (Waffenruhe OR Feuerpause) NOT Fußball`.", bot.Escape(err.Error()))}
 	}
@@ -316,8 +317,8 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 	if err != nil {
 		return storeTrouble(log, err)
 	}
-	now := a.now().In(a.cfg.Location)
-	scans := &scanCache{}
+	now := a.now().In(a.cfg.Location())
+	scans := &pipeline.Scans{}
 	seen := map[string]bool{}
 	var hits []*news.Alert
 	found := 0
@@ -346,7 +347,7 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 	if found == 1 {
 		verb = "matches"
 	}
-	fmt.Fprintf(&b, "%s of the last 30 days %s `%s`", Plural(int64(found), "stored article"), verb, bot.Escape(query))
+	fmt.Fprintf(&b, "%s of the last 30 days %s `%s`", textutil.Plural(int64(found), "stored article"), verb, bot.Escape(query))
 	if found > len(hits) {
 		fmt.Fprintf(&b, "; the newest %d", len(hits))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/internal/testsite"
+	"github.com/newsbot/newsbot/pipeline"
 )
 
 // syrienFeed is the test site's feed with n articles on Syria, each
@@ -47,14 +48,14 @@ func TestMuteCommand(t *testing.T) {
 		return a.Command(ctx, Command{Text: text, UserID: "U123", UserName: "anna"})
 	}
 	syrienFeed(site, 1)
-	a.Tick(ctx, a.watchers, &Stats{}) // first run: recorded, not alerted
+	a.Tick(ctx, a.watchers, &pipeline.Stats{}) // first run: recorded, not alerted
 
 	r := ask("mute nahost 2h")
 	if !r.InChannel || !strings.Contains(r.Text, "<@U123> muted *nahost* until") {
 		t.Fatalf("mute replied %+v", r)
 	}
 	syrienFeed(site, 3)
-	st := &Stats{}
+	st := &pipeline.Stats{}
 	a.Tick(ctx, a.watchers, st)
 	if n := posted(slack, "#news"); n != 0 {
 		t.Fatalf("%d alerts posted while muted", n)
@@ -78,7 +79,7 @@ func TestMuteCommand(t *testing.T) {
 		t.Errorf("unmute again replied %+v", r)
 	}
 	syrienFeed(site, 4)
-	a.Tick(ctx, a.watchers, &Stats{})
+	a.Tick(ctx, a.watchers, &pipeline.Stats{})
 	if n := posted(slack, "#news"); n != 1 {
 		t.Errorf("%d alerts posted after unmute, want the new one", n)
 	}
@@ -132,9 +133,9 @@ func TestParseMuteDuration(t *testing.T) {
 func TestSearchCommand(t *testing.T) {
 	a, site, _ := newTestApp(t, "@hourly")
 	ctx := context.Background()
-	a.Tick(ctx, a.watchers, &Stats{})
+	a.Tick(ctx, a.watchers, &pipeline.Stats{})
 	syrienFeed(site, 3)
-	a.Tick(ctx, a.watchers, &Stats{})
+	a.Tick(ctx, a.watchers, &pipeline.Stats{})
 	r := a.Command(ctx, Command{Text: `search "Meldung 2" OR "Meldung 1"`})
 	t.Logf("search:\n%s", r.Text)
 	if !strings.Contains(r.Text, "2 stored articles of the last 30 days match") {

@@ -10,41 +10,14 @@ import (
 
 	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/pipeline"
 )
-
-func TestStaleAfter(t *testing.T) {
-	hours := func(hs ...float64) []time.Duration {
-		var out []time.Duration
-		for _, h := range hs {
-			out = append(out, time.Duration(h*float64(time.Hour)))
-		}
-		return out
-	}
-	tests := []struct {
-		gaps  []time.Duration
-		want  time.Duration
-		known bool
-	}{
-		{hours(1, 1, 1), 0, false}, // too little history
-		{hours(1, 1, 1, 1, 1, 1, 1, 1), 6 * time.Hour, true},
-		{hours(0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1), 2 * time.Hour, true}, // at least minStale
-		// A newsroom quiet at night: the night is the longest spell.
-		{hours(0.25, 0.5, 0.25, 9, 0.25, 0.5, 0.25, 0.25, 0.5), 18 * time.Hour, true},
-	}
-	for _, tt := range tests {
-		got, known := staleAfter(tt.gaps)
-		if got != tt.want || known != tt.known {
-			t.Errorf("staleAfter(%v) = %v, %v; want %v, %v", tt.gaps, got, known, tt.want, tt.known)
-		}
-	}
-}
 
 // A feed that usually has something new every hour and then has nothing
 // for two days is reported to the ops channel once, and once again when
 // it has new items.
 func TestStaleSourceToOps(t *testing.T) {
-	a, site, slack := newTestApp(t, "@hourly")
-	a.cfg.Slack.OpsChannel = "#ops"
+	a, site, slack := newTestApp(t, "@hourly", `, ops_channel: "#ops"`)
 	clock := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	a.now = func() time.Time { return clock }
 	feed := func(n int) string {
@@ -67,7 +40,7 @@ func TestStaleSourceToOps(t *testing.T) {
 	n := 1
 	for range 12 { // a new item every hour
 		site.Set("/rss/politik.xml", feed(n))
-		a.Tick(ctx, a.watchers, &Stats{})
+		a.Tick(ctx, a.watchers, &pipeline.Stats{})
 		clock = clock.Add(time.Hour)
 		n++
 	}
@@ -76,7 +49,7 @@ func TestStaleSourceToOps(t *testing.T) {
 	}
 	for range 8 { // then nothing for 2 days, checked every 6 h
 		clock = clock.Add(6 * time.Hour)
-		a.Tick(ctx, a.watchers, &Stats{})
+		a.Tick(ctx, a.watchers, &pipeline.Stats{})
 	}
 	got := ops()
 	if len(got) != 1 || !strings.Contains(got[0], "source rundschau") || !strings.Contains(got[0], "nothing new for") ||
@@ -84,8 +57,8 @@ func TestStaleSourceToOps(t *testing.T) {
 		t.Fatalf("after two quiet days ops heard %q, want one notice", got)
 	}
 	site.Set("/rss/politik.xml", feed(n))
-	a.Tick(ctx, a.watchers, &Stats{})
-	a.Tick(ctx, a.watchers, &Stats{})
+	a.Tick(ctx, a.watchers, &pipeline.Stats{})
+	a.Tick(ctx, a.watchers, &pipeline.Stats{})
 	if got := ops(); len(got) != 2 || !strings.Contains(got[1], "has new items again") {
 		t.Errorf("after a new item ops heard %q, want one more notice", got)
 	}
@@ -121,16 +94,14 @@ func TestSpike(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		record(i, time.Duration(i)*time.Minute, 0)
 	}
-	st := &Stats{}
-	a.checkSpike(ctx, w, st)
-	a.Deliver(ctx, st)
+	st := &pipeline.Stats{}
+	a.Tick(ctx, a.watchers, st)
 	if n := len(slack.Messages()); n != 0 {
 		t.Fatalf("4 matches (fewer than spike.min) made %d messages", n)
 	}
 	record(5, 5*time.Minute, 2)
 	record(6, 6*time.Minute, 0)
-	a.checkSpike(ctx, w, st)
-	a.Deliver(ctx, st)
+	a.Tick(ctx, a.watchers, st)
 	msgs := slack.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("6 matches against a usual of 0.1: %d messages, want one spike", len(msgs))
@@ -144,8 +115,7 @@ func TestSpike(t *testing.T) {
 		t.Errorf("the story three outlets ran should come first:\n%s", text)
 	}
 	record(7, time.Minute, 0)
-	a.checkSpike(ctx, w, st)
-	a.Deliver(ctx, st)
+	a.Tick(ctx, a.watchers, st)
 	if n := len(slack.Messages()); n != 1 {
 		t.Errorf("the same spike was told %d times", n)
 	}
@@ -154,8 +124,7 @@ func TestSpike(t *testing.T) {
 	later := time.Now().Add(2 * time.Hour)
 	a.now = func() time.Time { return later }
 	for range 2 {
-		a.checkSpike(ctx, w, st)
-		a.Deliver(ctx, st)
+		a.Tick(ctx, a.watchers, st)
 	}
 	msgs = slack.Messages()
 	if len(msgs) != 2 || msgs[1].ThreadTS != msgs[0].TS ||
@@ -198,9 +167,8 @@ func TestSpikeByHourOfWeek(t *testing.T) {
 	for range 6 {
 		record(5 * time.Minute)
 	}
-	st := &Stats{}
-	a.checkSpike(ctx, w, st)
-	a.Deliver(ctx, st)
+	st := &pipeline.Stats{}
+	a.Tick(ctx, a.watchers, st)
 	if n := len(slack.Messages()); n != 0 {
 		t.Errorf("6 matches at an hour of the week that usually has 3: %d messages, want none", n)
 	}
@@ -208,8 +176,7 @@ func TestSpikeByHourOfWeek(t *testing.T) {
 	for range 6 {
 		record(5 * time.Minute)
 	}
-	a.checkSpike(ctx, w, st)
-	a.Deliver(ctx, st)
+	a.Tick(ctx, a.watchers, st)
 	if msgs := slack.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0].BlockText(), "the usual 3.0 at this hour of the week") {
 		t.Errorf("12 matches against a usual of 3: %+v", msgs)
 	}

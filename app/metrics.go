@@ -110,8 +110,8 @@ type sourceCounts struct {
 	lastSuccess                           int64 // Unix seconds
 }
 
-// sourceChecked counts a check of a source.
-func (m *Metrics) sourceChecked(source string, items, bytes int, unchanged bool, err error, now time.Time) {
+// SourceChecked counts a check of a source.
+func (m *Metrics) SourceChecked(source string, items, bytes int, unchanged bool, err error, now time.Time) {
 	m.sourcesMu.Lock()
 	defer m.sourcesMu.Unlock()
 	// By value in the map: ten thousand sources are a few large
@@ -131,6 +131,20 @@ func (m *Metrics) sourceChecked(source string, items, bytes int, unchanged bool,
 	c.bytes += int64(bytes)
 	c.lastSuccess = now.Unix()
 }
+
+// NewItem counts an item the watcher had not seen.
+func (m *Metrics) NewItem(watcher string) { m.newItems.WithLabelValues(watcher).Inc() }
+
+// Matched counts an article the watcher matched that became an alert of
+// its own.
+func (m *Metrics) Matched(watcher string) { m.matches.WithLabelValues(watcher).Inc() }
+
+// Recorded counts a message recorded in the outbox, by kind: alert,
+// follow_up, also, spike.
+func (m *Metrics) Recorded(watcher, kind string) { m.alerts.WithLabelValues(watcher, kind).Inc() }
+
+// sent counts a send to Slack by result.
+func (m *Metrics) sent(result string) { m.sends.WithLabelValues(result).Inc() }
 
 var (
 	fetchesDesc = prometheus.NewDesc("newsbot_source_fetches_total", "Checks of sources, by source and result (ok, not_modified, error).", []string{"source", "result"}, nil)

@@ -6,8 +6,11 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/newsbot/newsbot/pipeline"
 	"github.com/robfig/cron/v3"
 )
 
@@ -21,28 +24,21 @@ const ShutdownGrace = 5 * time.Second
 // It returns only when every deliverable alert is sent or parked, or when
 // wait has passed (then Stats.GaveUp is set and the rest stays pending for
 // the next run).
-func (a *App) Once(ctx context.Context, watcher string, wait time.Duration) (*Stats, error) {
+func (a *App) Once(ctx context.Context, watcher string, wait time.Duration) (*pipeline.Stats, error) {
 	ws, err := a.selectWatchers(watcher)
 	if err != nil {
 		return nil, err
 	}
-	st := &Stats{}
-	a.Tick(ctx, ws, st)
+	st := &pipeline.Stats{}
+	a.pipeline.Tick(ctx, ws, st)
 	deadline := time.Now().Add(wait)
-	for st.Pending.Load() > 0 && a.stopSending == "" && ctx.Err() == nil {
+	for st.Pending.Load() > 0 && a.deliver.Stopped() == "" && ctx.Err() == nil {
 		if !time.Now().Before(deadline) {
 			st.GaveUp = true
 			break
 		}
 		// Wait for the first channel that rests to be ready again.
-		next := deadline
-		a.deliverMu.Lock()
-		for _, t := range a.channelWait {
-			if t.After(time.Now()) && t.Before(next) {
-				next = t
-			}
-		}
-		a.deliverMu.Unlock()
+		next := a.deliver.NextReady(deadline)
 		select {
 		case <-time.After(max(time.Until(next), 100*time.Millisecond)):
 		case <-ctx.Done():
@@ -61,16 +57,16 @@ func (a *App) Run(ctx context.Context) error {
 	// but lets the tick in flight finish.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	a.leasing = true
+	a.pipeline.Leasing = true
 
 	logger := cronLogger{a.log}
 	c := cron.New(
-		cron.WithLocation(a.cfg.Location),
+		cron.WithLocation(a.cfg.Location()),
 		cron.WithParser(cronParser{a}),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)),
 		cron.WithLogger(logger),
 	)
-	groups := map[string][]*Watcher{}
+	groups := map[string][]*pipeline.Watcher{}
 	for _, w := range a.watchers {
 		groups[w.Schedule] = append(groups[w.Schedule], w)
 	}
@@ -88,13 +84,15 @@ func (a *App) Run(ctx context.Context) error {
 	}
 
 	// A channel that rests (a rate limit, an outage) is tried again as
-	// soon as it may be, not at the next minute.
-	// One timer, set to the earliest rest's end; it is called with
-	// deliverMu held.
+	// soon as it may be, not at the next minute: one timer, set to the
+	// earliest rest's end.
+	var stopping atomic.Bool
+	var wakeMu sync.Mutex
 	var wakeTimer *time.Timer
 	var wakeAt time.Time
-	a.deliverMu.Lock()
-	a.wake = func(after time.Duration) {
+	a.deliver.SetWake(func(after time.Duration) {
+		wakeMu.Lock()
+		defer wakeMu.Unlock()
 		at := time.Now().Add(after + 10*time.Millisecond)
 		if wakeTimer != nil && wakeAt.After(time.Now()) && !at.Before(wakeAt) {
 			return // an earlier wake comes anyway
@@ -104,28 +102,27 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		wakeAt = at
 		wakeTimer = time.AfterFunc(time.Until(at), func() {
-			if a.stopping.Load() {
+			if stopping.Load() {
 				return
 			}
-			st := &Stats{}
+			st := &pipeline.Stats{}
 			a.Deliver(work, st)
 			if st.Sent.Load() > 0 || st.SendErrs.Load() > 0 {
 				a.log.Info("sent pending alerts after a rate limit", "sent", st.Sent.Load(), "errors", st.SendErrs.Load())
 			}
 		})
-	}
-	a.deliverMu.Unlock()
+	})
 
 	// Retry what is still pending now and then, in case Slack was down.
 	c.AddFunc("@every 1m", func() {
-		st := &Stats{}
+		st := &pipeline.Stats{}
 		a.Deliver(work, st)
 		if st.Sent.Load() > 0 || st.SendErrs.Load() > 0 {
 			a.log.Info("sent pending alerts (retries, digests, the end of quiet hours)", "sent", st.Sent.Load(), "errors", st.SendErrs.Load())
 		}
 	})
 
-	a.log.Info("newsbot running", "watchers", len(a.watchers), "schedules", len(groups), "timezone", a.cfg.Location.String())
+	a.log.Info("newsbot running", "watchers", len(a.watchers), "schedules", len(groups), "timezone", a.cfg.Location().String())
 	first := make(chan struct{})
 	go func() {
 		defer close(first)
@@ -137,7 +134,8 @@ func (a *App) Run(ctx context.Context) error {
 
 	<-ctx.Done()
 	a.scheduling.Store(false)
-	a.stopping.Store(true)
+	stopping.Store(true)
+	a.deliver.Stopping()
 	a.log.Info("shutting down: finishing the work in flight")
 	stopped := c.Stop()
 	timer := time.NewTimer(ShutdownGrace)
@@ -146,12 +144,12 @@ func (a *App) Run(ctx context.Context) error {
 	// timer is stopped.
 	delivering := make(chan struct{})
 	go func() {
-		a.deliverMu.Lock()
+		a.deliver.SetWake(nil)
+		wakeMu.Lock()
 		if wakeTimer != nil {
 			wakeTimer.Stop()
 		}
-		a.wake = nil
-		a.deliverMu.Unlock()
+		wakeMu.Unlock()
 		close(delivering)
 	}()
 	for _, done := range []<-chan struct{}{first, stopped.Done(), delivering} {
@@ -168,10 +166,10 @@ func (a *App) Run(ctx context.Context) error {
 
 // tick is a tick of the watchers of a schedule ("start": of all, at
 // start), logged and measured.
-func (a *App) tick(ctx context.Context, ws []*Watcher, schedule string) {
-	st := &Stats{}
+func (a *App) tick(ctx context.Context, ws []*pipeline.Watcher, schedule string) {
+	st := &pipeline.Stats{}
 	start := time.Now()
-	a.Tick(ctx, ws, st)
+	a.pipeline.Tick(ctx, ws, st)
 	names := make([]string, len(ws))
 	for i, w := range ws {
 		names[i] = w.Name
@@ -198,4 +196,10 @@ type cronLogger struct{ log *slog.Logger }
 func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append(kv, "error", err)...)
+}
+
+// Tick checks the given watchers once, as a tick of run does, and counts
+// what it did in st (for the load benchmark).
+func (a *App) Tick(ctx context.Context, ws []*pipeline.Watcher, st *pipeline.Stats) {
+	a.pipeline.Tick(ctx, ws, st)
 }

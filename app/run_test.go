@@ -15,6 +15,7 @@ import (
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/internal/testsite"
 	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/pipeline"
 )
 
 // testConfig is the tests' config: a store in dir, the fake Slack, the
@@ -43,16 +44,18 @@ func runDaemon(t *testing.T, d *Daemon) {
 	waitFor(t, "the daemon's app", func() bool { return d.app.Load() != nil && d.metrics != nil })
 }
 
-func newTestApp(t *testing.T, schedule string) (*App, *testsite.Site, *fakeslack.Server) {
+// newTestApp is an app on testConfig; slackKeys add keys to the slack
+// section (", key: value").
+func newTestApp(t *testing.T, schedule string, slackKeys ...string) (*App, *testsite.Site, *fakeslack.Server) {
 	t.Helper()
 	site := testsite.Serve(t, "../testdata/site")
 	slack := fakeslack.New(t)
-	yaml := testConfig(t.TempDir(), slack, site, schedule, "", "")
+	yaml := testConfig(t.TempDir(), slack, site, schedule, strings.Join(slackKeys, ""), "")
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := compile(cfg)
+	ws, err := pipeline.Compile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

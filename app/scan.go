@@ -13,6 +13,7 @@ import (
 
 	"github.com/newsbot/newsbot/match"
 	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/pipeline"
 	"github.com/newsbot/newsbot/watchers"
 )
 
@@ -23,21 +24,6 @@ type ScanHit struct {
 	Terms   []string `json:"terms"`
 	// Fields are the fields the terms were found in, in article order.
 	Fields []string `json:"fields"`
-}
-
-// AdHoc makes a watcher of a query given on the command line; it is named
-// "query" in scan results.
-func AdHoc(query string, synonyms map[string][]string) (*Watcher, error) {
-	q, err := match.ParseQuery(query, synonyms)
-	if err != nil {
-		return nil, err
-	}
-	w := &Watcher{query: q}
-	w.Name = "query"
-	if err := bindSet([]*Watcher{w}); err != nil {
-		return nil, err
-	}
-	return w, nil
 }
 
 // ScanFiles lists the files a scan reads: the given files, and the .html,
@@ -109,7 +95,7 @@ func ReadArticle(path string) (*news.Article, error) {
 // Scan runs the watchers over saved articles and calls hit for each file a
 // watcher matches, in file order, and fail for each file it cannot read.
 // progress, when not nil, is told how many files are done.
-func Scan(ctx context.Context, ws []*Watcher, files []string, hit func(ScanHit), fail func(string, error), progress func(done, total int)) {
+func Scan(ctx context.Context, ws []*pipeline.Watcher, files []string, hit func(ScanHit), fail func(string, error), progress func(done, total int)) {
 	type result struct {
 		hits []ScanHit
 		err  error
@@ -131,9 +117,9 @@ func Scan(ctx context.Context, ws []*Watcher, files []string, hit func(ScanHit),
 					continue
 				}
 				var hits []ScanHit
-				scans := &scanCache{} // one read of the file for all watchers
+				scans := &pipeline.Scans{} // one read of the file for all watchers
 				for _, w := range ws {
-					r := w.query.EvalScanned(w.set.WithSource(scans.get(w.set, art), ""))
+					r := w.Eval(art, "", scans)
 					if r.Matched {
 						h := ScanHit{Path: files[i], Watcher: w.Name, Terms: r.Terms, Fields: fieldsOf(r.Fields)}
 						if h.Terms == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/pipeline"
 )
 
 // Daemon is newsbot run: the app for the config at Path, on its
@@ -30,7 +31,7 @@ type Daemon struct {
 	// Config and Watchers, when set, are the config as already loaded
 	// from Path (newsbot run has checked it); else Run loads it.
 	Config   *config.Config
-	Watchers []*Watcher
+	Watchers []*pipeline.Watcher
 	Options  Options
 	Stderr   io.Writer
 	// Reload asks for the config to be read again.
@@ -302,7 +303,7 @@ func (d *Daemon) health(ctx context.Context) Health {
 	if a.scheduling.Load() {
 		h.Scheduler = "running"
 	}
-	switch reason := a.sendingStopped(); {
+	switch reason := a.deliver.Stopped(); {
 	case reason != "":
 		h.Slack, h.Reason = "stopped", reason
 	case a.cfg.Slack.Token == "" && a.cfg.Slack.WebhookURL == "":

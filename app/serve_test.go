@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/internal/testsite"
+	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/pipeline"
 )
 
 type lockedBuffer struct {
@@ -66,12 +69,15 @@ func TestDaemonHealthAndReload(t *testing.T) {
 		t.Errorf("/healthz = %d %+v", code, h)
 	}
 	a := d.app.Load()
-	reason := "invalid_auth"
-	a.stopped.Store(&reason)
+	slack.Refuse["#news"] = "invalid_auth"
+	al := &news.Alert{Watcher: "nahost", Channel: "#news", URL: "https://rr.example/x.html", Title: "Syrien", Found: time.Now()}
+	if err := a.store.RecordAlert(context.Background(), al, []string{al.URL}); err != nil {
+		t.Fatal(err)
+	}
+	a.Deliver(context.Background(), &pipeline.Stats{})
 	if code, h := get("/healthz"); code != http.StatusServiceUnavailable || h.Slack != "stopped" || h.Reason != "invalid_auth" {
 		t.Errorf("with Slack refusing newsbot: /healthz = %d %+v", code, h)
 	}
-	a.stopped.Store(nil)
 
 	os.WriteFile(path, []byte(strings.Replace(good, "@hourly", "every hour", 1)), 0o644)
 	hup <- os.Interrupt

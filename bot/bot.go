@@ -1,14 +1,13 @@
 // Package bot owns everything Slack: how an alert reads as a Block Kit
-// message, sending it with slack-go, telling a failure worth retrying from
-// one that is not, and the stdout form used when no token is set.
+// message, sending it with slack-go (or an incoming webhook), what a failed
+// send means (SendError, one kind of failure each with its remedy), and
+// the stdout form used when no token is set.
 package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -41,64 +40,6 @@ const (
 	// maxEntryText is the most one digest entry holds.
 	maxEntryText = 1200
 )
-
-// Notifier sends alerts.
-type Notifier interface {
-	// Send delivers the alert and returns an identifier of the message
-	// (Slack's ts). A failure that a retry cannot mend is a *PermanentError.
-	Send(ctx context.Context, a *news.Alert) (string, error)
-	// Notice posts a plain operational message (to the ops channel).
-	Notice(ctx context.Context, channel, text string) error
-}
-
-// PermanentError is a failure that sending again will not mend, such as an
-// unknown channel or a revoked token.
-type PermanentError struct {
-	Reason string
-	Err    error
-}
-
-func (e *PermanentError) Error() string { return e.Err.Error() }
-func (e *PermanentError) Unwrap() error { return e.Err }
-
-// IsPermanent reports whether err is a PermanentError.
-func IsPermanent(err error) bool {
-	var p *PermanentError
-	return errors.As(err, &p)
-}
-
-// StopError is a failure of the whole setup rather than of one alert: a
-// bad or revoked token, or an api_url that is not a Slack API. Nothing can
-// be sent until the config changes; the alert stays pending.
-type StopError struct {
-	Reason string
-	Err    error
-}
-
-func (e *StopError) Error() string { return e.Err.Error() }
-func (e *StopError) Unwrap() error { return e.Err }
-
-// IsStop reports whether err is a StopError.
-func IsStop(err error) bool {
-	var s *StopError
-	return errors.As(err, &s)
-}
-
-// stopErrors are Slack API errors that stop all sending.
-var stopErrors = map[string]bool{
-	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true,
-	"token_expired": true, "no_permission": true, "missing_scope": true, "team_access_not_granted": true,
-	"ekm_access_denied": true,
-}
-
-// permanentErrors are Slack API errors that no retry of that alert mends.
-var permanentErrors = map[string]bool{
-	"channel_not_found": true, "not_in_channel": true, "is_archived": true,
-	"msg_too_long": true, "msg_blocks_too_long": true, "invalid_blocks": true,
-	"invalid_blocks_format": true, "no_text": true, "restricted_action": true, "invalid_arguments": true, "invalid_metadata_format": true,
-	"invalid_metadata_schema": true, "metadata_too_large": true, "too_many_attachments": true,
-	"channel_is_archived": true, "restricted_action_read_only_channel": true,
-}
 
 // Slack sends alerts with the Slack Web API.
 type Slack struct {
@@ -138,7 +79,7 @@ func (s *Slack) Send(ctx context.Context, a *news.Alert) (string, error) {
 	}
 	_, ts, err := s.client.PostMessageContext(ctx, a.Channel, opts...)
 	if err != nil {
-		return "", classify(fmt.Errorf("post to %s: %w", a.Channel, err))
+		return "", Classify(fmt.Errorf("post to %s: %w", a.Channel, err))
 	}
 	return ts, nil
 }
@@ -243,63 +184,9 @@ func (s *Slack) Notice(ctx context.Context, channel, text string) error {
 		slack.MsgOptionDisableLinkUnfurl(),
 	)
 	if err != nil {
-		return classify(fmt.Errorf("post to %s: %w", channel, err))
+		return Classify(fmt.Errorf("post to %s: %w", channel, err))
 	}
 	return nil
-}
-
-func classify(err error) error {
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch {
-		case stopErrors[se.Err]:
-			return &StopError{Reason: se.Err, Err: err}
-		case permanentErrors[se.Err]:
-			return &PermanentError{Reason: se.Err, Err: err}
-		}
-	}
-	// A 4xx from the API itself (not Slack's ok:false) means a wrong
-	// api_url or a proxy in the way: no alert can get through.
-	var sc slack.StatusCodeError
-	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusTooManyRequests && sc.Code != http.StatusRequestTimeout {
-		return &StopError{Reason: sc.Status, Err: err}
-	}
-	return err
-}
-
-// MaybePosted reports whether a failed send may have posted the message
-// all the same: the request went out and no answer said no (a timeout, a
-// connection dropped, a 5xx). Slack's own refusals (ok:false), rate
-// limits, and a connection never made did not post it.
-func MaybePosted(err error) bool {
-	if err == nil || IsPermanent(err) || IsStop(err) {
-		return false
-	}
-	if _, ok := RetryAfter(err); ok {
-		return false
-	}
-	var se slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		return false
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return false
-	}
-	var sc slack.StatusCodeError
-	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 {
-		return false // refused (a 429 without Retry-After)
-	}
-	return true
-}
-
-// RetryAfter returns how long Slack asked to wait, when it did.
-func RetryAfter(err error) (time.Duration, bool) {
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		return rl.RetryAfter, true
-	}
-	return 0, false
 }
 
 // Blocks is the alert as a Block Kit message: the title linked to the

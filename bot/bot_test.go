@@ -512,25 +512,21 @@ func TestSlackSendErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Send succeeded")
 			}
-			if got := bot.IsPermanent(err); got != tt.permanent {
-				t.Errorf("IsPermanent(%v) = %v, want %v", err, got, tt.permanent)
+			se := bot.Classify(err)
+			if got := se.Kind == bot.Permanent; got != tt.permanent {
+				t.Errorf("Classify(%v) = %v: permanent %v, want %v", err, se.Kind, got, tt.permanent)
 			}
-			if got := bot.IsStop(err); got != tt.stop {
-				t.Errorf("IsStop(%v) = %v, want %v", err, got, tt.stop)
+			if got := se.Kind == bot.Stop; got != tt.stop {
+				t.Errorf("Classify(%v) = %v: stop %v, want %v", err, se.Kind, got, tt.stop)
 			}
-			if d, ok := bot.RetryAfter(err); ok {
-				t.Errorf("RetryAfter(%v) = %v, want none", err, d)
+			if se.Kind == bot.RateLimited {
+				t.Errorf("Classify(%v): rate limited for %v, want no rate limit", err, se.RetryAfter)
 			}
 			if !strings.Contains(err.Error(), "#nahost") {
 				t.Errorf("error %q does not name the channel", err)
 			}
-			var pe *bot.PermanentError
-			if tt.permanent && (!errors.As(err, &pe) || pe.Reason != tt.refuse) {
-				t.Errorf("error %v: want a PermanentError with reason %q", err, tt.refuse)
-			}
-			var se *bot.StopError
-			if tt.stop && (!errors.As(err, &se) || se.Reason != tt.refuse) {
-				t.Errorf("error %v: want a StopError with reason %q", err, tt.refuse)
+			if (tt.permanent || tt.stop) && se.Reason != tt.refuse {
+				t.Errorf("error %v: reason %q, want %q", err, se.Reason, tt.refuse)
 			}
 			if len(fs.Messages()) != 0 {
 				t.Error("a refused message was recorded")
@@ -567,10 +563,11 @@ func TestSlackSendRateLimited(t *testing.T) {
 			if err == nil {
 				t.Fatal("Send succeeded against a 429")
 			}
-			if bot.IsPermanent(err) {
+			se := bot.Classify(err)
+			if se.Kind == bot.Permanent {
 				t.Errorf("a rate limit is permanent: %v", err)
 			}
-			d, ok := bot.RetryAfter(err)
+			d, ok := se.RetryAfter, se.Kind == bot.RateLimited
 			if d != tt.want || ok != tt.ok {
 				t.Errorf("RetryAfter(%v) = %v, %v; want %v, %v", err, d, ok, tt.want, tt.ok)
 			}
@@ -590,8 +587,8 @@ func TestSlackSendNetworkError(t *testing.T) {
 		t.Fatal("Send to a closed server succeeded")
 	}
 	var ne net.Error
-	if bot.IsPermanent(err) || bot.IsStop(err) || !errors.As(err, &ne) {
-		t.Errorf("IsPermanent = %v, IsStop = %v, a net.Error = %v for %v; want false, false, true", bot.IsPermanent(err), bot.IsStop(err), errors.As(err, &ne), err)
+	if k := bot.Classify(err).Kind; k == bot.Permanent || k == bot.Stop || !errors.As(err, &ne) {
+		t.Errorf("Classify = %v, a net.Error = %v for %v; want neither permanent nor stop, and a net.Error", k, errors.As(err, &ne), err)
 	}
 }
 

@@ -57,12 +57,12 @@ func (w *Webhook) Notice(ctx context.Context, channel, text string) error {
 func (w *Webhook) post(ctx context.Context, msg *slack.WebhookMessage) error {
 	body, err := json.Marshal(msg)
 	if err != nil {
-		return &PermanentError{Reason: "marshal", Err: err}
+		return &SendError{Kind: Permanent, Reason: "marshal", Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
 		// The error would quote the URL, which holds the secret.
-		return &StopError{Reason: "webhook_url", Err: errors.New("webhook: slack.webhook_url is not a valid URL")}
+		return &SendError{Kind: Stop, Reason: "webhook_url", Err: errors.New("webhook: slack.webhook_url is not a valid URL")}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := w.client.Do(req)
@@ -72,7 +72,7 @@ func (w *Webhook) post(ctx context.Context, msg *slack.WebhookMessage) error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("webhook: %w", err)
+		return Classify(fmt.Errorf("webhook: %w", err))
 	}
 	defer resp.Body.Close()
 	text, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
@@ -92,16 +92,16 @@ func (w *Webhook) post(ctx context.Context, msg *slack.WebhookMessage) error {
 		if perr != nil || secs < 1 {
 			secs = 1
 		}
-		return &slack.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
+		return &SendError{Kind: RateLimited, Reason: reason, RetryAfter: time.Duration(secs) * time.Second, Err: err}
 	case resp.StatusCode >= 500:
-		return err
+		return &SendError{Kind: Unsure, Reason: reason, Err: err}
 	case resp.StatusCode == http.StatusBadRequest:
 		// This message: too long, or blocks Slack will not take.
-		return &PermanentError{Reason: reason, Err: err}
+		return &SendError{Kind: Permanent, Reason: reason, Err: err}
 	default:
 		// 403 invalid_token or action_prohibited, 404 no_service or
 		// channel_not_found, 410 channel_is_archived: no message can
 		// get through this webhook.
-		return &StopError{Reason: reason, Err: err}
+		return &SendError{Kind: Stop, Reason: reason, Err: err}
 	}
 }

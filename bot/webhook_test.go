@@ -42,14 +42,15 @@ func TestWebhookErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 			got := "retry"
-			if bot.IsStop(err) {
+			switch se := bot.Classify(err); se.Kind {
+			case bot.Stop:
 				got = "stop"
-			} else if bot.IsPermanent(err) {
+			case bot.Permanent:
 				got = "permanent"
-			} else if d, ok := bot.RetryAfter(err); ok {
+			case bot.RateLimited:
 				got = "rate"
-				if d != 7*time.Second {
-					t.Errorf("Retry-After %v, want 7s", d)
+				if se.RetryAfter != 7*time.Second {
+					t.Errorf("Retry-After %v, want 7s", se.RetryAfter)
 				}
 			}
 			if got != tt.want {
@@ -63,7 +64,7 @@ func TestWebhookErrors(t *testing.T) {
 	// A webhook that cannot be reached: the error does not give the
 	// secret in its URL away.
 	wh := bot.NewWebhook("http://127.0.0.1:1/services/T1/B1/secret", time.Second)
-	if _, err := wh.Send(context.Background(), syriaAlert()); err == nil || strings.Contains(err.Error(), "secret") || bot.IsStop(err) {
+	if _, err := wh.Send(context.Background(), syriaAlert()); err == nil || strings.Contains(err.Error(), "secret") || bot.Classify(err).Kind == bot.Stop {
 		t.Errorf("unreachable webhook: %v", err)
 	}
 }
@@ -100,8 +101,8 @@ func TestMaybePosted(t *testing.T) {
 			t.Errorf("%s: no error", tt.name)
 			continue
 		}
-		if got := bot.MaybePosted(tt.err); got != tt.want {
-			t.Errorf("MaybePosted(%s: %v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		if got := bot.Classify(tt.err).Kind == bot.Unsure; got != tt.want {
+			t.Errorf("Classify(%s: %v) = %v: perhaps posted %v, want %v", tt.name, tt.err, bot.Classify(tt.err).Kind, got, tt.want)
 		}
 	}
 }

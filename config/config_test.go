@@ -99,8 +99,8 @@ func TestParseFull(t *testing.T) {
 	if got := time.Duration(c.MaxAge); got != 48*time.Hour {
 		t.Errorf("max_age 2d = %v, want 48h", got)
 	}
-	if c.Location == nil || c.Location.String() != "Europe/Berlin" {
-		t.Errorf("Location = %v, want Europe/Berlin", c.Location)
+	if c.Location() == nil || c.Location().String() != "Europe/Berlin" {
+		t.Errorf("Location = %v, want Europe/Berlin", c.Location())
 	}
 	wantSlack := config.Slack{Token: "xoxb-123", APIURL: "http://127.0.0.1:8080/api/", Channel: "#news", Timeout: config.Duration(15 * time.Second), Pace: config.Duration(time.Second)}
 	if c.Slack != wantSlack {
@@ -161,11 +161,12 @@ func TestParseFull(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if w.Cron == nil {
-				t.Fatalf("schedule %q not compiled", w.Schedule)
+			sched, err := c.Schedule(w.Schedule)
+			if err != nil {
+				t.Fatalf("schedule %q does not compile: %v", w.Schedule, err)
 			}
 			for _, from := range []time.Time{now, now.UTC()} {
-				if got := w.Cron.Next(from); !got.Equal(s.want) {
+				if got := sched.Next(from); !got.Equal(s.want) {
 					t.Errorf("%q: next run after %v = %v, want %v", w.Schedule, from, got, s.want)
 				}
 			}
@@ -188,7 +189,7 @@ func TestParseDefaults(t *testing.T) {
 		{"http.timeout", c.HTTP.Timeout, config.Duration(config.DefaultTimeout)},
 		{"http.max_body", c.HTTP.MaxBody, config.DefaultMaxBody},
 		{"http.parallel", c.HTTP.Parallel, config.DefaultParallel},
-		{"location", c.Location, time.Local},
+		{"location", c.Location(), time.Local},
 		{"watcher channel falls back to slack.channel", c.Watchers[0].Channel, "#news"},
 	}
 	for _, ch := range checks {
@@ -196,8 +197,8 @@ func TestParseDefaults(t *testing.T) {
 			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
 		}
 	}
-	if c.Watchers[0].Cron == nil {
-		t.Error("@hourly not compiled")
+	if _, err := c.Schedule(c.Watchers[0].Schedule); err != nil {
+		t.Errorf("@hourly does not compile: %v", err)
 	}
 	if c.Path() != "config.yaml" {
 		t.Errorf("Path() = %q", c.Path())

@@ -21,18 +21,17 @@ func TestQuietUntil(t *testing.T) {
 		{"12:00-13:30", at(11, 59), time.Time{}},
 	}
 	for _, tt := range tests {
-		from, to, err := parseQuiet(tt.quiet)
+		q, err := ParseQuiet(tt.quiet)
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := Watcher{Quiet: tt.quiet, QuietFrom: from, QuietTo: to}
-		if got := w.QuietUntil(tt.now); !got.Equal(tt.want) {
+		if got := q.Until(tt.now); !got.Equal(tt.want) {
 			t.Errorf("%s at %s: until %v, want %v", tt.quiet, tt.now.Format("15:04"), got, tt.want)
 		}
 	}
 	for _, bad := range []string{"22-07", "22:00", "25:00-07:00", "07:00-07:00"} {
-		if _, _, err := parseQuiet(bad); err == nil {
-			t.Errorf("parseQuiet(%q) succeeded", bad)
+		if _, err := ParseQuiet(bad); err == nil {
+			t.Errorf("ParseQuiet(%q) succeeded", bad)
 		}
 	}
 }

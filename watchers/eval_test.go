@@ -17,17 +17,16 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"github.com/newsbot/newsbot/internal/corpus"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"unicode"
+
+	"github.com/newsbot/newsbot/internal/corpus"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -92,24 +91,6 @@ func readZyteHTML(dir, id string) ([]byte, error) {
 		return nil, err
 	}
 	return UTF8(body, ""), nil
-}
-
-// evalParallel runs f(i) for i in [0,n) on GOMAXPROCS goroutines.
-func evalParallel(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // The scoring below follows evaluate.py of the Scrapinghub/Zyte
@@ -245,7 +226,7 @@ func TestZyteF1(t *testing.T) {
 		err        error
 	}
 	results := make([]result, len(pages))
-	evalParallel(len(pages), func(i int) {
+	corpus.InParallel(len(pages), func(i int) {
 		pg := pages[i]
 		body, err := readZyteHTML(dir, pg.id)
 		if err != nil {
@@ -362,7 +343,7 @@ func TestCorpusPages(t *testing.T) {
 		err           error
 	}
 	results := make([]result, len(pages))
-	evalParallel(len(pages), func(i int) {
+	corpus.InParallel(len(pages), func(i int) {
 		pg := pages[i]
 		body, err := os.ReadFile(filepath.Join(dir, pg.File))
 		if err != nil {

@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/app"
+	"github.com/newsbot/newsbot/pipeline"
 )
 
 func main() {
@@ -133,7 +134,7 @@ func main() {
 		resetPeak()
 		before, r0 := rusage(), stats(port)
 		start := time.Now()
-		st := &app.Stats{}
+		st := &pipeline.Stats{}
 		a.Tick(ctx, ws, st)
 		wall := time.Since(start)
 		cpu, r1 := rusage()-before, stats(port)

@@ -3,7 +3,9 @@
 package textutil
 
 import (
+	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -29,4 +31,27 @@ func Truncate(s string, n int) string {
 		cut = sp
 	}
 	return strings.TrimRight(s[:cut], " \n\t,;:-–") + "…"
+}
+
+// Plural is "1 match", "2 matches", "0 errors".
+func Plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "ch") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Roughly is a duration as a person says it: "40 min", "9 h", "3 days".
+func Roughly(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", max(1, int(d.Round(time.Minute)/time.Minute)))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Round(time.Hour)/time.Hour))
+	default:
+		return fmt.Sprintf("%d days", int(d.Round(24*time.Hour)/(24*time.Hour)))
+	}
 }

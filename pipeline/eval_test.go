@@ -1,12 +1,9 @@
-package app
+package pipeline_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -35,15 +32,15 @@ const (
 // phrase must match the page, and no `without` snippet (boilerplate:
 // navigation, teasers of other articles, comments) may.
 //
-//	go test ./app -run TestMatchCorpusPages -v
+//	go test ./pipeline -run TestMatchCorpusPages -v
 func TestMatchCorpusPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus evaluation")
 	}
-	dir, pages := corpusPages(t)
+	dir, pages := corpus.Pages(t)
 	type score struct{ with, withHit, without, withoutClean int }
 	scores := make([]score, len(pages))
-	inParallel(len(pages), func(i int) {
+	corpus.InParallel(len(pages), func(i int) {
 		p := pages[i]
 		body, err := os.ReadFile(filepath.Join(dir, p.File))
 		if err != nil {
@@ -89,56 +86,6 @@ func TestMatchCorpusPages(t *testing.T) {
 	if with < matchWithFloor || without < matchWithoutFloor {
 		t.Errorf("below the floors %.2f / %.2f", matchWithFloor, matchWithoutFloor)
 	}
-}
-
-// corpusPage is a line of ../shared/corpus/pages.jsonl.
-type corpusPage struct {
-	File          string
-	With, Without []string
-}
-
-// inParallel calls fn(i) for every i below n, on as many goroutines as
-// there are processors.
-func inParallel(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
-
-// corpusPages reads the corpus's pages and their snippets; it skips the
-// test when the corpus is absent.
-func corpusPages(t *testing.T) (string, []corpusPage) {
-	t.Helper()
-	dir := corpus.Dir(t)
-	f, err := os.Open(filepath.Join(dir, "pages.jsonl"))
-	if err != nil {
-		t.Skip(err)
-	}
-	defer f.Close()
-	var pages []corpusPage
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var p corpusPage
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatal(err)
-		}
-		pages = append(pages, p)
-	}
-	return dir, pages
 }
 
 // extracted keeps each corpus page's extraction, for the evaluations
@@ -192,17 +139,17 @@ const (
 // snippet (navigation, teasers of other articles, comments) may be in the
 // summary, and every summary must be whole sentences.
 //
-//	go test ./app -run TestSummaryCorpusPages -v
+//	go test ./pipeline -run TestSummaryCorpusPages -v
 func TestSummaryCorpusPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus evaluation")
 	}
-	dir, pages := corpusPages(t)
+	dir, pages := corpus.Pages(t)
 	type result struct{ summarized, clean, whole bool }
 	results := make([]result, len(pages))
 	var dirty []string
 	var mu sync.Mutex
-	inParallel(len(pages), func(i int) {
+	corpus.InParallel(len(pages), func(i int) {
 		p := pages[i]
 		body, err := os.ReadFile(filepath.Join(dir, p.File))
 		if err != nil || len(p.With) == 0 {

@@ -1,4 +1,4 @@
-package app
+package story_test
 
 import (
 	"bufio"
@@ -25,7 +25,7 @@ import (
 // on one topic, with names in common: the hard cases). Each page is
 // extracted as newsbot extracts it.
 //
-//	go test ./app -run TestStoryPairsLabelled -v
+//	go test ./story -run TestStoryPairsLabelled -v
 //
 // Two checks are measured: story.Same, built for copy that outlets share
 // (agency copy, an article republished or moved), and newsbot's rule,
@@ -64,15 +64,15 @@ func TestStoryPairsLabelled(t *testing.T) {
 	}
 	sigs, events := map[string][]byte{}, map[string][]byte{}
 	var mu sync.Mutex
-	inParallel(len(names), func(i int) {
+	corpus.InParallel(len(names), func(i int) {
 		art, err := labelledPage(dir, names[i])
 		if err != nil {
 			t.Errorf("%s: %v", names[i], err)
 			return
 		}
-		sg := sign(art)
+		sg := story.SignArticle(art)
 		mu.Lock()
-		sigs[names[i]], events[names[i]] = sg.story, sg.event
+		sigs[names[i]], events[names[i]] = sg.Story, sg.Event
 		mu.Unlock()
 	})
 	type score struct{ tp, fp, fn, tn int }
@@ -148,7 +148,7 @@ func labelledPage(dir, key string) (*news.Article, error) {
 		}
 	}
 	if kind == "pages" {
-		return extractOnce(name, body)
+		return watchers.Extract(watchers.UTF8(body, ""), "https://corpus.example/"+name)
 	}
 	return watchers.Extract(watchers.UTF8(body, ""), "https://corpus.example/"+key)
 }

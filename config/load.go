@@ -1,0 +1,182 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Position is a place in the YAML file.
+type Position struct{ Line, Col int }
+
+// Problem is one thing wrong with the file.
+type Problem struct {
+	File  string
+	Pos   Position
+	Field string
+	Msg   string
+}
+
+// Problems is every problem found in a file; it is the error Load returns
+// when the file is invalid.
+type Problems []Problem
+
+func (p Problem) String() string {
+	field := p.Field
+	if field == "" {
+		field = "config"
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Pos.Line, p.Pos.Col, field, p.Msg)
+}
+
+// Sort puts problems in the order they stand in the file.
+func (ps Problems) Sort() {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Pos.Line != ps[j].Pos.Line {
+			return ps[i].Pos.Line < ps[j].Pos.Line
+		}
+		return ps[i].Pos.Col < ps[j].Pos.Col
+	})
+}
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Load reads, decodes and validates the file at path. When the file is
+// invalid the error is a Problems listing each problem.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load on bytes already read; path is used in problem reports.
+// When the file is invalid it returns the Config as far as it could be
+// read along with the Problems, so that callers can check further and
+// report everything at once; such a Config must not be run.
+func Parse(path string, data []byte) (*Config, error) {
+	c := &Config{path: path, pos: map[string]Position{"": {1, 1}}, lists: map[string][]string{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Problems{yamlProblem(path, data, err)}
+	}
+	d := decoder{file: path, pos: c.pos, lists: c.lists, unknownKeys: map[string]bool{}}
+	if len(doc.Content) > 0 {
+		d.decode(doc.Content[0], c, "")
+	}
+	// A field that could not be decoded is reported once, for what is
+	// wrong with it, not again as missing.
+	ps := d.problems
+	c.setDefaults()
+	for _, p := range c.validate() {
+		if !d.failed(p.Field) {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) > 0 {
+		ps.Sort()
+		return c, ps
+	}
+	c.compile()
+	return c, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlParserErrors are the messages of yaml.v3's parser (as opposed to its
+// scanner), whose line numbers it gives counting from 0.
+var yamlParserErrors = regexp.MustCompile(`^did not find expected (<document start>|node content|key|'-' indicator|',' or '\]'|',' or '\}')`)
+
+func yamlProblem(path string, data []byte, err error) Problem {
+	p := Problem{File: path, Pos: Position{1, 1}, Field: "yaml", Msg: err.Error()}
+	// yaml.v3 names no column, and for a tab not always the line: a tab
+	// in the indentation is the usual cause, so point at it.
+	if strings.Contains(err.Error(), "cannot start any token") || strings.Contains(err.Error(), "tab") {
+		for i, line := range strings.Split(string(data), "\n") {
+			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+			if col := strings.IndexByte(indent, '\t'); col >= 0 {
+				p.Pos = Position{i + 1, col + 1}
+				p.Msg = strings.TrimPrefix(yamlLine.ReplaceAllString(err.Error(), "$2"), "yaml: ") +
+					": a tab in the indentation (YAML indents with spaces only)"
+				return p
+			}
+		}
+	}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		fmt.Sscan(m[1], &p.Pos.Line)
+		p.Msg = m[2]
+		if yamlParserErrors.MatchString(p.Msg) {
+			p.Pos.Line++
+		}
+	}
+	return p
+}
+
+// Path is the file the config was read from.
+func (c *Config) Path() string { return c.path }
+
+// Pos is where the field at path (such as "watchers[nahost].keywords[2]")
+// stands in the file, or the nearest enclosing field that does.
+func (c *Config) Pos(path string) Position {
+	for {
+		if p, ok := c.pos[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return c.pos[""]
+		}
+		path = path[:i]
+	}
+}
+
+// Problem makes a Problem at the field path, for checks done outside this
+// package (such as compiling keywords).
+func (c *Config) Problem(path, format string, args ...any) Problem {
+	return Problem{File: c.path, Pos: c.Pos(path), Field: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Source returns the source named name.
+func (c *Config) Source(name string) (Source, bool) {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// WatcherPath is the field path of the i-th watcher, by name where it has one.
+func (c *Config) WatcherPath(i int) string { return c.elemPath("watchers", i) }
+
+func (c *Config) elemPath(list string, i int) string {
+	if ps := c.lists[list]; i < len(ps) {
+		return ps[i]
+	}
+	return fmt.Sprintf("%s[%d]", list, i)
+}
+
+// ErrNoWatcher is returned for a watcher name the config does not have.
+var ErrNoWatcher = errors.New("no such watcher")
+
+// Watcher returns the watcher named name.
+func (c *Config) Watcher(name string) (*Watcher, error) {
+	for i := range c.Watchers {
+		if c.Watchers[i].Name == name {
+			return &c.Watchers[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrNoWatcher, name)
+}

@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/watchers"
+)
+
+// sources are the watcher's sources this replica checks (all, but for
+// those another replica took this tick), which the tick's fetchers start
+// reading ahead, in the config's order.
+func (j *job) sources(ctx context.Context) []watchers.Source {
+	var mine []watchers.Source
+	for _, src := range j.w.sources {
+		if j.p.mine(ctx, j.t, src.Name) {
+			mine = append(mine, src)
+		} else if _, dup := j.st.logged.LoadOrStore("elsewhere:"+src.Name, true); !dup {
+			j.st.Elsewhere.Add(1)
+		}
+	}
+	go func() {
+		for _, src := range mine {
+			j.t.prefetch(ctx, src)
+		}
+	}()
+	return mine
+}
+
+// list returns the items a source lists now, with the items held back
+// from it when it answers as before (a 304, or the same body), and keeps
+// the source's health, once a tick. ok is false when there is nothing to
+// do: the source failed (which is logged once a run), or it is unchanged
+// and nothing was held back, or the check is cut short.
+func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item, ok bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	log := j.log.With("source", src.Name)
+	items, err := j.t.run.List(ctx, src)
+	unchanged := errors.Is(err, watchers.ErrNotModified)
+	if unchanged {
+		// Nothing new since this group last read it; what was held
+		// back from it is tried again.
+		err = nil
+		for _, it := range j.held {
+			if it.Source == src.Name {
+				items = append(items, it)
+			}
+		}
+	}
+	first := j.st.source(src.Name, err == nil)
+	if _, done := j.st.logged.LoadOrStore("health:"+src.Name, true); !done {
+		j.p.metrics().SourceChecked(src.Name, len(items), j.t.run.Bytes(src.Name), unchanged, err, j.p.now())
+		j.p.sourceHealth(ctx, src, items, unchanged, err, log)
+	}
+	if err != nil {
+		// A source shared by several watchers failed once: say it once.
+		if first {
+			log.Error("source failed", "url", src.URL, "error", err)
+		} else {
+			log.Debug("source failed", "url", src.URL, "error", err)
+		}
+		return nil, false
+	}
+	j.answered[src.Name] = true
+	for _, it := range items {
+		j.listed[it.Key()] = true
+	}
+	return items, !unchanged || len(items) > 0
+}
+
+// metrics are the pipeline's metrics, or none.
+func (p *Pipeline) metrics() Metrics {
+	if p.Metrics == nil {
+		return noMetrics{}
+	}
+	return p.Metrics
+}
+
+type noMetrics struct{}
+
+func (noMetrics) SourceChecked(string, int, int, bool, error, time.Time) {}
+func (noMetrics) NewItem(string)                                         {}
+func (noMetrics) Matched(string)                                         {}
+func (noMetrics) Recorded(string, string)                                {}

@@ -1,0 +1,223 @@
+package pipeline
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/newsbot/newsbot/news"
+	"github.com/newsbot/newsbot/watchers"
+)
+
+// tickStore is what a tick needs of the store.
+type tickStore interface {
+	// WatcherRan records that the watcher checked its sources then.
+	WatcherRan(ctx context.Context, watcher string, at time.Time) error
+	// Prune forgets stories found before stories, and validators and
+	// failed fetches not renewed since validators.
+	Prune(ctx context.Context, stories, validators time.Time) (int64, error)
+}
+
+// tick is what the watchers of one tick share: each source and article is
+// fetched once, and each article read once by the matcher.
+type tick struct {
+	run   *watchers.Run
+	scans *Scans
+	// groups are the watchers that read each source this tick, by name.
+	groups map[string]string
+	// fetchQ feeds the tick's fetchers (prefetch); parallel is
+	// http.parallel.
+	fetchOnce sync.Once
+	fetchQ    chan watchers.Source
+	fetchDone chan struct{}
+	parallel  int
+	// lease, when set, is how long a replica holds the check of a source
+	// (job.mine); mine caches whether this one does.
+	lease  time.Duration
+	mineMu sync.Mutex
+	mine   map[string]*leaseCall
+	// failed holds the sources some of whose items a watcher could not
+	// record: their conditional request is not kept.
+	failed sync.Map
+	// llm holds the model's summaries of the tick (*llmCall), by article
+	// and language; llmDown is set once a call failed.
+	llm     sync.Map
+	llmDown atomic.Bool
+}
+
+// Tick checks every given watcher once, sharing one fetch of each source
+// and article among them, records alerts in the outbox, and delivers each
+// watcher's alerts as soon as it is done. A failing source or watcher is
+// logged and does not stop the others.
+//
+// A source's conditional request is kept for the group of watchers that
+// ticks together, and only once all of them have recorded its items:
+// another group, or a tick cut short, reads the source in full.
+func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
+	readers := map[string][]string{}
+	for _, w := range ws {
+		for _, src := range w.sources {
+			readers[src.Name] = append(readers[src.Name], w.Name)
+		}
+	}
+	groups := make(map[string]string, len(readers))
+	for src, names := range readers {
+		sort.Strings(names)
+		groups[src] = strings.Join(names, ",")
+	}
+	p.prune(ctx, st)
+	t := &tick{run: p.Fetcher.NewRun(groups), scans: &Scans{}, groups: groups, parallel: p.Config.HTTP.Parallel}
+	defer t.stopFetchers()
+	if p.Leasing {
+		t.lease = leaseFor(ws, p.now())
+	}
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Go(func() {
+			p.check(ctx, t, w, st)
+			if ctx.Err() == nil {
+				if err := p.Store.WatcherRan(ctx, w.Name, p.now()); err != nil {
+					st.StoreErrs.Add(1)
+					p.Log.Error("store failed", "error", err)
+				}
+			}
+			p.checkSpike(ctx, w, st)
+			if p.Deliver != nil {
+				p.Deliver(ctx, st)
+			}
+		})
+	}
+	wg.Wait()
+	p.Fetcher.CloseIdle()
+	if ctx.Err() != nil {
+		return
+	}
+	if err := t.run.Commit(ctx, func(source string) bool { _, bad := t.failed.Load(source); return bad }); err != nil {
+		st.StoreErrs.Add(1)
+		p.Log.Error("store failed", "error", err)
+	}
+}
+
+// keepValidators is how long a source's validators of conditional
+// requests are kept unrenewed: one unchanged for longer is read in full
+// once, and those of a source no longer checked go.
+const keepValidators = 30 * 24 * time.Hour
+
+// prune has the store forget, once an hour, the stories older than the
+// story window, and validators and failed fetches older than
+// keepValidators.
+func (p *Pipeline) prune(ctx context.Context, st *Stats) {
+	now := p.now()
+	last := p.pruned.Load()
+	if now.Unix()-last < 3600 || !p.pruned.CompareAndSwap(last, now.Unix()) {
+		return
+	}
+	n, err := p.Store.Prune(ctx, now.Add(-time.Duration(p.Config.StoryWindow)), now.Add(-keepValidators))
+	if err != nil {
+		st.StoreErrs.Add(1)
+		p.Log.Error("store failed", "error", err)
+		return
+	}
+	if n > 0 {
+		p.Log.Debug("pruned the store", "rows", n)
+	}
+}
+
+// fail notes that a source's items were not all recorded.
+func (t *tick) fail(source string) { t.failed.Store(source, true) }
+
+// prefetch has one of the tick's fetchers read the source's list ahead of
+// its watcher. A few fetchers (twice http.parallel) serve all watchers,
+// so that ten thousand sources are not ten thousand goroutines waiting
+// for a turn, each with its stack.
+func (t *tick) prefetch(ctx context.Context, src watchers.Source) {
+	t.fetchOnce.Do(func() {
+		t.fetchQ, t.fetchDone = make(chan watchers.Source), make(chan struct{})
+		for range max(2*t.parallel, 2) {
+			go func() {
+				for {
+					select {
+					case src := <-t.fetchQ:
+						t.run.List(ctx, src)
+					case <-t.fetchDone:
+						return
+					}
+				}
+			}()
+		}
+	})
+	select {
+	case t.fetchQ <- src:
+	case <-t.fetchDone:
+	case <-ctx.Done():
+	}
+}
+
+// stopFetchers ends the tick's fetchers: what they have not read ahead,
+// nobody needs any more.
+func (t *tick) stopFetchers() {
+	t.fetchOnce.Do(func() { t.fetchDone = make(chan struct{}) })
+	close(t.fetchDone)
+}
+
+// leaseFor is how long a replica holds a source's check for these
+// watchers: half the time until the next of their ticks, so that replicas
+// ticking together make one check, and the next tick is anyone's.
+func leaseFor(ws []*Watcher, now time.Time) time.Duration {
+	d := time.Duration(0)
+	for _, w := range ws {
+		if w.Cron == nil {
+			continue
+		}
+		if until := w.Cron.Next(now).Sub(now) / 2; until > 0 && (d == 0 || until < d) {
+			d = until
+		}
+	}
+	return max(d, time.Second)
+}
+
+// leaseStore is what taking leases needs of the store.
+type leaseStore interface {
+	// Lease takes the lease on a source's check for d unless another
+	// process holds it.
+	Lease(ctx context.Context, l news.SourceLease, d time.Duration) (bool, error)
+}
+
+type leaseCall struct {
+	once sync.Once
+	ok   bool
+}
+
+// mine reports whether this replica checks the source this tick: always,
+// without leases (newsbot once, or one replica); with them, when it took
+// the source's lease for the tick's group of watchers. A store that
+// fails leaves the check to this one: checking twice is safe, missing
+// one is not.
+func (p *Pipeline) mine(ctx context.Context, t *tick, src string) bool {
+	if t.lease == 0 {
+		return true
+	}
+	t.mineMu.Lock()
+	if t.mine == nil {
+		t.mine = map[string]*leaseCall{}
+	}
+	c := t.mine[src]
+	if c == nil {
+		c = &leaseCall{}
+		t.mine[src] = c
+	}
+	t.mineMu.Unlock()
+	// Each source's lease once a tick, several sources' at once.
+	c.once.Do(func() {
+		ok, err := p.Store.Lease(ctx, news.SourceLease{Source: src, Group: t.groups[src]}, t.lease)
+		if err != nil {
+			p.Log.Error("store failed", "source", src, "error", err)
+			ok = true
+		}
+		c.ok = ok
+	})
+	return c.ok
+}
