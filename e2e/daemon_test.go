@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/internal/testenv"
 )
 
 // daemon is newsbot run as a child process.
@@ -42,17 +43,16 @@ func (d *daemon) output() string {
 
 // startRun starts newsbot run on the env's config, which must have
 // http.listen, and waits for it to say where it listens.
-func (e *env) startRun() *daemon {
-	e.t.Helper()
-	d := &daemon{t: e.t, done: make(chan struct{})}
-	d.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	d.cmd.Env = append(os.Environ(), childEnv+"=run\x1f--config\x1f"+e.config)
+func startRun(e *testenv.Env) *daemon {
+	e.T.Helper()
+	d := &daemon{t: e.T, done: make(chan struct{})}
+	d.cmd = exec.Command(testenv.Binary, "run", "--config", e.Config)
 	d.cmd.Stdout, d.cmd.Stderr = d, d
 	if err := d.cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	go func() { d.cmd.Wait(); close(d.done) }()
-	e.t.Cleanup(func() {
+	e.T.Cleanup(func() {
 		d.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-d.done:
@@ -129,9 +129,9 @@ func metric(text, prefix string) float64 {
 // replaces the running one, an invalid one is refused with validate's
 // messages while the running one goes on.
 func TestRunServesMetricsAndReloads(t *testing.T) {
-	e := newEnv(t, "alert", "xoxb-test-token")
-	e.edit("  host_interval: 0s", "  host_interval: 0s\n  listen: 127.0.0.1:0")
-	d := e.startRun()
+	e := testenv.New(t, "alert", "xoxb-test-token")
+	e.Edit("  host_interval: 0s", "  host_interval: 0s\n  listen: 127.0.0.1:0")
+	d := startRun(e)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if code, _ := d.get("/readyz"); code == http.StatusOK {
@@ -142,7 +142,7 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	for len(e.slack.Messages()) < 4 && time.Now().Before(deadline) {
+	for len(e.Slack.Messages()) < 4 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	code, body := d.get("/healthz")
@@ -151,8 +151,8 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 		t.Errorf("/healthz = %d %s", code, body)
 	}
 	_, m := d.get("/metrics")
-	sent, nahost := float64(len(e.slack.Messages())), 0.0
-	for _, msg := range e.slack.Messages() {
+	sent, nahost := float64(len(e.Slack.Messages())), 0.0
+	for _, msg := range e.Slack.Messages() {
 		if msg.Channel == "#nahost" {
 			nahost++
 		}
@@ -175,10 +175,10 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 	}
 
 	// An invalid config: refused, with the lines validate prints.
-	good, _ := os.ReadFile(e.config)
+	good, _ := os.ReadFile(e.Config)
 	bad := strings.Replace(string(good), `schedule: "@hourly"`, `schedule: "every hour"`, 1)
-	os.WriteFile(e.config, []byte(bad), 0o644)
-	_, _, want := e.newsbot("validate", "--config", e.config)
+	os.WriteFile(e.Config, []byte(bad), 0o644)
+	_, _, want := e.Newsbot("validate", "--config", e.Config)
 	want = strings.TrimSpace(want)
 	if want == "" {
 		t.Fatal("validate found nothing wrong with the broken config")
@@ -192,7 +192,7 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 	}
 
 	// A valid one with a new watcher replaces it.
-	os.WriteFile(e.config, []byte(string(good)+`  - name: klima
+	os.WriteFile(e.Config, []byte(string(good)+`  - name: klima
     schedule: "@hourly"
     sources: [rundschau]
     keywords: [Dürre]
@@ -202,7 +202,7 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 	deadline = time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		n := 0
-		for _, m := range e.slack.Messages() {
+		for _, m := range e.Slack.Messages() {
 			if m.Channel == "#neu" {
 				n++
 			}
@@ -213,7 +213,7 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	var neu int
-	for _, m := range e.slack.Messages() {
+	for _, m := range e.Slack.Messages() {
 		if m.Channel == "#neu" {
 			neu++
 		}
@@ -236,9 +236,9 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 	if strings.Contains(last[:strings.Index(last, "\n")], "by another replica") {
 		t.Errorf("after a reload, the start-up check left sources to the old app: %s", last[:strings.Index(last, "\n")])
 	}
-	total := len(e.slack.Messages())
+	total := len(e.Slack.Messages())
 	time.Sleep(500 * time.Millisecond)
-	if n := len(e.slack.Messages()); n != total {
+	if n := len(e.Slack.Messages()); n != total {
 		t.Errorf("a reload posted %d alerts again", n-total)
 	}
 }
@@ -248,13 +248,13 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 // started again still has it, and shows it in status.
 func TestSlashCommandsReachRun(t *testing.T) {
 	const secret = "e2e-signing-secret"
-	e := newEnv(t, "skip", "xoxb-test-token")
-	e.edit("  host_interval: 0s", "  host_interval: 0s\n  listen: 127.0.0.1:0")
-	e.edit("  pace: 10ms", "  pace: 10ms\n  signing_secret: "+secret)
+	e := testenv.New(t, "skip", "xoxb-test-token")
+	e.Edit("  host_interval: 0s", "  host_interval: 0s\n  listen: 127.0.0.1:0")
+	e.Edit("  pace: 10ms", "  pace: 10ms\n  signing_secret: "+secret)
 	ask := func(d *daemon, text string) (int, string, string) {
 		t.Helper()
 		req, err := fakeslack.SignedCommand("http://"+d.addr+"/slack/commands", secret, time.Now(), url.Values{
-			"command": {"/newsbot"}, "text": {text}, "user_id": {"U42"}, "response_url": {e.slack.ResponseURL(text)}})
+			"command": {"/newsbot"}, "text": {text}, "user_id": {"U42"}, "response_url": {e.Slack.ResponseURL(text)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +270,7 @@ func TestSlashCommandsReachRun(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&m)
 		return resp.StatusCode, m.ResponseType, m.Text
 	}
-	d := e.startRun()
+	d := startRun(e)
 	if !strings.Contains(d.output(), "/newsbot at POST /slack/commands") {
 		t.Errorf("newsbot run does not say it serves /newsbot:\n%s", d.output())
 	}
@@ -280,7 +280,7 @@ func TestSlashCommandsReachRun(t *testing.T) {
 	}
 	d.stop()
 
-	d = e.startRun()
+	d = startRun(e)
 	code, kind, text = ask(d, "status")
 	if code != http.StatusOK || kind != "ephemeral" || !strings.Contains(text, "*nahost* `*/5 * * * *` → #nahost") ||
 		!strings.Contains(text, ":no_bell: muted until") || !strings.Contains(text, "by <@U42>") {

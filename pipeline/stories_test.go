@@ -1,4 +1,4 @@
-package main
+package pipeline_test
 
 import (
 	"fmt"
@@ -10,142 +10,9 @@ import (
 	"testing"
 
 	"github.com/newsbot/newsbot/internal/fakeslack"
+	"github.com/newsbot/newsbot/internal/testenv"
 	"github.com/newsbot/newsbot/story"
 )
-
-// A publisher that answers conditional requests: newsbot's second check
-// of an unchanged feed is a 304 that costs nothing; an article that failed
-// with a 503 is tried again on that check all the same; a changed feed is
-// read again.
-func TestConditionalChecks(t *testing.T) {
-	var mu sync.Mutex
-	version, items := 1, 1
-	var notModified, pageHits atomic.Int64
-	pageDown := true
-	article := func(i int) string {
-		return fmt.Sprintf(`<!DOCTYPE html><html lang="de"><head><title>Meldung %[1]d</title></head><body><article><h1>Meldung %[1]d aus Syrien</h1>
-<p>Die Lage in Syrien bleibt nach Angaben der Vereinten Nationen angespannt, berichtet unser Korrespondent in Meldung %[1]d.</p>
-<p>Hilfsorganisationen fordern seit Wochen einen sicheren Zugang zu den betroffenen Regionen im Norden des Landes.</p></article></body></html>`, i)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.URL.Path == "/feed.xml" {
-			etag := fmt.Sprintf(`"v%d"`, version)
-			w.Header().Set("ETag", etag)
-			if r.Header.Get("If-None-Match") == etag {
-				notModified.Add(1)
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
-			var b strings.Builder
-			b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>`)
-			for i := 1; i <= items; i++ {
-				fmt.Fprintf(&b, `<item><title>Meldung %d aus Syrien</title><link>/a/%d.html</link><description>Meldung %d</description></item>`, i, i, i)
-			}
-			b.WriteString(`</channel></rss>`)
-			w.Write([]byte(b.String()))
-			return
-		}
-		if r.URL.Path == "/a/1.html" {
-			pageHits.Add(1)
-			if pageDown {
-				http.Error(w, "busy", http.StatusServiceUnavailable)
-				return
-			}
-		}
-		var i int
-		fmt.Sscanf(r.URL.Path, "/a/%d.html", &i)
-		w.Write([]byte(article(i)))
-	}))
-	defer srv.Close()
-	e := bareEnv(t, fmt.Sprintf(`
-sources:
-  - {name: kurier, url: %q}
-watchers:
-  - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
-`, srv.URL+"/feed.xml"))
-	slack := e.slack
-
-	out := e.once()
-	if n := len(slack.Messages()); n != 0 || !strings.Contains(out, "will try again") {
-		t.Fatalf("while the page answers 503: %d alerts\n%s", n, out)
-	}
-	mu.Lock()
-	pageDown = false
-	mu.Unlock()
-	out = e.once()
-	if notModified.Load() != 1 {
-		t.Errorf("the second check made %d conditional hits, want a 304\n%s", notModified.Load(), out)
-	}
-	if msgs := slack.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0].BlockText(), "Die Lage in *Syrien* bleibt") {
-		t.Errorf("the held-back article should be alerted from its page on the 304 check: %d alerts\n%s\n%+v", len(msgs), out, msgs)
-	}
-	out = e.once()
-	if notModified.Load() != 2 || len(slack.Messages()) != 1 || strings.Contains(out, "error") && !strings.Contains(out, "0 errors") {
-		t.Errorf("an unchanged feed: %d 304s, %d alerts\n%s", notModified.Load(), len(slack.Messages()), out)
-	}
-	mu.Lock()
-	version, items = 2, 2
-	mu.Unlock()
-	e.once()
-	if msgs := slack.Messages(); len(msgs) != 2 || !strings.Contains(msgs[1].Text, "Meldung 2 aus Syrien") {
-		t.Errorf("a changed feed: %d alerts, want the new one", len(msgs))
-	}
-}
-
-// A watcher that begins to read a source the others have read for a
-// while reads it in full: with first_run: skip it records what is there
-// (no 304 passes for "nothing new"), and then alerts on new items only.
-func TestNewReaderOfASource(t *testing.T) {
-	var mu sync.Mutex
-	items := 2
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		etag := fmt.Sprintf(`"v%d"`, items)
-		w.Header().Set("ETag", etag)
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		var b strings.Builder
-		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>`)
-		for i := 1; i <= items; i++ {
-			fmt.Fprintf(&b, `<item><title>Meldung %d aus Syrien</title><link>/a/%d.html</link><description>Syrien, Meldung %d</description></item>`, i, i, i)
-		}
-		b.WriteString(`</channel></rss>`)
-		w.Write([]byte(b.String()))
-	}))
-	defer srv.Close()
-	e := bareEnv(t, fmt.Sprintf(`
-first_run: skip
-sources:
-  - {name: kurier, url: %q}
-watchers:
-  - {name: b, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
-`, srv.URL+"/feed.xml"))
-	slack := e.slack
-	e.once()
-	e.once() // b: a 304
-	e.edit("keywords: [Syrien]}\n", "keywords: [Syrien]}\n"+`  - {name: a, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
-`)
-	out := e.once()
-	if n := len(slack.Messages()); n != 0 || !strings.Contains(out, "recorded without alerts") {
-		t.Fatalf("a new watcher with first_run: skip alerted %d times, or did not record the source\n%s", n, out)
-	}
-	mu.Lock()
-	items = 3
-	mu.Unlock()
-	e.once()
-	var got []string
-	for _, m := range slack.Messages() {
-		got = append(got, m.Text)
-	}
-	if len(got) != 2 || !strings.Contains(got[0], "/a/3.html") || !strings.Contains(got[1], "/a/3.html") {
-		t.Errorf("after one new item: %q; want it alerted once by each watcher, nothing old", got)
-	}
-}
 
 // The same agency story from two outlets is one alert that names both;
 // a third outlet running it after the alert went out is a reply in its
@@ -210,7 +77,7 @@ func TestSameStoryFromSeveralOutlets(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	e := bareEnv(t, fmt.Sprintf(`
+	e := testenv.Bare(t, fmt.Sprintf(`
 sources:
   - {name: Kurier, url: %q}
   - {name: Bote, url: %q}
@@ -218,8 +85,8 @@ sources:
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Anzeiger], keywords: [Syrien, IS]}
 `, srv.URL+"/kurier.xml", srv.URL+"/bote.xml", srv.URL+"/anzeiger.xml"))
-	slack := e.slack
-	out := e.once()
+	slack := e.Slack
+	out := e.Once()
 	msgs := slack.Messages()
 	if len(msgs) != 2 {
 		t.Fatalf("%d alerts, want 2: the ceasefire (twice reported) and the teachers\n%s", len(msgs), out)
@@ -239,7 +106,7 @@ watchers:
 	mu.Lock()
 	third = true
 	mu.Unlock()
-	e.once()
+	e.Once()
 	msgs = slack.Messages()
 	if len(msgs) != 3 || msgs[2].ThreadTS != story.TS || !strings.Contains(msgs[2].BlockText(), "Also reported by *Anzeiger*") {
 		t.Errorf("a third outlet afterwards should be one reply in the story's thread: %+v", msgs[2:])
@@ -249,7 +116,7 @@ watchers:
 	mu.Lock()
 	moved = true
 	mu.Unlock()
-	e.once()
+	e.Once()
 	msgs = slack.Messages()
 	if len(msgs) != 4 || msgs[3].ThreadTS != story.TS || !strings.Contains(msgs[3].BlockText(), "headline changed") {
 		t.Errorf("the same outlet under a new link with a new headline should be a follow-up: %+v", msgs[3:])
@@ -259,20 +126,11 @@ watchers:
 	mu.Lock()
 	extra = true
 	mu.Unlock()
-	out = e.once()
+	out = e.Once()
 	msgs = slack.Messages()
 	if len(msgs) != 5 || msgs[4].ThreadTS != "" || !strings.Contains(msgs[4].Text, "/extra/") {
 		t.Errorf("a version with a new term should be an alert of its own: %d messages\n%s", len(msgs), out)
 	}
-}
-
-// storySite is a news site of outlets, each with a feed listing its
-// articles (path → headline and text); set adds or changes an article.
-type storySite struct {
-	mu       sync.Mutex
-	srv      *httptest.Server
-	articles map[string]map[string][2]string // outlet → path → headline, text
-	order    map[string][]string
 }
 
 func newStorySite(t *testing.T) *storySite {
@@ -300,6 +158,15 @@ func newStorySite(t *testing.T) *storySite {
 	return s
 }
 
+// storySite is a news site of outlets, each with a feed listing its
+// articles (path → headline and text); set adds or changes an article.
+type storySite struct {
+	mu       sync.Mutex
+	srv      *httptest.Server
+	articles map[string]map[string][2]string // outlet → path → headline, text
+	order    map[string][]string
+}
+
 func (s *storySite) set(outlet, path, headline, text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -311,20 +178,6 @@ func (s *storySite) set(outlet, path, headline, text string) {
 	}
 	s.articles[outlet][path] = [2]string{headline, text}
 }
-
-// The wire copy of a story, and background an outlet adds to it.
-const (
-	wireCopy = "Im Nordwesten von Syrien gilt seit Sonntag eine brüchige Waffenruhe. Hilfsorganisationen hoffen auf sichere Wege in die Provinz Idlib, wo nach Angaben der Vereinten Nationen mehr als eine Million Menschen auf Hilfe angewiesen sind. " +
-		"Die ersten Lastwagen mit Lebensmitteln, Decken und Medikamenten erreichten am Montag den Grenzübergang Bab al-Hawa. Beobachter warnen jedoch, dass die Waffenruhe schon in den vergangenen Jahren mehrfach gebrochen worden sei. " +
-		"Die Türkei und Russland hatten die Feuerpause nach tagelangen Verhandlungen in Ankara vereinbart und wollen sie mit gemeinsamen Patrouillen überwachen."
-	background = "Der Krieg in der Region dauert seit mehr als einem Jahrzehnt an und hat Millionen Menschen aus ihren Dörfern vertrieben. " +
-		"Viele von ihnen leben seit Jahren in Zeltlagern entlang der türkischen Grenze, wo es im Winter an Heizmaterial und im Sommer an sauberem Wasser fehlt. " +
-		"Ärzte berichten von überfüllten Krankenhäusern, in denen Generatoren den Strom liefern und Verbandsmaterial knapp geworden ist. " +
-		"Lehrer unterrichten Kinder in provisorischen Klassenräumen, oft ohne Bücher und ohne Bezahlung, weil internationale Geldgeber ihre Zusagen gekürzt haben. " +
-		"Händler auf den Märkten von Sarmada klagen über Preise, die sich binnen eines Jahres verdoppelt haben, während die Währung weiter an Wert verliert. " +
-		"Die Vereinten Nationen hatten im Frühjahr gewarnt, ihre Lager mit Nahrungsmitteln reichten nur noch für wenige Wochen. " +
-		"Bauern im Umland fürchten, dass sie ihre Felder auch in diesem Jahr nicht bestellen können, weil Minen und Blindgänger die Äcker unpassierbar machen."
-)
 
 // A story's versions are stories too: an outlet whose version resembles
 // only another outlet's version (not the first alert's text) is folded
@@ -342,7 +195,7 @@ func TestStoryThroughAVersion(t *testing.T) {
 		t.Fatal("the test's texts do not make a chain")
 	}
 	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", "Berlin (dpa) – "+wireCopy)
-	e := bareEnv(t, fmt.Sprintf(`
+	e := testenv.Bare(t, fmt.Sprintf(`
 sources:
   - {name: Kurier, url: %q}
   - {name: Bote, url: %q}
@@ -350,17 +203,17 @@ sources:
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Chronik], keywords: [Syrien]}
 `, site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml", site.srv.URL+"/chronik.xml"))
-	e.once()
-	msgs := e.slack.Messages()
+	e.Once()
+	msgs := e.Slack.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d alerts, want 1", len(msgs))
 	}
 	first := msgs[0]
 	site.set("bote", "/bote/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
-	e.once()
+	e.Once()
 	site.set("chronik", "/chronik/idlib.html", "Leben in den Lagern von Idlib", chronik)
-	out := e.once()
-	msgs = e.slack.Messages()
+	out := e.Once()
+	msgs = e.Slack.Messages()
 	if len(msgs) != 3 {
 		t.Fatalf("%d messages, want the alert and two replies\n%s", len(msgs), out)
 	}
@@ -371,8 +224,8 @@ watchers:
 	}
 	// The Bote runs the story again under another link, lightly edited.
 	site.set("bote", "/bote/waffenruhe-update.html", "Waffenruhe in Idlib: Lage bleibt angespannt", strings.Replace(bote, "Ankara (dpa) –", "Ankara (dpa/AFP) –", 1))
-	out = e.once()
-	if n := len(e.slack.Messages()); n != 3 {
+	out = e.Once()
+	if n := len(e.Slack.Messages()); n != 3 {
 		t.Errorf("a second article of an outlet the story names made %d more messages\n%s", n-3, out)
 	}
 }
@@ -385,32 +238,32 @@ func TestSameTextUnderAnotherLink(t *testing.T) {
 	site := newStorySite(t)
 	text := "Berlin (dpa) – " + wireCopy + " " + background
 	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", text)
-	e := bareEnv(t, fmt.Sprintf(`
+	e := testenv.Bare(t, fmt.Sprintf(`
 story_window: 0s
 sources:
   - {name: Kurier, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [Kurier], keywords: [Syrien]}
 `, site.srv.URL+"/kurier.xml"))
-	e.once()
+	e.Once()
 	site.set("kurier", "/kurier/druck/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", text)
-	out := e.once()
-	if n := len(e.slack.Messages()); n != 1 {
+	out := e.Once()
+	if n := len(e.Slack.Messages()); n != 1 {
 		t.Fatalf("the same text under a print link made %d messages, want the one alert\n%s", n, out)
 	}
 	site.set("kurier", "/kurier/2/waffenruhe.html", "Waffenruhe in Idlib gebrochen", text)
-	out = e.once()
-	msgs := e.slack.Messages()
+	out = e.Once()
+	msgs := e.Slack.Messages()
 	if len(msgs) != 2 || msgs[1].ThreadTS != msgs[0].TS || !strings.Contains(msgs[1].BlockText(), "headline changed") {
 		t.Fatalf("the same text under a new link and headline should be one reply in the thread: %d messages\n%s", len(msgs), out)
 	}
 	// Another site running the very same text is another outlet, not the
 	// same article: with the story check off, an alert of its own.
 	site.set("bote", "/bote/waffenruhe.html", "Waffenruhe in Idlib", text)
-	e.edit("  - {name: Kurier, url:", fmt.Sprintf("  - {name: Bote, url: %q}\n  - {name: Kurier, url:", strings.Replace(site.srv.URL, "127.0.0.1", "localhost", 1)+"/bote.xml"))
-	e.edit("sources: [Kurier]", "sources: [Kurier, Bote]")
-	out = e.once()
-	if msgs := e.slack.Messages(); len(msgs) != 3 || msgs[2].ThreadTS != "" {
+	e.Edit("  - {name: Kurier, url:", fmt.Sprintf("  - {name: Bote, url: %q}\n  - {name: Kurier, url:", strings.Replace(site.srv.URL, "127.0.0.1", "localhost", 1)+"/bote.xml"))
+	e.Edit("sources: [Kurier]", "sources: [Kurier, Bote]")
+	out = e.Once()
+	if msgs := e.Slack.Messages(); len(msgs) != 3 || msgs[2].ThreadTS != "" {
 		t.Errorf("another host's copy with the story check off should be an alert: %d messages\n%s", len(msgs), out)
 	}
 }
@@ -423,24 +276,24 @@ func TestStoryNamesEachOutletOnce(t *testing.T) {
 	words := strings.Fields(wireCopy)
 	bote := "Ankara (dpa) – " + wireCopy + " " + background
 	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", "Berlin (dpa) – "+wireCopy)
-	e := bareEnv(t, fmt.Sprintf(`
+	e := testenv.Bare(t, fmt.Sprintf(`
 sources:
   - {name: Kurier, url: %q}
   - {name: Bote, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote], keywords: [Syrien]}
 `, site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml"))
-	e.once()
+	e.Once()
 	site.set("bote", "/bote/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
-	e.once()
-	if n := len(e.slack.Messages()); n != 2 {
+	e.Once()
+	if n := len(e.Slack.Messages()); n != 2 {
 		t.Fatalf("%d messages, want the alert and the Bote's reply", n)
 	}
 	site.set("kurier", "/kurier/lager.html", "Leben in den Lagern von Idlib", "Damaskus (AFP) – "+strings.Join(words[:35], " ")+" "+background)
-	out := e.once()
+	out := e.Once()
 	site.set("bote", "/bote/kurz.html", "Waffenruhe in Idlib", "Bonn (dpa) – "+wireCopy)
-	out += e.once()
-	if msgs := e.slack.Messages(); len(msgs) != 2 {
+	out += e.Once()
+	if msgs := e.Slack.Messages(); len(msgs) != 2 {
 		for _, m := range msgs[2:] {
 			t.Errorf("posted: %.200s", m.BlockText())
 		}
@@ -462,7 +315,7 @@ func TestNoModelSummaryForFoldedArticles(t *testing.T) {
 	words := strings.Fields(wireCopy)
 	bote := "Ankara (dpa) – " + wireCopy + " " + background
 	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", "Berlin (dpa) – "+wireCopy)
-	e := bareEnv(t, fmt.Sprintf(`
+	e := testenv.Bare(t, fmt.Sprintf(`
 summarize: {provider: openai, base_url: %q, model: test-model, api_key: sk-test}
 sources:
   - {name: Kurier, url: %q}
@@ -471,16 +324,16 @@ sources:
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Chronik], keywords: [Syrien]}
 `, llm.URL+"/v1", site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml", site.srv.URL+"/chronik.xml"))
-	e.once()
+	e.Once()
 	site.set("bote", "/bote/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
 	site.set("chronik", "/chronik/idlib.html", "Leben in den Lagern von Idlib", "Damaskus (AFP) – "+strings.Join(words[:35], " ")+" "+background)
-	e.once()
+	e.Once()
 	site.set("bote", "/bote/druck/hintergrund.html", "Waffenruhe und die Not in Idlib", bote)
-	out := e.once()
+	out := e.Once()
 	if n := calls.Load(); n != 1 {
 		t.Errorf("%d model summaries for one story, want 1\n%s", n, out)
 	}
-	if n := len(e.slack.Messages()); n != 3 {
+	if n := len(e.Slack.Messages()); n != 3 {
 		t.Errorf("%d messages, want the alert and two replies", n)
 	}
 }
@@ -499,14 +352,14 @@ func TestOwnWriteUpsOfOneEvent(t *testing.T) {
 			"dass sie lange hält: Schon im vergangenen Frühjahr war eine ähnliche Vereinbarung nach wenigen Wochen gescheitert. "+
 			"Hilfsorganisationen fordern deshalb, weitere Grenzübergänge dauerhaft zu öffnen, damit die Versorgung nicht von einem "+
 			"einzigen Übergang abhängt.")
-	e := bareEnv(t, fmt.Sprintf(`
+	e := testenv.Bare(t, fmt.Sprintf(`
 sources:
   - {name: Kurier, url: %q}
   - {name: Bote, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote], keywords: [Idlib]}
 `, site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml"))
-	e.once()
+	e.Once()
 	site.set("bote", "/bote/idlib.html", "Hilfskonvois rollen nach Idlib – Waffenruhe hält vorerst",
 		"Die Waffenruhe im Nordwesten Syriens hält vorerst. Über den Grenzübergang Bab al-Hawa rollten am Montag die ersten Lastwagen "+
 			"mit Medikamenten, Lebensmitteln und Decken in die Provinz Idlib, berichten Helfer vor Ort. Nach Angaben der Vereinten Nationen "+
@@ -519,8 +372,8 @@ watchers:
 			"seit Monaten ohne Bezahlung, oft in provisorischen Klassenräumen ohne Heizung und ohne Bücher. Eltern berichten, dass ihre Kinder "+
 			"inzwischen auf Märkten arbeiten, um die Familien zu unterstützen. Das Kinderhilfswerk der Vereinten Nationen warnt vor einer "+
 			"verlorenen Generation und ruft die Geberländer auf, die Gehälter wenigstens bis zum Sommer zu sichern.")
-	out := e.once()
-	msgs := e.slack.Messages()
+	out := e.Once()
+	msgs := e.Slack.Messages()
 	if len(msgs) != 3 {
 		t.Fatalf("%d messages, want the alert, the Bote's reply and the teachers' alert\n%s", len(msgs), out)
 	}
@@ -533,3 +386,17 @@ watchers:
 		t.Errorf("want the Bote's write-up as a reply and the teachers' story as an alert: %+v", msgs[1:])
 	}
 }
+
+// The wire copy of a story, and background an outlet adds to it.
+const (
+	wireCopy = "Im Nordwesten von Syrien gilt seit Sonntag eine brüchige Waffenruhe. Hilfsorganisationen hoffen auf sichere Wege in die Provinz Idlib, wo nach Angaben der Vereinten Nationen mehr als eine Million Menschen auf Hilfe angewiesen sind. " +
+		"Die ersten Lastwagen mit Lebensmitteln, Decken und Medikamenten erreichten am Montag den Grenzübergang Bab al-Hawa. Beobachter warnen jedoch, dass die Waffenruhe schon in den vergangenen Jahren mehrfach gebrochen worden sei. " +
+		"Die Türkei und Russland hatten die Feuerpause nach tagelangen Verhandlungen in Ankara vereinbart und wollen sie mit gemeinsamen Patrouillen überwachen."
+	background = "Der Krieg in der Region dauert seit mehr als einem Jahrzehnt an und hat Millionen Menschen aus ihren Dörfern vertrieben. " +
+		"Viele von ihnen leben seit Jahren in Zeltlagern entlang der türkischen Grenze, wo es im Winter an Heizmaterial und im Sommer an sauberem Wasser fehlt. " +
+		"Ärzte berichten von überfüllten Krankenhäusern, in denen Generatoren den Strom liefern und Verbandsmaterial knapp geworden ist. " +
+		"Lehrer unterrichten Kinder in provisorischen Klassenräumen, oft ohne Bücher und ohne Bezahlung, weil internationale Geldgeber ihre Zusagen gekürzt haben. " +
+		"Händler auf den Märkten von Sarmada klagen über Preise, die sich binnen eines Jahres verdoppelt haben, während die Währung weiter an Wert verliert. " +
+		"Die Vereinten Nationen hatten im Frühjahr gewarnt, ihre Lager mit Nahrungsmitteln reichten nur noch für wenige Wochen. " +
+		"Bauern im Umland fürchten, dass sie ihre Felder auch in diesem Jahr nicht bestellen können, weil Minen und Blindgänger die Äcker unpassierbar machen."
+)

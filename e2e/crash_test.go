@@ -1,90 +1,17 @@
-package main
+package e2e
 
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/internal/testenv"
 )
-
-// childEnv, when set, makes the test binary run newsbot with the
-// arguments it holds (separated by U+001F) instead of the tests, so that a test
-// can run newsbot as a child process and kill it.
-const childEnv = "NEWSBOT_TEST_CHILD"
-
-func TestMain(m *testing.M) {
-	if args := os.Getenv(childEnv); args != "" {
-		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
-
-// newsSite serves a feed of n articles that all mention Syrien, each on
-// its own page.
-func newsSite(t *testing.T, n int) *httptest.Server {
-	mux := http.NewServeMux()
-	var feed strings.Builder
-	feed.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Crash-Kurier</title><language>de</language>`)
-	for i := range n {
-		fmt.Fprintf(&feed, `<item><title>Meldung %d aus Syrien</title><link>{{BASE}}/artikel/%d.html</link><guid>crash-%d</guid></item>`, i, i, i)
-		body := fmt.Sprintf(`<!DOCTYPE html><html lang="de"><head><title>Meldung %[1]d aus Syrien</title></head><body>
-<nav><a href="/">Start</a> <a href="/politik/">Politik</a></nav>
-<article><h1>Meldung %[1]d aus Syrien</h1>
-<p>Die Lage in Syrien bleibt angespannt, berichtet unser Korrespondent in der Meldung Nummer %[1]d.</p>
-<p>%[2]s</p><p>%[3]s</p>
-</article><footer>Impressum</footer></body></html>`, i, prose(i, 0), prose(i, 1))
-		mux.HandleFunc(fmt.Sprintf("/artikel/%d.html", i), func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Write([]byte(body))
-		})
-	}
-	feed.WriteString(`</channel></rss>`)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	xml := strings.ReplaceAll(feed.String(), "{{BASE}}", srv.URL)
-	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write([]byte(xml))
-	})
-	return srv
-}
-
-// prose is a few sentences of words drawn for article i, so that no two
-// articles of a test site tell the same story or report the same event
-// (package story would fold them into one): common words, and names made
-// up for the article.
-func prose(i, para int) string {
-	words := strings.Fields("Regierung Gespräche Hilfe Grenze Lager Menschen Wochen Nachricht Bericht Bewohner " +
-		"Stadt Dorf Straße Brücke Winter Sommer Wasser Strom Ärzte Schulen Kinder Familien Händler Preise")
-	syllables := strings.Fields("ka lo mi ra te su no be da fi go hu ja ke lu ma ni po re si to vu wa ze")
-	r := rand.New(rand.NewPCG(uint64(i), uint64(para)))
-	name := func() string {
-		var b strings.Builder
-		for range 3 + r.IntN(2) {
-			b.WriteString(syllables[r.IntN(len(syllables))])
-		}
-		return strings.ToUpper(b.String()[:1]) + b.String()[1:]
-	}
-	var b strings.Builder
-	for range 3 {
-		b.WriteString("Die")
-		for range 10 + r.IntN(6) {
-			if r.IntN(5) == 0 {
-				b.WriteString(" " + words[r.IntN(len(words))])
-			} else {
-				b.WriteString(" " + name())
-			}
-		}
-		b.WriteString(" bleiben wichtig. ")
-	}
-	return strings.TrimSpace(b.String())
-}
 
 // Delivery survives kill -9 at any moment: a child process running
 // newsbot once is killed at random points while it finds and posts
@@ -102,22 +29,21 @@ func TestCrashDeliversExactlyOnce(t *testing.T) {
 	}
 	var runs, kills, recovered, lost, dups, total int
 	for round := range rounds {
-		site := newsSite(t, alerts)
-		e := bareEnv(t, fmt.Sprintf(`
+		site := testenv.NewsSite(t, alerts)
+		e := testenv.Bare(t, fmt.Sprintf(`
 sources:
   - {name: kurier, url: %q}
 watchers:
   - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
 `, site.URL+"/feed.xml"))
-		slack, cfg := e.slack, e.config
+		slack, cfg := e.Slack, e.Config
 		slack.SetDelay(30 * time.Millisecond)
 		done := false
 		for attempt := 0; !done; attempt++ {
 			if attempt > 50 {
 				t.Fatalf("round %d: newsbot never finished", round)
 			}
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), childEnv+"=once\x1f--config\x1f"+cfg+"\x1f--timeout\x1f30s")
+			cmd := exec.Command(testenv.Binary, "once", "--config", cfg, "--timeout", "30s")
 			var out strings.Builder
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"database/sql"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/newsbot/newsbot/internal/testenv"
 )
 
 // freshPostgres makes a PostgreSQL database for the test beside the one
@@ -80,7 +81,7 @@ func newGrowingSite(t *testing.T, feeds, n int, step time.Duration) *growingSite
 		if _, err := fmt.Sscanf(r.URL.Path, "/artikel/%d/%d.html", &f, &i); err == nil {
 			fmt.Fprintf(w, `<!DOCTYPE html><html lang="de"><head><title>Meldung %[1]d-%[2]d aus Syrien</title></head><body>
 <article><h1>Meldung %[1]d-%[2]d aus Syrien</h1><p>Die Lage in Syrien bleibt angespannt, berichtet die Meldung %[1]d-%[2]d.</p>
-<p>%[3]s</p><p>%[4]s</p></article></body></html>`, f, i, prose(f*1000+i, 0), prose(f*1000+i, 1))
+<p>%[3]s</p><p>%[4]s</p></article></body></html>`, f, i, testenv.Prose(f*1000+i, 0), testenv.Prose(f*1000+i, 1))
 			return
 		}
 		http.NotFound(w, r)
@@ -105,13 +106,13 @@ func TestReplicasShareTheWork(t *testing.T) {
 		sources = append(sources, fmt.Sprintf("  - {name: feed%d, url: %q}", f, fmt.Sprintf("%s/feed/%d.xml", site.URL, f)))
 		names = append(names, fmt.Sprintf("feed%d", f))
 	}
-	e := bareEnv(t, fmt.Sprintf("storage: %q\nsources:\n%s\nwatchers:\n  - {name: syrien, schedule: \"@every 1s\", sources: [%s], keywords: [Syrien]}\n",
+	e := testenv.Bare(t, fmt.Sprintf("storage: %q\nsources:\n%s\nwatchers:\n  - {name: syrien, schedule: \"@every 1s\", sources: [%s], keywords: [Syrien]}\n",
 		dsn, strings.Join(sources, "\n"), strings.Join(names, ", ")))
-	e.slack.SetDelay(20 * time.Millisecond)
+	e.Slack.SetDelay(20 * time.Millisecond)
 	// bareEnv wrote its own storage line first; the test's comes second.
-	b, _ := os.ReadFile(e.config)
+	b, _ := os.ReadFile(e.Config)
 	lines := strings.SplitN(string(b), "\n", 2)
-	os.WriteFile(e.config, []byte(lines[1]), 0o644)
+	os.WriteFile(e.Config, []byte(lines[1]), 0o644)
 
 	type replica struct {
 		cmd  *exec.Cmd
@@ -119,8 +120,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 		done chan struct{}
 	}
 	start := func() *replica {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"=run\x1f--config\x1f"+e.config)
+		cmd := exec.Command(testenv.Binary, "run", "--config", e.Config)
 		r := &replica{cmd: cmd, out: &strings.Builder{}, done: make(chan struct{})}
 		var mu sync.Mutex
 		cmd.Stdout, cmd.Stderr = syncWriter{&mu, r.out}, syncWriter{&mu, r.out}
@@ -138,7 +138,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 
 	want := feeds * perFeed
 	deadline := time.Now().Add(60 * time.Second)
-	for len(e.slack.Messages()) < want && time.Now().Before(deadline) {
+	for len(e.Slack.Messages()) < want && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // a late duplicate would show now
@@ -149,7 +149,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 	elapsed := time.Since(site.start)
 
 	posted := map[string]int{}
-	for _, m := range e.slack.Messages() {
+	for _, m := range e.Slack.Messages() {
 		posted[m.Text]++
 	}
 	lost, dups := 0, 0
@@ -172,7 +172,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 	checks := int64(0)
 	site.hits.Range(func(_, v any) bool { checks += v.(*atomic.Int64).Load(); return true })
 	t.Logf("3 replicas, one killed at 1.5 s: %d articles, %d posted, %d lost, %d duplicated; %d feed requests in %v (%.1f a second for %d feeds ticking every second)",
-		want, len(e.slack.Messages()), lost, dups, checks, elapsed.Round(time.Second), float64(checks)/elapsed.Seconds(), feeds)
+		want, len(e.Slack.Messages()), lost, dups, checks, elapsed.Round(time.Second), float64(checks)/elapsed.Seconds(), feeds)
 	if lost > 0 || dups > 0 {
 		for i, r := range replicas {
 			t.Logf("replica %d:\n%s", i, r.out.String())

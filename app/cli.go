@@ -1,0 +1,331 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/internal/textutil"
+	"github.com/newsbot/newsbot/pipeline"
+)
+
+const usage = `newsbot watches news sources for keywords and posts summarized alerts to Slack.
+
+Usage:
+  newsbot run      [--config FILE]                    run the watchers on their schedules
+  newsbot once     [--config FILE] [--watcher NAME] [--timeout 2m]
+                                                      check every watcher (or one) now, deliver, exit
+  newsbot validate [--config FILE]                    check the config file
+  newsbot check    [--config FILE] [--json] URL|FILE  show what newsbot sees in one article
+  newsbot scan     [--config FILE] [--watcher NAME] [--query Q] [--json] PATH...
+                                                      run the watchers (or a query) over saved articles
+  newsbot version
+
+--config defaults to config.yaml. --verbose logs debug messages.
+`
+
+// Main runs the newsbot command with its arguments (those after the
+// program's name) and returns its exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	if args[0] == "version" {
+		fmt.Fprint(stdout, BuildInfo())
+		return 0
+	}
+	c, code := parseCommand(args, stderr)
+	if c == nil {
+		return code
+	}
+	c.stdout, c.stderr = stdout, stderr
+	level := slog.LevelInfo
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	c.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch c.name {
+	case "check":
+		if len(c.args) != 1 {
+			fmt.Fprintln(stderr, "newsbot check: give one URL or HTML file")
+			return 2
+		}
+		return check(ctx, c.config, c.flags, c.args[0], c.json, stdout, stderr)
+	case "scan":
+		return scan(ctx, c.config, c.flags, c.watcher, c.query, c.json, c.args, stdout, stderr)
+	}
+	if len(c.args) > 0 {
+		fmt.Fprintf(stderr, "newsbot %s: unexpected argument %q\n", c.name, c.args[0])
+		return 2
+	}
+	cfg, ws, err := Load(c.config)
+	if c.name == "validate" {
+		return validate(c.config, cfg, err, stdout, stderr)
+	}
+	if err != nil {
+		printLoadError(stderr, err)
+		return 2
+	}
+	if c.watcher != "" {
+		if _, err := cfg.Watcher(c.watcher); err != nil {
+			fmt.Fprintln(stderr, "newsbot:", err)
+			return 2
+		}
+	}
+	if c.name == "run" {
+		return c.run(ctx, cfg, ws)
+	}
+	return c.once(ctx, cfg, ws)
+}
+
+// command is a command line, parsed.
+type command struct {
+	name, config   string
+	verbose, json  bool
+	watcher, query string
+	timeout        time.Duration
+	args           []string // the positional arguments
+	flags          *flag.FlagSet
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+// parseCommand reads the command and its flags; for a command line that
+// is wrong, or asks for help, it returns nil and the exit status.
+func parseCommand(args []string, stderr io.Writer) (*command, int) {
+	c := &command{name: args[0]}
+	fs := flag.NewFlagSet("newsbot "+c.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.StringVar(&c.config, "config", "config.yaml", "the config file")
+	fs.BoolVar(&c.verbose, "verbose", false, "log debug messages")
+	switch c.name {
+	case "once":
+		fs.StringVar(&c.watcher, "watcher", "", "check only this watcher")
+		fs.DurationVar(&c.timeout, "timeout", 2*time.Minute, "how long to keep trying to deliver before leaving alerts pending")
+	case "check":
+		fs.BoolVar(&c.json, "json", false, "print one JSON object")
+	case "scan":
+		fs.StringVar(&c.watcher, "watcher", "", "scan for this watcher only")
+		fs.StringVar(&c.query, "query", "", "scan for this query instead of the watchers")
+		fs.BoolVar(&c.json, "json", false, "print one JSON object a line")
+	case "run", "validate":
+	default:
+		fmt.Fprintf(stderr, "newsbot: unknown command %q\n\n%s", c.name, usage)
+		return nil, 2
+	}
+	pos, err := parseInterspersed(fs, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, 0
+	}
+	if err != nil {
+		return nil, 2
+	}
+	c.args, c.flags = pos, fs
+	return c, 0
+}
+
+// run is newsbot run: the daemon, until a signal ends it.
+func (c *command) run(ctx context.Context, cfg *config.Config, ws []*pipeline.Watcher) int {
+	// SIGHUP, or a change to the file, reads the config again.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	d := &Daemon{Path: c.config, Config: cfg, Watchers: ws, Options: Options{Logger: c.log, Stdout: c.stdout}, Stderr: c.stderr, Reload: hup}
+	if err := d.Run(ctx); err != nil {
+		printLoadError(c.stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// once is newsbot once: one check of every watcher (or one), delivered.
+func (c *command) once(ctx context.Context, cfg *config.Config, ws []*pipeline.Watcher) int {
+	a, err := New(ctx, cfg, ws, Options{Logger: c.log, Stdout: c.stdout})
+	if err != nil {
+		fmt.Fprintln(c.stderr, "newsbot:", err)
+		return 1
+	}
+	defer a.Close()
+	st, err := a.Once(ctx, c.watcher, c.timeout)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "newsbot:", err)
+		return 2
+	}
+	if st.GaveUp {
+		fmt.Fprintf(c.stderr, "newsbot: gave up delivering after %s (--timeout); the rest stays pending for the next run\n", c.timeout)
+	}
+	fmt.Fprintln(c.stderr, "newsbot: "+st.String())
+	return 0
+}
+
+// parseInterspersed parses flags given before, between or after the
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func printLoadError(w io.Writer, err error) {
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(w, p)
+		}
+		return
+	}
+	fmt.Fprintln(w, "newsbot:", err)
+}
+
+func validate(path string, cfg *config.Config, err error, stdout, stderr io.Writer) int {
+	if err != nil {
+		var ps config.Problems
+		if errors.As(err, &ps) {
+			// Like a compiler's errors: one line each, on stderr.
+			for _, p := range ps {
+				fmt.Fprintln(stderr, p)
+			}
+			return 1
+		}
+		fmt.Fprintln(stderr, "newsbot:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d sources, %d watchers)\n", path, len(cfg.Sources), len(cfg.Watchers))
+	return 0
+}
+
+func check(ctx context.Context, cfgPath string, fs *flag.FlagSet, target string, asJSON bool, stdout, stderr io.Writer) int {
+	cfg, ws, err := Load(cfgPath)
+	if err != nil {
+		// Without a config there are no watchers to match, but the
+		// extraction is still worth seeing, unless a config was asked for.
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+		if _, statErr := os.Stat(cfgPath); explicit || statErr == nil {
+			printLoadError(stderr, err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "newsbot: no %s: extracting without watchers\n", cfgPath)
+		cfg, _ = config.Parse("", []byte("sources: [{name: x, url: 'http://x/'}]\nwatchers: [{name: x, schedule: '@hourly', sources: [x], keywords: [x], channel: x}]"))
+		ws = nil
+	}
+	res, err := Check(ctx, NewFetcher(cfg), ws, target)
+	if err != nil {
+		fmt.Fprintln(stderr, "newsbot check:", err)
+		return 1
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res); err != nil {
+			return 1
+		}
+		return 0
+	}
+	res.WriteText(stdout)
+	return 0
+}
+
+func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query string, asJSON bool, paths []string, stdout, stderr io.Writer) int {
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "newsbot scan: give one or more files or folders")
+		return 2
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+	var ws []*pipeline.Watcher
+	cfg, all, err := Load(cfgPath)
+	if err != nil && (query == "" || explicit) {
+		// An ad-hoc query needs no config; the watchers do.
+		printLoadError(stderr, err)
+		return 2
+	}
+	switch {
+	case query != "":
+		var synonyms map[string][]string
+		if cfg != nil {
+			synonyms = cfg.Synonyms
+		}
+		w, err := pipeline.AdHoc(query, synonyms)
+		if err != nil {
+			fmt.Fprintln(stderr, "newsbot scan: query:", err)
+			return 2
+		}
+		ws = []*pipeline.Watcher{w}
+	case watcher != "":
+		for _, w := range all {
+			if w.Name == watcher {
+				ws = append(ws, w)
+			}
+		}
+		if len(ws) == 0 {
+			fmt.Fprintf(stderr, "newsbot scan: %v: %q\n", config.ErrNoWatcher, watcher)
+			return 2
+		}
+	default:
+		ws = all
+	}
+	files, err := ScanFiles(paths)
+	if err != nil {
+		fmt.Fprintln(stderr, "newsbot scan:", err)
+		return 2
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	var progress func(done, total int)
+	if f, ok := stderr.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			progress = func(done, total int) {
+				if done%50 == 0 || done == total {
+					width := 30
+					n := done * width / max(total, 1)
+					fmt.Fprintf(stderr, "\r[%s%s] %d/%d files", strings.Repeat("#", n), strings.Repeat(" ", width-n), done, total)
+					if done == total {
+						fmt.Fprintln(stderr)
+					}
+				}
+			}
+		}
+	}
+	hits, failed := 0, 0
+	Scan(ctx, ws, files, func(h ScanHit) {
+		hits++
+		if asJSON {
+			enc.Encode(h)
+		} else {
+			fmt.Fprintln(stdout, ScanLine(h))
+		}
+	}, func(path string, err error) {
+		failed++
+		fmt.Fprintf(stderr, "newsbot scan: %s: %v\n", path, err)
+	}, progress)
+	fmt.Fprintf(stderr, "newsbot: %d files scanned, %s, %d unreadable\n", len(files), textutil.Plural(int64(hits), "match"), failed)
+	return 0
+}
