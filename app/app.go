@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg *config.Config, ws []*pipeline.Watcher, opts O
 	clock := func() time.Time { return a.now() }
 	a.deliver = &deliver.Deliverer{Outbox: db, Notifier: a.notifier, Log: a.log, Now: clock,
 		Pace: time.Duration(cfg.Slack.Pace), Webhook: cfg.Slack.WebhookURL != "", OpsChannel: cfg.Slack.OpsChannel,
-		Count: a.metrics.sent}
+		Count: a.metrics.sent, Prepare: a.foldDigests}
 	if terminal {
 		a.deliver.Pace = 0 // a terminal takes them all at once
 	}
@@ -153,7 +153,7 @@ func (a *App) releaseHeld(ctx context.Context) error {
 		}
 	}
 	n, err := a.store.ReleaseHeld(ctx, digests)
-	if n > 0 {
+	if err == nil && n > 0 {
 		a.log.Info("alerts held for a digest that is no longer configured go out as alerts of their own", "alerts", n)
 	}
 	return err

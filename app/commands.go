@@ -169,20 +169,34 @@ func (a *App) checkCommand(ctx context.Context, arg string, log interface{ Warn(
 
 // checkTrouble says in a sentence why a page could not be checked.
 func checkTrouble(err error) string {
-	var se *watchers.StatusError
-	switch {
-	case errors.Is(err, watchers.ErrRefusedAddress):
-		return "it is on a private or local network address, which newsbot does not fetch for a link given in Slack."
-	case errors.As(err, &se):
+	if se := (*watchers.StatusError)(nil); errors.As(err, &se) {
 		return fmt.Sprintf("the site answered %s.", se.Status)
-	case errors.Is(err, watchers.ErrTooLarge):
-		return "the page is larger than newsbot reads (http.max_body)."
-	case errors.Is(err, watchers.ErrNoText):
-		return "newsbot found no article text on it."
-	case errors.Is(err, context.DeadlineExceeded):
-		return "the site did not answer in time."
 	}
-	return err.Error() + "."
+	return say(err, checkTroubles) + "."
+}
+
+// checkTroubles are the sentences for the errors of a check.
+var checkTroubles = []saying{
+	{watchers.ErrRefusedAddress, "it is on a private or local network address, which newsbot does not fetch for a link given in Slack"},
+	{watchers.ErrTooLarge, "the page is larger than newsbot reads (http.max_body)"},
+	{watchers.ErrNoText, "newsbot found no article text on it"},
+	{context.DeadlineExceeded, "the site did not answer in time"},
+}
+
+// saying is what to say of an error.
+type saying struct {
+	err  error
+	says string
+}
+
+// say is what sayings say of err (errors.Is), or err itself.
+func say(err error, sayings []saying) string {
+	for _, s := range sayings {
+		if errors.Is(err, s.err) {
+			return s.says
+		}
+	}
+	return err.Error()
 }
 
 // slackURL is the link Slack sent: it wraps links as <url> or <url|label>,

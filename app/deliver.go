@@ -9,8 +9,8 @@ import (
 // Deliver makes the digests that are due and sends what is pending, and
 // counts what it did in st.
 func (a *App) Deliver(ctx context.Context, st *pipeline.Stats) {
-	a.pipeline.FoldDigests(ctx, a.watchers, st)
 	r, err := a.deliver.Deliver(ctx)
+	st.StoreErrs.Add(int64(r.StoreErrors))
 	if err != nil {
 		if ctx.Err() == nil {
 			st.StoreErrs.Add(1)
@@ -20,10 +20,17 @@ func (a *App) Deliver(ctx context.Context, st *pipeline.Stats) {
 	}
 	st.Sent.Add(int64(r.Sent))
 	st.SendErrs.Add(int64(r.Errors))
-	st.StoreErrs.Add(int64(r.StoreErrors))
 	st.Pending.Store(int64(r.Pending))
 	st.Quiet.Store(int64(r.Quiet))
 	if r.Stopped != "" && r.Pending > 0 {
 		st.LogOnce(a.log, "stop-sending", "not sending: Slack refused newsbot itself; fix "+a.deliver.SlackKeys()+" and restart", "reason", r.Stopped, "pending", r.Pending)
 	}
+}
+
+// foldDigests makes the digests that are due, before a delivery (see
+// deliver.Deliverer.Prepare), and says how often the store failed.
+func (a *App) foldDigests(ctx context.Context) int {
+	st := &pipeline.Stats{}
+	a.pipeline.FoldDigests(ctx, a.watchers, st)
+	return int(st.StoreErrs.Load())
 }

@@ -69,6 +69,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The app answers before the listener opens: a request that comes as
+	// soon as newsbot says it listens finds it.
+	d.app.Store(a)
 	if cfg.HTTP.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {
@@ -196,44 +199,30 @@ func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, s
 // only when that is done.
 type inFlight struct {
 	mu      sync.Mutex
-	n       int
 	closing bool
-	idle    chan struct{}
+	wg      sync.WaitGroup
 }
 
-// begin counts one more, unless the app is closing.
+// begin counts one more, unless the work is draining.
 func (f *inFlight) begin() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closing {
 		return false
 	}
-	f.n++
+	f.wg.Add(1)
 	return true
 }
 
-func (f *inFlight) end() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.n--; f.n == 0 && f.idle != nil {
-		close(f.idle)
-		f.idle = nil
-	}
-}
+func (f *inFlight) end() { f.wg.Done() }
 
 // drain refuses new work and waits, at most d, for what is in progress.
 func (f *inFlight) drain(d time.Duration) {
 	f.mu.Lock()
 	f.closing = true
-	if f.n == 0 {
-		f.mu.Unlock()
-		return
-	}
-	if f.idle == nil {
-		f.idle = make(chan struct{})
-	}
-	idle := f.idle
 	f.mu.Unlock()
+	idle := make(chan struct{})
+	go func() { f.wg.Wait(); close(idle) }()
 	select {
 	case <-idle:
 	case <-time.After(d):

@@ -69,7 +69,7 @@ func TestDaemonHealthAndReload(t *testing.T) {
 		t.Errorf("/healthz = %d %+v", code, h)
 	}
 	a := d.app.Load()
-	slack.Refuse["#news"] = "invalid_auth"
+	slack.SetRefuse("#news", "invalid_auth")
 	al := &news.Alert{Watcher: "nahost", Channel: "#news", URL: "https://rr.example/x.html", Title: "Syrien", Found: time.Now()}
 	if err := a.store.RecordAlert(context.Background(), al, []string{al.URL}); err != nil {
 		t.Fatal(err)

@@ -155,15 +155,11 @@ func (cs *commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // refusal says in a few words why a request was not Slack's.
 func refusal(err error) string {
-	switch {
-	case errors.Is(err, slack.ErrExpiredTimestamp):
-		return "more than 5 minutes old (or the clocks differ)"
-	case errors.Is(err, slack.ErrInvalidSignature):
-		return "wrong signature"
-	case errors.Is(err, slack.ErrMissingHeaders):
-		return "not signed"
-	}
-	return err.Error()
+	return say(err, []saying{
+		{slack.ErrExpiredTimestamp, "more than 5 minutes old (or the clocks differ)"},
+		{slack.ErrInvalidSignature, "wrong signature"},
+		{slack.ErrMissingHeaders, "not signed"},
+	})
 }
 
 func commandOf(sc slack.SlashCommand) Command {

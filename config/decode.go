@@ -128,38 +128,43 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		if d.scalar(n, path, "a string") {
 			v.SetString(expandEnv(n.Value))
 		}
-	case v.Kind() == reflect.Int:
-		if !d.scalar(n, path, "a number") {
-			return
-		}
-		i, err := strconv.Atoi(expandEnv(n.Value))
-		if err != nil {
-			d.bad(n, path, "expected a whole number, found %q", n.Value)
-			return
-		}
-		v.SetInt(int64(i))
-	case v.Kind() == reflect.Float64:
-		if !d.scalar(n, path, "a number") {
-			return
-		}
-		f, err := strconv.ParseFloat(expandEnv(n.Value), 64)
-		if err != nil {
-			d.bad(n, path, "expected a number such as 2.5, found %q", n.Value)
-			return
-		}
-		v.SetFloat(f)
-	case v.Kind() == reflect.Bool:
-		if !d.scalar(n, path, "true or false") {
-			return
-		}
-		b, err := strconv.ParseBool(expandEnv(n.Value))
-		if err != nil {
-			d.bad(n, path, "expected true or false, found %q", n.Value)
-			return
-		}
-		v.SetBool(b)
+	case v.Kind() == reflect.Int, v.Kind() == reflect.Float64, v.Kind() == reflect.Bool:
+		d.parsed(n, v, path)
 	default:
 		panic(fmt.Sprintf("config: no decoder for %s", v.Type()))
+	}
+}
+
+// parsed reads a number or a yes or no into v.
+func (d *decoder) parsed(n *yaml.Node, v reflect.Value, path string) {
+	want, wrong := "a number", "expected a whole number, found %q"
+	switch v.Kind() {
+	case reflect.Float64:
+		wrong = "expected a number such as 2.5, found %q"
+	case reflect.Bool:
+		want, wrong = "true or false", "expected true or false, found %q"
+	}
+	if !d.scalar(n, path, want) {
+		return
+	}
+	s := expandEnv(n.Value)
+	var err error
+	switch v.Kind() {
+	case reflect.Int:
+		var i int
+		i, err = strconv.Atoi(s)
+		v.SetInt(int64(i))
+	case reflect.Float64:
+		var f float64
+		f, err = strconv.ParseFloat(s, 64)
+		v.SetFloat(f)
+	case reflect.Bool:
+		var b bool
+		b, err = strconv.ParseBool(s)
+		v.SetBool(b)
+	}
+	if err != nil {
+		d.bad(n, path, wrong, n.Value)
 	}
 }
 

@@ -187,13 +187,7 @@ func (v *validation) sources() map[string]bool {
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		p := c.elemPath("sources", i)
-		switch {
-		case s.Name == "":
-			v.bad(p+".name", "missing: every source needs a name")
-		case names[s.Name]:
-			v.bad(p+".name", "duplicate source name %q", s.Name)
-		}
-		names[s.Name] = true
+		v.name(p, "source", s.Name, names)
 		if s.URL == "" {
 			v.bad(p+".url", "missing")
 		} else if !httpURL(s.URL) {
@@ -216,19 +210,25 @@ func (v *validation) sources() map[string]bool {
 	return names
 }
 
+// name checks the name of a source or watcher (kind) at p: there is one,
+// and no other has it (names, which it joins).
+func (v *validation) name(p, kind, name string, names map[string]bool) {
+	switch {
+	case name == "":
+		v.bad(p+".name", "missing: every %s needs a name", kind)
+	case names[name]:
+		v.bad(p+".name", "duplicate %s name %q", kind, name)
+	}
+	names[name] = true
+}
+
 // watcher checks the i-th watcher; sources are the sources' names, and
 // names the watchers' so far.
 func (v *validation) watcher(i int, sources, names map[string]bool) {
 	c := v.c
 	w := &c.Watchers[i]
 	p := c.WatcherPath(i)
-	switch {
-	case w.Name == "":
-		v.bad(p+".name", "missing: every watcher needs a name")
-	case names[w.Name]:
-		v.bad(p+".name", "duplicate watcher name %q", w.Name)
-	}
-	names[w.Name] = true
+	v.name(p, "watcher", w.Name, names)
 	if w.Schedule == "" {
 		v.bad(p+".schedule", "missing: give a cron spec such as \"*/5 * * * *\" or \"@every 10m\"")
 	} else if _, err := c.Schedule(w.Schedule); err != nil {

@@ -78,6 +78,10 @@ type Deliverer struct {
 	// Count, when set, counts sends by result (ok, rate_limited, retry,
 	// failed, stopped, found_posted).
 	Count func(result string)
+	// Prepare, when set, runs first in each delivery, under its lock, and
+	// says how often the store failed: it makes what has come due (the
+	// digests).
+	Prepare func(ctx context.Context) (storeErrors int)
 
 	// mu makes one delivery at a time, so that no alert is sent twice.
 	mu sync.Mutex
@@ -119,11 +123,14 @@ type Result struct {
 func (d *Deliverer) Deliver(ctx context.Context) (Result, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var r Result
+	if d.Prepare != nil {
+		r.StoreErrors = d.Prepare(ctx)
+	}
 	pending, err := d.Outbox.Pending(ctx)
 	if err != nil {
-		return Result{}, err
+		return r, err
 	}
-	var r Result
 	if reason := d.Stopped(); reason != "" {
 		r.Pending, r.Stopped = len(pending), reason
 		return r, nil
@@ -178,7 +185,7 @@ func (d *Deliverer) deliver(ctx context.Context, al *news.Alert, posted map[int6
 			return done // another process is sending it
 		}
 		// Keep the channel's order: nothing more to it for now.
-		d.rests[d.route(al.Channel)] = d.now().Add(channelRest)
+		d.rest(al.Channel, channelRest, false)
 		log.Error("claiming the alert failed", "error", err)
 		return held
 	}

@@ -29,19 +29,6 @@ func TestEndToEnd(t *testing.T) {
 		w, _ := m.Metadata["event_payload"].(map[string]any)["watcher"].(string)
 		byWatcher[w] = append(byWatcher[w], m)
 	}
-	links := func(ms []fakeslack.Message) []string {
-		var ls []string
-		for _, m := range ms {
-			link := regexp.MustCompile(`<(http[^|>]+)\|`).FindStringSubmatch(m.BlockText())
-			if link == nil {
-				t.Fatalf("alert without a link to the article: %s", m.BlockText())
-			}
-			ls = append(ls, strings.ReplaceAll(link[1], "&amp;", "&"))
-		}
-		sort.Strings(ls)
-		return ls
-	}
-
 	syria := e.URL("/politik/ausland/syrien-waffenruhe-idlib-4711.html")
 	want := []string{
 		e.URL("/en/un-report-syria-aid.html"),
@@ -49,10 +36,10 @@ func TestEndToEnd(t *testing.T) {
 		e.URL("/plus/is-kaempfer-prozess-koblenz.html"),
 	}
 	sort.Strings(want)
-	if got := links(byWatcher["nahost"]); !slices.Equal(got, want) {
+	if got := links(t, byWatcher["nahost"]); !slices.Equal(got, want) {
 		t.Errorf("nahost alerted on\n %q\nwant (one alert each, canonical URLs)\n %q\nlog:\n%s", got, want, out)
 	}
-	if got, want := links(byWatcher["macron"]), []string{e.URL("/politik/ausland/macron-reform-rente.html")}; !slices.Equal(got, want) {
+	if got, want := links(t, byWatcher["macron"]), []string{e.URL("/politik/ausland/macron-reform-rente.html")}; !slices.Equal(got, want) {
 		t.Errorf("macron alerted on %q, want %q", got, want)
 	}
 	if n := len(byWatcher["liga"]); n != 0 {
@@ -61,60 +48,10 @@ func TestEndToEnd(t *testing.T) {
 	if n := len(byWatcher["duerre"]); n != 0 {
 		t.Errorf("duerre alerted %d times; its only match mentions Fußball, which it excludes", n)
 	}
-
 	for _, m := range e.Slack.Messages() {
-		w := m.Metadata["event_payload"].(map[string]any)["watcher"]
-		wantChannel := map[any]string{"nahost": "#nahost", "macron": "#news"}[w]
-		if m.Channel != wantChannel {
-			t.Errorf("alert of %v went to %q, want %q", w, m.Channel, wantChannel)
-		}
-		if m.UnfurlLinks != "false" || m.UnfurlMedia != "false" {
-			t.Errorf("unfurling not turned off: links=%q media=%q", m.UnfurlLinks, m.UnfurlMedia)
-		}
-		if m.Metadata["event_type"] != "newsbot_alert" {
-			t.Errorf("metadata = %v, want event_type newsbot_alert", m.Metadata)
-		}
-		if m.Text == "" {
-			t.Error("alert has no fallback text")
-		}
-		if m.Token != "xoxb-test-token" {
-			t.Errorf("token = %q", m.Token)
-		}
-		others := testenv.Chrome
-		if w != "macron" { // the Macron article's own headline stands in the other pages' sidebars
-			others = append(others, "Macron will Rentenreform nachbessern")
-		}
-		for _, c := range others {
-			if strings.Contains(m.BlockText(), c) {
-				t.Errorf("alert of %v carries page testenv.Chrome %q:\n%s", w, c, m.BlockText())
-			}
-		}
+		checkPosted(t, m)
 	}
-
-	// The Syria alert: summary from the teaser and the sentences that carry
-	// the match, the matched words in bold, and the context line.
-	for _, m := range byWatcher["nahost"] {
-		text := m.BlockText()
-		if !strings.Contains(text, syria) {
-			continue
-		}
-		for _, s := range []string{
-			"Im Nordwesten von *Syrien* gilt seit Sonntag eine brüchige Waffenruhe.",
-			"„Islamischen Staat“ (*IS*)",
-			"matched: Syrien (title, teaser, body), IS (body)", // why it matched, and where
-			"rundschau",
-		} {
-			if !strings.Contains(text, s) {
-				t.Errorf("Syria alert lacks %q:\n%s", s, text)
-			}
-		}
-	}
-	// The paywalled article is matched on the feed's description.
-	for _, m := range byWatcher["nahost"] {
-		if strings.Contains(m.BlockText(), "koblenz") && !strings.Contains(m.BlockText(), "Terrormiliz *IS*") {
-			t.Errorf("paywalled alert should summarize the feed's description:\n%s", m.BlockText())
-		}
-	}
+	checkSyriaAlerts(t, byWatcher["nahost"], syria)
 	if !strings.Contains(out, "4 alerts sent") {
 		t.Errorf("the run's last line should count 4 alerts sent:\n%s", out)
 	}
@@ -130,14 +67,11 @@ func TestEndToEnd(t *testing.T) {
 
 	// A new article appears in the feed; only it is alerted, and a hostile
 	// headline cannot ping the channel.
-	feed, err := os.ReadFile(filepath.Join(testenv.Root(), "testdata", "site", "rss/politik.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	feed := e.File("rss/politik.xml")
 	item := `<item><title>&lt;!channel&gt; Syrien &amp; &lt;Co&gt;: Neue Gespräche</title>
 <link>{{BASE}}/politik/ausland/syrien-gespraeche.html</link><guid>rr-9999</guid>
 <description>In Genf beginnen neue Gespräche über Syrien.</description></item>`
-	e.Site.Set("/rss/politik.xml", strings.Replace(string(feed), "<item>", item+"<item>", 1))
+	e.Site.Set("/rss/politik.xml", strings.Replace(feed, "<item>", item+"<item>", 1))
 	e.Site.Fail("/politik/ausland/syrien-gespraeche.html", 404)
 	e.Once()
 	fresh := e.Slack.Messages()[before:]
@@ -146,6 +80,81 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if got := fresh[0].BlockText() + fresh[0].Text; strings.Contains(got, "<!channel>") || !strings.Contains(got, "&lt;!channel&gt; Syrien &amp; &lt;Co&gt;") {
 		t.Errorf("a page's text must be escaped in an alert:\n%s", got)
+	}
+}
+
+// links are the articles the messages link to, sorted.
+func links(t *testing.T, ms []fakeslack.Message) []string {
+	t.Helper()
+	var ls []string
+	for _, m := range ms {
+		link := regexp.MustCompile(`<(http[^|>]+)\|`).FindStringSubmatch(m.BlockText())
+		if link == nil {
+			t.Fatalf("alert without a link to the article: %s", m.BlockText())
+		}
+		ls = append(ls, strings.ReplaceAll(link[1], "&amp;", "&"))
+	}
+	sort.Strings(ls)
+	return ls
+}
+
+// checkPosted checks what every alert of the test config must be: in its
+// watcher's channel, without unfurling, with metadata, a fallback text and
+// the token, and without the pages' chrome.
+func checkPosted(t *testing.T, m fakeslack.Message) {
+	t.Helper()
+	w := m.Metadata["event_payload"].(map[string]any)["watcher"]
+	wantChannel := map[any]string{"nahost": "#nahost", "macron": "#news"}[w]
+	if m.Channel != wantChannel {
+		t.Errorf("alert of %v went to %q, want %q", w, m.Channel, wantChannel)
+	}
+	if m.UnfurlLinks != "false" || m.UnfurlMedia != "false" {
+		t.Errorf("unfurling not turned off: links=%q media=%q", m.UnfurlLinks, m.UnfurlMedia)
+	}
+	if m.Metadata["event_type"] != "newsbot_alert" {
+		t.Errorf("metadata = %v, want event_type newsbot_alert", m.Metadata)
+	}
+	if m.Text == "" {
+		t.Error("alert has no fallback text")
+	}
+	if m.Token != "xoxb-test-token" {
+		t.Errorf("token = %q", m.Token)
+	}
+	others := testenv.Chrome
+	if w != "macron" { // the Macron article's own headline stands in the other pages' sidebars
+		others = append(others, "Macron will Rentenreform nachbessern")
+	}
+	for _, c := range others {
+		if strings.Contains(m.BlockText(), c) {
+			t.Errorf("alert of %v carries page chrome %q:\n%s", w, c, m.BlockText())
+		}
+	}
+}
+
+// checkSyriaAlerts checks the Syria alert: summary from the teaser and the
+// sentences that carry the match, the matched words in bold, and the
+// context line; and the paywalled article's, matched on the feed's
+// description.
+func checkSyriaAlerts(t *testing.T, nahost []fakeslack.Message, syria string) {
+	t.Helper()
+	for _, m := range nahost {
+		text := m.BlockText()
+		if strings.Contains(text, "koblenz") && !strings.Contains(text, "Terrormiliz *IS*") {
+			t.Errorf("paywalled alert should summarize the feed's description:\n%s", text)
+		}
+		if !strings.Contains(text, syria) {
+			continue
+		}
+		for _, s := range []string{
+			"Im Nordwesten von *Syrien* gilt seit Sonntag eine brüchige Waffenruhe.",
+			"„Islamischen Staat“ (*IS*)",
+			"matched: Syrien (title, teaser, body), IS (body)", // why it matched, and where
+			"rundschau",
+		} {
+			if !strings.Contains(text, s) {
+				t.Errorf("Syria alert lacks %q:\n%s", s, text)
+			}
+		}
 	}
 }
 
@@ -195,7 +204,7 @@ func TestCheckJSON(t *testing.T) {
 	}
 	for _, c := range testenv.Chrome {
 		if strings.Contains(res.Text, c) {
-			t.Errorf("extracted text carries testenv.Chrome %q", c)
+			t.Errorf("extracted text carries chrome %q", c)
 		}
 	}
 	if len(res.Matches) != 1 || res.Matches[0].Watcher != "nahost" || !slices.Equal(res.Matches[0].Terms, []string{"Syrien", "IS"}) {
@@ -280,9 +289,9 @@ func TestVersion(t *testing.T) {
 // same alert twice.
 func TestTwoProcessesSendEachAlertOnce(t *testing.T) {
 	e := testenv.New(t, "alert", "xoxb-test-token")
-	e.Slack.FailNext = 1000 // record the alerts, but leave them pending
+	e.Slack.SetFailNext(1000) // record the alerts, but leave them pending
 	e.Once("--timeout", "0s")
-	e.Slack.FailNext = 0
+	e.Slack.SetFailNext(0)
 	done := make(chan struct{})
 	for range 2 {
 		go func() {

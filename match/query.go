@@ -153,16 +153,28 @@ func (o orNode) eval(found map[int][]occ) (bool, []occ, []occ) {
 		}
 		return len(all) > 0, all, all
 	}
+	return evalKids(o.kids, found, false)
+}
+
+// evalKids evaluates the kids of an OR (all false: any must hold) or an
+// AND (all: every one must), and gathers the spans and the evidence of
+// those that hold.
+func evalKids(kids []node, found map[int][]occ, all bool) (bool, []occ, []occ) {
 	ok := false
-	var ev []occ
-	for _, k := range o.kids {
-		if kok, spans, kev := k.eval(found); kok {
-			ok = true
-			all = append(all, spans...)
-			ev = append(ev, kev...)
+	var spans, ev []occ
+	for _, k := range kids {
+		kok, s, kev := k.eval(found)
+		if !kok {
+			if all {
+				return false, nil, nil
+			}
+			continue
 		}
+		ok = true
+		spans = append(spans, s...)
+		ev = append(ev, kev...)
 	}
-	return ok, all, ev
+	return ok || all, spans, ev
 }
 
 func (o orNode) positive(neg bool, out map[int]bool) {
@@ -172,16 +184,7 @@ func (o orNode) positive(neg bool, out map[int]bool) {
 }
 
 func (a andNode) eval(found map[int][]occ) (bool, []occ, []occ) {
-	var all, ev []occ
-	for _, k := range a.kids {
-		ok, spans, kev := k.eval(found)
-		if !ok {
-			return false, nil, nil
-		}
-		all = append(all, spans...)
-		ev = append(ev, kev...)
-	}
-	return true, all, ev
+	return evalKids(a.kids, found, true)
 }
 
 func (a andNode) positive(neg bool, out map[int]bool) {

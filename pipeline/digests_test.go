@@ -39,7 +39,7 @@ func TestDigest(t *testing.T) {
 	}
 	for _, c := range testenv.Chrome {
 		if strings.Contains(text, c) {
-			t.Errorf("digest carries page testenv.Chrome %q", c)
+			t.Errorf("digest carries page chrome %q", c)
 		}
 	}
 	// Not due again yet, and nothing new: nothing more.

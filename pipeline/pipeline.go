@@ -110,6 +110,9 @@ func (p *Pipeline) check(ctx context.Context, t *tick, w *Watcher, st *Stats) {
 		j.process(ctx, fresh, false)
 		j.primed(ctx, src) // fresh.go: a source checked to the end
 	}
+	if ctx.Err() != nil {
+		return // cut short: what is left waits for the next check
+	}
 	j.process(ctx, j.dropped(), true) // fresh.go: held-back items their source dropped: a last try
 }
 

@@ -145,7 +145,7 @@ func TestPostgresOwnNumberingMigrates(t *testing.T) {
 		if _, err := old.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1)`); err != nil {
 			t.Fatal(err)
 		}
-		old.Close()
+		defer old.Close()
 		s, err := Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)
@@ -162,6 +162,21 @@ func TestPostgresOwnNumberingMigrates(t *testing.T) {
 		}
 		if m, err := s.Mutes(ctx); err != nil || m["nahost"].By != "anna" {
 			t.Errorf("mutes after the migration: %v, %v", m, err)
+		}
+		s.Close()
+
+		// One that had all of its own (4, which are all 18) has nothing
+		// to apply, and is counted anew all the same.
+		if _, err := old.Exec(`UPDATE schema_version SET version = 4`); err != nil {
+			t.Fatal(err)
+		}
+		s, err = Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.db.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(migrations) {
+			t.Errorf("from its own version 4: schema_version = %d, %v; want %d", v, err, len(migrations))
 		}
 	})
 }

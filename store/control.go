@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -129,8 +128,8 @@ func (s *Store) recentAlerts(ctx context.Context, watcher string, since time.Tim
 		var created int64
 		a, err := scanAlert(rows, &created)
 		switch {
-		case errors.As(err, new(*json.SyntaxError)) || errors.As(err, new(*json.UnmarshalTypeError)):
-			return nil // unreadable: not shown
+		case errors.Is(err, errUnreadable):
+			return nil // not shown
 		case err != nil:
 			return err
 		case a.Found.IsZero():

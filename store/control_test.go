@@ -237,3 +237,36 @@ func TestStatusReads(t *testing.T) {
 		}
 	})
 }
+
+// An alert whose stored payload does not read (an older newsbot's, or a
+// hand-edited one) is passed over by the readers of recent alerts, which
+// /newsbot search and spikes use; the others are read.
+func TestRecentAlertsPassOverUnreadable(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		now := time.Now()
+		var ids []int64
+		for i := range 3 {
+			a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: fmt.Sprintf("https://rr.example/%d.html", i), Title: fmt.Sprintf("Meldung %d", i), Found: now}
+			if err := s.RecordAlert(ctx, a, []string{a.URL}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, a.ID)
+		}
+		for id, payload := range map[int64]string{ids[0]: `{"Found": "yesterday"}`, ids[1]: `{not json`} {
+			if _, err := s.db.Exec(`UPDATE alerts SET payload = ? WHERE id = ?`, payload, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, read := range map[string]func() ([]*news.Alert, error){
+			"RecentAlerts":  func() ([]*news.Alert, error) { return s.RecentAlerts(ctx, now.Add(-time.Hour), 10) },
+			"RecentMatches": func() ([]*news.Alert, error) { return s.RecentMatches(ctx, "nahost", now.Add(-time.Hour)) },
+		} {
+			got, err := read()
+			if err != nil || len(got) != 1 || got[0].Title != "Meldung 2" {
+				t.Errorf("%s = %d alerts, %v; want Meldung 2 alone", name, len(got), err)
+			}
+		}
+	})
+}

@@ -207,7 +207,8 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, f news.
 }
 
 // scanAlert reads an alert from a row of its ID and payload, and any
-// further columns into more.
+// further columns into more. A payload that does not read as an alert is
+// an errUnreadable.
 func scanAlert(rows *sql.Rows, more ...any) (*news.Alert, error) {
 	var id int64
 	var payload string
@@ -216,11 +217,14 @@ func scanAlert(rows *sql.Rows, more ...any) (*news.Alert, error) {
 	}
 	a := &news.Alert{}
 	if err := json.Unmarshal([]byte(payload), a); err != nil {
-		return nil, fmt.Errorf("alert %d: %w", id, err)
+		return nil, fmt.Errorf("alert %d: %w: %w", id, errUnreadable, err)
 	}
 	a.ID = id
 	return a, nil
 }
+
+// errUnreadable is an alert whose stored payload does not read as one.
+var errUnreadable = errors.New("unreadable")
 
 // Counts returns how many alerts are in each status.
 func (s *Store) Counts(ctx context.Context) (map[string]int, error) {

@@ -81,10 +81,14 @@ func pgVersion(ctx context.Context, tx *txn) (int, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT to_regclass('leases') IS NOT NULL`).Scan(&leases); err != nil {
 		return 0, err
 	}
-	if leases {
-		v += pgFirstLease - 1 // counted as its own first migration
+	if !leases {
+		return v, nil
 	}
-	return v, nil
+	// Counted as its own first migration; written back at once, even
+	// when there is nothing to apply, so that it is read so from now on.
+	v += pgFirstLease - 1
+	_, err = tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, v)
+	return v, err
 }
 
 // pgFirstLease is the migration that made the leases table: the first

@@ -115,14 +115,7 @@ var migrations = []string{
 	// The stories alerted lately, to find the same story from another
 	// outlet.
 	`CREATE TABLE stories (
-		alert_id {int64} PRIMARY KEY,
-		watcher  TEXT NOT NULL,
-		source   TEXT NOT NULL,
-		host     TEXT NOT NULL,
-		found_at {int64} NOT NULL,
-		sig      {blob} NOT NULL,
-		title    TEXT NOT NULL DEFAULT '',
-		terms    TEXT NOT NULL DEFAULT '[]'
+		alert_id {int64} PRIMARY KEY,` + storyColumns + `
 	);
 	CREATE INDEX stories_recent ON stories (watcher, found_at);`,
 
@@ -145,14 +138,7 @@ var migrations = []string{
 	`CREATE TABLE stories_v2 (
 		id       {id},
 		alert_id {int64} NOT NULL,
-		version  INTEGER NOT NULL DEFAULT 0,
-		watcher  TEXT NOT NULL,
-		source   TEXT NOT NULL,
-		host     TEXT NOT NULL,
-		found_at {int64} NOT NULL,
-		sig      {blob} NOT NULL,
-		title    TEXT NOT NULL DEFAULT '',
-		terms    TEXT NOT NULL DEFAULT '[]'
+		version  INTEGER NOT NULL DEFAULT 0,` + storyColumns + `
 	);
 	INSERT INTO stories_v2 (alert_id, watcher, source, host, found_at, sig, title, terms)
 		SELECT alert_id, watcher, source, host, found_at, sig, title, terms FROM stories ORDER BY alert_id;
@@ -196,6 +182,16 @@ var migrations = []string{
 	// How many alerts were waiting when a mute began, which it kept back.
 	`ALTER TABLE mutes ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;`,
 }
+
+// storyColumns are the columns a story record has had from the first.
+const storyColumns = `
+		watcher  TEXT NOT NULL,
+		source   TEXT NOT NULL,
+		host     TEXT NOT NULL,
+		found_at {int64} NOT NULL,
+		sig      {blob} NOT NULL,
+		title    TEXT NOT NULL DEFAULT '',
+		terms    TEXT NOT NULL DEFAULT '[]'`
 
 // migrate applies the migrations the database lacks, in one transaction
 // (which, being a write transaction, waits for another process doing the

@@ -21,7 +21,7 @@ import (
 // 33 write-ups of one event by different outlets, where Same found 1, and
 // folded none of 219 pairs of different stories on one topic, nor any of
 // 63,134 pairs of different stories of one section of ../shared/corpus/10kgnad
-// (TestClusteringCorpus, TestStoryPairsLabelled in package app).
+// (TestClusteringCorpus, TestStoryPairsLabelled).
 type Event struct {
 	Title, Lead []uint32 // sorted, without repeats
 }

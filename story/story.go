@@ -1,9 +1,12 @@
 // Package story tells when two articles tell the same story: the same
 // agency copy run by several outlets, a story republished with a new
-// lead or cut short. It compares MinHash signatures of the articles'
+// lead or cut short (Same), or two outlets' own write-ups of one event
+// (SameEvent, event.go). It compares MinHash signatures of the articles'
 // word shingles, so a signature of a few hundred bytes stands for an
 // article, and two signatures estimate how much of their text the
-// articles share.
+// articles share. SignArticle (article.go) signs an article; Judge
+// (judge.go) says which of a watcher's recent stories an article tells,
+// and how: a verdict the pipeline records.
 package story
 
 import (

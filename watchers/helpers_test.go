@@ -57,8 +57,6 @@ func newServer(t *testing.T, pages map[string]page) *server {
 	return s
 }
 
-func (s *server) hitsOf(path string) int64 { return s.hits[path].Load() }
-
 func newRun() *watchers.Run {
 	return watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun(nil)
 }

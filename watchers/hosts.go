@@ -47,16 +47,11 @@ func (t *hostTable) prepare(names []string) {
 	if t.hosts == nil {
 		t.hosts = make(map[string]*host, len(names))
 	}
-	slab := make([]host, len(names))
+	lower := make([]string, len(names))
 	for i, name := range names {
-		name = strings.ToLower(name)
-		if _, ok := t.hosts[name]; ok {
-			continue
-		}
-		h := &slab[i]
-		h.name = t.names.Clone(name)
-		t.hosts[h.name] = h
+		lower[i] = strings.ToLower(name)
 	}
+	arena.Entries(t.hosts, lower, &t.names, func(h *host, name string) { h.name = name })
 }
 
 // host is one host's state: requests in flight, when the last one

@@ -51,12 +51,7 @@ func (c *robotsCache) prepare(sites []string) {
 	if c.sites == nil {
 		c.sites = make(map[string]*robotsEntry, len(sites))
 	}
-	slab := make([]robotsEntry, len(sites))
-	for i, site := range sites {
-		if _, ok := c.sites[site]; !ok {
-			c.sites[c.names.Clone(site)] = &slab[i]
-		}
-	}
+	arena.Entries(c.sites, sites, &c.names, nil)
 }
 
 // allowed reports, by an error, whether newsbot may fetch u. It follows

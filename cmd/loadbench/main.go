@@ -73,23 +73,8 @@ func main() {
 		go http.ListenAndServe(*pprofAddr, nil)
 	}
 
-	// The site, in a process of its own.
-	site := exec.Command(os.Args[0], "-serve", "-feeds", strconv.Itoa(*feeds), "-items", strconv.Itoa(*items), "-corpus", *corpusDir)
-	site.Stderr = os.Stderr
-	// The site goes when loadbench does, however it ends.
-	site.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := site.StdoutPipe()
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := site.Start(); err != nil {
-		log.Fatal(err)
-	}
-	defer site.Process.Kill()
-	var port string
-	if _, err := fmt.Fscanln(out, &port); err != nil {
-		log.Fatalf("the site did not start: %v", err)
-	}
+	port, stop := startSite(*feeds, *items, *corpusDir)
+	defer stop()
 
 	dir, err := os.MkdirTemp("", "loadbench")
 	if err != nil {
@@ -120,29 +105,7 @@ func main() {
 	fmt.Printf("newsbot loadbench: %d feeds of %d items, %d watchers of %d terms, %d CPUs, %s\n",
 		*feeds, *items, *watchers, *terms, runtime.NumCPU(), runtime.Version())
 	fmt.Printf("%-8s %8s %8s %9s %9s %9s %8s %8s %8s %8s\n", "cycle", "wall s", "CPU s", "rest MB", "peak MB", "heap MB", "reqs", "304s", "new", "alerts")
-	cycle := func(name string) {
-		// Ticks are minutes apart, in which Go gives freed memory back to
-		// the system; here they come back to back, so that is done now.
-		debug.FreeOSMemory()
-		rest := statusMB("VmRSS:")
-		if os.Getenv("LOADBENCH_MEMSTATS") != "" {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			fmt.Printf("at rest: heap alloc %.0f MB, in use %.0f MB, idle %.0f MB, released %.0f MB, stacks %.0f MB, sys %.0f MB\n", float64(m.HeapAlloc)/(1<<20),
-				float64(m.HeapInuse)/(1<<20), float64(m.HeapIdle)/(1<<20), float64(m.HeapReleased)/(1<<20), float64(m.StackSys)/(1<<20), float64(m.Sys)/(1<<20))
-		}
-		resetPeak()
-		before, r0 := rusage(), stats(port)
-		start := time.Now()
-		st := &pipeline.Stats{}
-		a.Tick(ctx, ws, st)
-		wall := time.Since(start)
-		cpu, r1 := rusage()-before, stats(port)
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		fmt.Printf("%-8s %8.2f %8.2f %9.1f %9.1f %9.1f %8d %8d %8d %8d\n", name, wall.Seconds(), cpu.Seconds(), rest, statusMB("VmHWM:"), float64(m.HeapAlloc)/(1<<20),
-			r1.Requests-r0.Requests, r1.NotModified-r0.NotModified, st.New.Load(), st.Matches.Load())
-	}
+	cycle := func(name string) { runCycle(ctx, a, ws, port, name) }
 	cycle("first")
 	if os.Getenv("LOADBENCH_MEMSTATS") != "" {
 		defer func() {
@@ -174,6 +137,52 @@ func main() {
 		pprof.WriteHeapProfile(f)
 		f.Close()
 	}
+}
+
+// startSite starts the news site in a process of its own, which goes
+// when loadbench does, however it ends, and returns its port.
+func startSite(feeds, items int, corpusDir string) (port string, stop func()) {
+	site := exec.Command(os.Args[0], "-serve", "-feeds", strconv.Itoa(feeds), "-items", strconv.Itoa(items), "-corpus", corpusDir)
+	site.Stderr = os.Stderr
+	site.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := site.StdoutPipe()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := site.Start(); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := fmt.Fscanln(out, &port); err != nil {
+		site.Process.Kill()
+		log.Fatalf("the site did not start: %v", err)
+	}
+	return port, func() { site.Process.Kill() }
+}
+
+// runCycle runs one cycle (a tick of every watcher) and prints a line of
+// what it took.
+func runCycle(ctx context.Context, a *app.App, ws []*pipeline.Watcher, port, name string) {
+	// Ticks are minutes apart, in which Go gives freed memory back to
+	// the system; here they come back to back, so that is done now.
+	debug.FreeOSMemory()
+	rest := statusMB("VmRSS:")
+	if os.Getenv("LOADBENCH_MEMSTATS") != "" {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		fmt.Printf("at rest: heap alloc %.0f MB, in use %.0f MB, idle %.0f MB, released %.0f MB, stacks %.0f MB, sys %.0f MB\n", float64(m.HeapAlloc)/(1<<20),
+			float64(m.HeapInuse)/(1<<20), float64(m.HeapIdle)/(1<<20), float64(m.HeapReleased)/(1<<20), float64(m.StackSys)/(1<<20), float64(m.Sys)/(1<<20))
+	}
+	resetPeak()
+	before, r0 := rusage(), stats(port)
+	start := time.Now()
+	st := &pipeline.Stats{}
+	a.Tick(ctx, ws, st)
+	wall := time.Since(start)
+	cpu, r1 := rusage()-before, stats(port)
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("%-8s %8.2f %8.2f %9.1f %9.1f %9.1f %8d %8d %8d %8d\n", name, wall.Seconds(), cpu.Seconds(), rest, statusMB("VmHWM:"), float64(m.HeapAlloc)/(1<<20),
+		r1.Requests-r0.Requests, r1.NotModified-r0.NotModified, st.New.Load(), st.Matches.Load())
 }
 
 // config is a config of watchers that share the feeds out (or each read

@@ -40,3 +40,21 @@ func (a *Strings) Clone(s string) string {
 	// writes after them, and a full block is replaced, not reused.
 	return unsafe.String(&a.block[start], len(s))
 }
+
+// Entries adds to m an entry for each of keys it lacks, all made at once
+// in one slice, so that long-lived entries sit side by side instead of
+// each pinning a page of the heap; their keys are copied into names. init,
+// when not nil, sets up each new entry with its key (the copy).
+func Entries[T any](m map[string]*T, keys []string, names *Strings, init func(e *T, key string)) {
+	slab := make([]T, len(keys))
+	for i, k := range keys {
+		if _, ok := m[k]; ok {
+			continue
+		}
+		k = names.Clone(k)
+		if init != nil {
+			init(&slab[i], k)
+		}
+		m[k] = &slab[i]
+	}
+}

@@ -205,6 +205,25 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.Delay = d
 }
 
+// SetFailNext sets FailNext while the server runs.
+func (s *Server) SetFailNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.FailNext = n
+}
+
+// SetRefuse has the server refuse posts to channel with the Slack error
+// given, or, with "", take them again, while it runs.
+func (s *Server) SetRefuse(channel, slackError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slackError == "" {
+		delete(s.Refuse, channel)
+		return
+	}
+	s.Refuse[channel] = slackError
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/services/"):
