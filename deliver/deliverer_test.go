@@ -36,7 +36,9 @@ func (o *outbox) Pending(context.Context) ([]*news.Alert, error) {
 	return out, nil
 }
 
-func (o *outbox) Claim(context.Context, *news.Alert) (bool, error) { return o.claimErr == nil, o.claimErr }
+func (o *outbox) Claim(context.Context, *news.Alert) (bool, error) {
+	return o.claimErr == nil, o.claimErr
+}
 
 func (o *outbox) MarkSent(_ context.Context, id int64, ts string) error {
 	o.mu.Lock()
