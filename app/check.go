@@ -20,6 +20,19 @@ type CheckResult struct {
 	Text    string       `json:"text"` // the main text: teaser and body, a paragraph a line (the headline is Title)
 	Lang    string       `json:"lang"`
 	Matches []CheckMatch `json:"matches"`
+	// Refused are the occurrences of watchers' terms in capitals that did
+	// not count, and why (see "Keywords" in the README).
+	Refused []CheckRefusal `json:"refused,omitempty"`
+}
+
+// CheckRefusal is an occurrence of a watcher's term in capitals that did
+// not count.
+type CheckRefusal struct {
+	Watcher string `json:"watcher"`
+	Term    string `json:"term"`
+	Field   string `json:"field"`
+	Why     string `json:"why"`
+	Context string `json:"context"` // the words around it
 }
 
 // CheckMatch is one watcher that matches the article.
@@ -27,7 +40,10 @@ type CheckMatch struct {
 	Watcher string   `json:"watcher"`
 	Terms   []string `json:"terms"`
 	// Fields says where each term stands: "title", "teaser", "body".
-	Fields  map[string][]string `json:"fields"`
+	Fields map[string][]string `json:"fields"`
+	// Forms are, for a term found as a form of its place's name, the words
+	// found (Syrien: syrischen, Syrer).
+	Forms   map[string][]string `json:"forms,omitempty"`
 	Summary string              `json:"summary"`
 	// Snippets show matches the summary does not carry.
 	Snippets []string `json:"snippets,omitempty"`
@@ -76,11 +92,14 @@ func checkBody(ws []*pipeline.Watcher, target, page string, body []byte) (*Check
 	}
 	scans := &pipeline.Scans{}
 	for _, w := range ws {
+		for _, f := range w.Eval(art, "", scans).Refused {
+			res.Refused = append(res.Refused, CheckRefusal{Watcher: w.Name, Term: f.Term, Field: f.Field, Why: f.Why, Context: f.Context})
+		}
 		m := w.Match(art, "", scans)
 		if m == nil {
 			continue
 		}
-		cm := CheckMatch{Watcher: w.Name, Terms: m.Terms, Fields: m.Fields, Summary: m.Summary.Text}
+		cm := CheckMatch{Watcher: w.Name, Terms: m.Terms, Fields: m.Fields, Forms: m.Forms, Summary: m.Summary.Text}
 		if cm.Terms == nil {
 			cm.Terms = []string{}
 		}
@@ -111,9 +130,18 @@ func (res *CheckResult) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "\nNo watcher matches.\n")
 	}
 	for _, m := range res.Matches {
-		fmt.Fprintf(w, "\nWatcher %s matches: %s\n  Summary: %s\n", m.Watcher, strings.Join(m.Terms, ", "), m.Summary)
+		fmt.Fprintf(w, "\nWatcher %s matches: %s\n", m.Watcher, strings.Join(m.Terms, ", "))
+		for _, t := range m.Terms {
+			if fs := m.Forms[t]; len(fs) > 0 {
+				fmt.Fprintf(w, "  %s found as: %s\n", t, strings.Join(fs, ", "))
+			}
+		}
+		fmt.Fprintf(w, "  Summary: %s\n", m.Summary)
 		for _, s := range m.Snippets {
 			fmt.Fprintf(w, "  » %s\n", s)
 		}
+	}
+	for _, r := range res.Refused {
+		fmt.Fprintf(w, "\nWatcher %s: %s in %s not counted, %s: …%s…\n", r.Watcher, r.Term, r.Field, r.Why, r.Context)
 	}
 }

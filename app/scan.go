@@ -24,6 +24,9 @@ type ScanHit struct {
 	Terms   []string `json:"terms"`
 	// Fields are the fields the terms were found in, in article order.
 	Fields []string `json:"fields"`
+	// Forms are, for a term found as a form of its place's name, the
+	// words found.
+	Forms map[string][]string `json:"forms,omitempty"`
 }
 
 // ScanFiles lists the files a scan reads: the given files, and the .html,
@@ -121,7 +124,7 @@ func Scan(ctx context.Context, ws []*pipeline.Watcher, files []string, hit func(
 				for _, w := range ws {
 					r := w.Eval(art, "", scans)
 					if r.Matched {
-						h := ScanHit{Path: files[i], Watcher: w.Name, Terms: r.Terms, Fields: fieldsOf(r.Fields)}
+						h := ScanHit{Path: files[i], Watcher: w.Name, Terms: r.Terms, Fields: fieldsOf(r.Fields), Forms: r.Forms}
 						if h.Terms == nil {
 							h.Terms = []string{}
 						}
@@ -183,5 +186,15 @@ func fieldsOf(m map[string][]string) []string {
 
 // ScanLine is a hit as one line of text.
 func ScanLine(h ScanHit) string {
-	return fmt.Sprintf("%s\t%s\t%s\t%s", h.Path, h.Watcher, strings.Join(h.Terms, ", "), strings.Join(h.Fields, ", "))
+	line := fmt.Sprintf("%s\t%s\t%s\t%s", h.Path, h.Watcher, strings.Join(h.Terms, ", "), strings.Join(h.Fields, ", "))
+	var forms []string
+	for _, t := range h.Terms {
+		if fs := h.Forms[t]; len(fs) > 0 {
+			forms = append(forms, t+": "+strings.Join(fs, ", "))
+		}
+	}
+	if len(forms) > 0 {
+		line += "\t" + strings.Join(forms, "; ")
+	}
+	return line
 }

@@ -246,12 +246,16 @@ func Blocks(a *news.Alert) []slack.Block {
 	return blocks
 }
 
-// Matched tells why the alert matched: each term, with the fields it
-// stands in when they are known ("Syrien (title, body), IS (body)").
+// Matched tells why the alert matched: each term, as which of its forms
+// when it was found so, with the fields it stands in when they are known
+// ("Syrien as syrischen (title, body), IS (body)").
 func Matched(a *news.Alert) string {
 	parts := make([]string, len(a.Terms))
 	for i, t := range a.Terms {
 		parts[i] = t
+		if fs := a.Forms[t]; len(fs) > 0 {
+			parts[i] += " as " + strings.Join(fs, ", ")
+		}
 		if fs := a.Fields[t]; len(fs) > 0 {
 			parts[i] += " (" + strings.Join(fs, ", ") + ")"
 		}

@@ -177,9 +177,13 @@ type Watcher struct {
 	Exclude []string `yaml:"exclude"`
 	// Stem matches words by their stems ("Syrien" finds "Syriens"), in
 	// the article's language, or in Lang when it is set.
-	Stem    bool   `yaml:"stem"`
-	Lang    string `yaml:"lang"`
-	Channel string `yaml:"channel"`
+	Stem bool   `yaml:"stem"`
+	Lang string `yaml:"lang"`
+	// Forms are the languages (de, en) in which the watcher's terms that
+	// name a place also find its other forms: Syrien finds Syriens,
+	// syrische, Syrer; with en, Syria and Syrian too.
+	Forms   []string `yaml:"forms" jsonschema:"enum=de,enum=en"`
+	Channel string   `yaml:"channel"`
 	// Mention is who an alert notifies: "@here", "@channel", a user
 	// ("U123"), a user group ("<!subteam^S123>"); MentionOn limits it to
 	// alerts that matched one of these terms.

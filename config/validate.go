@@ -256,6 +256,11 @@ func (v *validation) watcher(i int, sources, names map[string]bool) {
 	if w.Lang != "" && !w.Stem {
 		v.bad(p+".lang", "lang sets the stemming language: it needs stem: true")
 	}
+	for j, l := range w.Forms {
+		if l != "de" && l != "en" {
+			v.bad(fmt.Sprintf("%s.forms[%d]", p, j), "must be de or en, not %q", l)
+		}
+	}
 	v.terms(w, p)
 	v.delivery(w, p)
 }

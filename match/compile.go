@@ -20,15 +20,21 @@ type Spec struct {
 	// Stem matches terms by their stems: "de", "en", "auto" (the
 	// document's language) or "" (exact words).
 	Stem string
+	// Forms are the languages ("de", "en") in which every term that names
+	// a place also finds the place's other forms: Syrien finds Syriens,
+	// syrische, Syrer; with "en", Syria and Syrian too (forms.go). A
+	// query's forms:Syrien asks for them for one term: in these
+	// languages, or, when there are none, in the term's own.
+	Forms []string
 }
 
 // Compile compiles the watchlist.
 func (sp Spec) Compile() (*Query, error) {
 	keywords, query, exclude := sp.Keywords, sp.Query, sp.Exclude
-	b := &builder{synonyms: sp.Synonyms, stem: sp.Stem}
+	b := &builder{synonyms: sp.Synonyms, stem: sp.Stem, forms: sp.Forms}
 	var any []node
 	for _, k := range keywords {
-		any = append(any, b.add(k, "", CaseAuto))
+		any = append(any, b.add(k, "", CaseAuto, false))
 	}
 	if strings.TrimSpace(query) != "" {
 		n, err := b.parse(query)
@@ -46,11 +52,11 @@ func (sp Spec) Compile() (*Query, error) {
 	if len(exclude) > 0 {
 		var none []node
 		for _, k := range exclude {
-			none = append(none, b.add(k, "", CaseAuto))
+			none = append(none, b.add(k, "", CaseAuto, false))
 		}
 		root = andNode{[]node{root, notNode{newOr(none)}}}
 	}
-	q := &Query{root: root, leaf: b.leaves, terms: b.terms, pos: map[int]bool{}, empty: len(any) == 0}
+	q := &Query{root: root, leaf: b.leaves, terms: b.terms, termLeaf: b.termLeaf, pos: map[int]bool{}, empty: len(any) == 0}
 	root.positive(false, q.pos)
 	m, err := CompileTerms(b.terms)
 	if err != nil {
@@ -59,7 +65,7 @@ func (sp Spec) Compile() (*Query, error) {
 	q.m = m
 	q.byTerm = make([][]int, len(b.terms))
 	for i := range b.terms {
-		q.byTerm[i] = []int{i}
+		q.byTerm[i] = []int{b.termLeaf[i]}
 	}
 	return q, nil
 }
@@ -75,12 +81,29 @@ func ParseQuery(query string, synonyms map[string][]string) (*Query, error) {
 type builder struct {
 	synonyms map[string][]string
 	stem     string
+	forms    []string
 	leaves   []leaf
 	terms    []Term
+	termLeaf []int // the leaf of each term
 }
 
-func (b *builder) add(text, field string, c Case) node {
+// add adds a leaf for a term, with the term and, for a place's name when
+// forms are asked for (the builder's, or forms: on this term), the
+// place's other forms.
+func (b *builder) add(text, field string, c Case, forms bool) node {
+	li := len(b.leaves)
 	b.leaves = append(b.leaves, leaf{text: text, field: field})
 	b.terms = append(b.terms, Term{Text: text, Case: c, Stem: b.stem})
-	return termNode{len(b.leaves) - 1}
+	b.termLeaf = append(b.termLeaf, li)
+	langs := b.forms
+	if forms && len(langs) == 0 {
+		langs = langsOf(text)
+	}
+	if len(langs) > 0 {
+		for _, f := range placeForms(text, langs) {
+			b.terms = append(b.terms, Term{Text: f, Case: CaseAuto, Form: true})
+			b.termLeaf = append(b.termLeaf, li)
+		}
+	}
+	return termNode{li}
 }

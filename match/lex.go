@@ -33,6 +33,7 @@ type qtoken struct {
 	ordered bool // ONEAR
 	field   string
 	cs      Case
+	forms   bool // forms: the place's other forms too
 	minus   bool // -term
 }
 
@@ -85,7 +86,7 @@ func (l *lexer) token() error {
 	if err := l.modifiers(&t); err != nil {
 		return err
 	}
-	if l.at('-') && !t.minus && (t.field != "" || t.cs != CaseAuto) {
+	if l.at('-') && !t.minus && (t.field != "" || t.cs != CaseAuto || t.forms) {
 		return &QueryError{Pos: l.i + 1, Msg: "put - before the field, as in -title:term"}
 	}
 	switch {
@@ -99,9 +100,9 @@ func (l *lexer) token() error {
 	}
 }
 
-// modifiers reads title:, raw:, … before a term, a phrase or a group.
-// After a field, only raw: and nocase: are modifiers; the rest is the
-// term, so that url:https://… means what it says.
+// modifiers reads title:, raw:, forms:, … before a term, a phrase or a
+// group. After a field, only raw:, nocase: and forms: are modifiers; the
+// rest is the term, so that url:https://… means what it says.
 func (l *lexer) modifiers(t *qtoken) error {
 	for {
 		j := l.i
@@ -127,11 +128,13 @@ func (l *lexer) modifiers(t *qtoken) error {
 				return &QueryError{Pos: l.i + 1, Msg: "raw: and nocase: on one term"}
 			}
 			t.cs = c
+		case "forms":
+			t.forms = true
 		default:
 			if t.field != "" {
 				return nil // the term itself has a colon
 			}
-			return &QueryError{Pos: l.i + 1, Msg: fmt.Sprintf("unknown field %q (fields: title, teaser, body, url, source; modes: raw, nocase)", mod)}
+			return &QueryError{Pos: l.i + 1, Msg: fmt.Sprintf("unknown field %q (fields: title, teaser, body, url, source; modes: raw, nocase, forms)", mod)}
 		}
 		l.i = j + 1
 	}
@@ -196,7 +199,7 @@ func (l *lexer) word(t qtoken) error {
 // operator reads a word as AND, OR, NOT or (O)NEAR/n. A word with a
 // modifier or a minus is always a term: title:AND finds "and".
 func operator(t qtoken) (op qtoken, ok bool, err error) {
-	if t.field != "" || t.cs != CaseAuto || t.minus {
+	if t.field != "" || t.cs != CaseAuto || t.forms || t.minus {
 		return qtoken{}, false, nil
 	}
 	switch t.text {

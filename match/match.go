@@ -31,6 +31,9 @@ type Hit struct {
 	// FirstWord and LastWord are the indexes of the occurrence's first
 	// and last word among the text's words, for proximity.
 	FirstWord, LastWord int
+	// Form is the text found when it is a form of the keyword's place
+	// name (forms.go) rather than the keyword as written.
+	Form string
 }
 
 // Case says how a term treats letter case.
@@ -54,6 +57,9 @@ type Term struct {
 	// document's (see FindAllLang), "" not at all. Terms with a wildcard
 	// or in capitals only are never stemmed.
 	Stem string
+	// Form: the term is a form of another's place name (forms.go), and
+	// its hits say which word they found.
+	Form bool
 }
 
 // Matcher finds a fixed list of keywords.
@@ -86,6 +92,12 @@ type pattern struct {
 	// firstSuffix: the (only) word matches any word it ends ("*krise").
 	firstSuffix   bool
 	caseSensitive bool
+	// capitals: written in capitals with no case mode of its own (IS),
+	// so refused where capitals say nothing (capitals.go).
+	capitals bool
+	// form: a form of the keyword's place name (forms.go), not the
+	// keyword as written; hits say which word matched.
+	form bool
 	// stems are the words' stems by language, for a stemmed keyword.
 	stems map[string][]string
 }
@@ -123,7 +135,7 @@ func CompileTerms(terms []Term) (*Matcher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("keyword %q: %w", k, err)
 		}
-		p.keyword = i
+		p.keyword, p.form = i, terms[i].Form
 		if st := terms[i].Stem; st != "" && !p.caseSensitive && !p.lastPrefix && !p.firstSuffix {
 			idx, langs := m.stemFixed, []string{st}
 			if st == "auto" {
@@ -223,6 +235,7 @@ func parse(k string, c Case) (*pattern, error) {
 		}
 	}
 	p.caseSensitive = c == CaseSensitive || c == CaseAuto && allCapitals(k)
+	p.capitals = c == CaseAuto && allCapitals(k)
 	for _, t := range tokenize(k) {
 		p.words = append(p.words, fold(k[t.start:t.end], !p.caseSensitive))
 	}
@@ -287,6 +300,22 @@ func (m *Matcher) FindAll(text string) []Hit { return m.FindAllLang(text, "") }
 // FindAllLang is FindAll for a text in the language lang ("de", "en"),
 // which keywords stemmed in the document's language ("auto") use.
 func (m *Matcher) FindAllLang(text, lang string) []Hit {
+	hits, _ := m.find(text, lang)
+	return hits
+}
+
+// Refusal is an occurrence of a keyword in capitals that does not count
+// (see capitals.go), and why.
+type Refusal struct {
+	Keyword    int
+	Start, End int
+	Why        string
+	// Context is the words around it, to show a reader.
+	Context string
+}
+
+// find is FindAllLang, with the occurrences it refused.
+func (m *Matcher) find(text, lang string) ([]Hit, []Refusal) {
 	lang = langCode(lang)
 	toks := tokenize(text)
 	words := make([]string, len(toks))
@@ -297,11 +326,23 @@ func (m *Matcher) FindAllLang(text, lang string) []Hit {
 	}
 	ts := &tokenStems{lower: lower}
 	var hits []Hit
+	var refused []Refusal
 	try := func(ps []*pattern, i int) {
 		for _, p := range ps {
-			if end, ok := p.matchAt(words, lower, i); ok {
-				hits = append(hits, Hit{Keyword: p.keyword, Start: toks[i].start, End: toks[end].end, FirstWord: i, LastWord: end})
+			end, ok := p.matchAt(words, lower, i)
+			if !ok {
+				continue
 			}
+			h := Hit{Keyword: p.keyword, Start: toks[i].start, End: toks[end].end, FirstWord: i, LastWord: end}
+			if why := p.refusal(text, toks, i, end, lang); why != "" {
+				ctx := text[toks[max(0, i-3)].start:toks[min(len(toks)-1, end+3)].end]
+				refused = append(refused, Refusal{Keyword: p.keyword, Start: h.Start, End: h.End, Why: why, Context: ctx})
+				continue
+			}
+			if p.form {
+				h.Form = text[h.Start:h.End]
+			}
+			hits = append(hits, h)
 		}
 	}
 	for i := range toks {
@@ -327,7 +368,7 @@ func (m *Matcher) FindAllLang(text, lang string) []Hit {
 			try(m.autoExact[lower[i]], i)
 		}
 	}
-	return hits
+	return hits, refused
 }
 
 // forPrefixes calls f with each prefix of w of one of the lengths (in

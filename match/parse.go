@@ -13,6 +13,7 @@ type parser struct {
 type mods struct {
 	field string
 	cs    Case
+	forms bool
 }
 
 func (b *builder) parse(q string) (node, error) {
@@ -135,6 +136,7 @@ func (p *parser) unary(m mods) (node, error) {
 		if t.cs != CaseAuto {
 			inner.cs = t.cs
 		}
+		inner.forms = inner.forms || t.forms
 		if p.peek().kind == tRParen {
 			return nil, &QueryError{Pos: t.pos, Msg: "empty group"}
 		}
@@ -148,7 +150,7 @@ func (p *parser) unary(m mods) (node, error) {
 		p.next()
 		return n, nil
 	case tTerm:
-		field, cs := m.field, m.cs
+		field, cs, forms := m.field, m.cs, m.forms || t.forms
 		if t.field != "" {
 			field = t.field
 		}
@@ -165,14 +167,14 @@ func (p *parser) unary(m mods) (node, error) {
 				if _, err := parse(s, cs); err != nil {
 					return nil, &QueryError{Pos: t.pos, Msg: fmt.Sprintf("synonym set @%s: %q: %v", t.text, s, err)}
 				}
-				kids = append(kids, p.b.add(s, field, cs))
+				kids = append(kids, p.b.add(s, field, cs, forms))
 			}
 			return newOr(kids), nil
 		}
 		if _, err := parse(t.text, cs); err != nil {
 			return nil, &QueryError{Pos: t.pos, Msg: fmt.Sprintf("%q: %v", t.text, err)}
 		}
-		return p.b.add(t.text, field, cs), nil
+		return p.b.add(t.text, field, cs, forms), nil
 	case tRParen:
 		return nil, &QueryError{Pos: t.pos, Msg: "unbalanced parenthesis"}
 	default:

@@ -65,8 +65,10 @@ func (e *QueryError) Error() string { return fmt.Sprintf("%s at %d", e.Msg, e.Po
 type Query struct {
 	root  node
 	leaf  []leaf
-	terms []Term // one per leaf, as compiled
-	m     *Matcher
+	terms []Term // the leaves' terms and their forms, as compiled
+	// termLeaf is the leaf each term stands for.
+	termLeaf []int
+	m        *Matcher
 	// byTerm maps a keyword index of m to the leaves it stands for: one
 	// each on its own, several when a Set shares terms between queries.
 	byTerm [][]int
@@ -92,7 +94,20 @@ type Result struct {
 	// NOT), in the query's order; Fields says where each was found.
 	Terms  []string
 	Fields map[string][]string
+	// Forms are, for a term found as a form of its place's name (Syrien
+	// as "syrischen"), the words found, in text order.
+	Forms  map[string][]string
 	leaves map[int]bool // the leaves of Terms
+	// Refused are the occurrences of the query's terms in capitals that
+	// did not count, and why, matched or not.
+	Refused []Refused
+}
+
+// Refused is an occurrence of a term in capitals that did not count.
+type Refused struct {
+	Term, Field string
+	Why         string // RefusedCapitalsRun or RefusedOrdinary
+	Context     string // the words around it
 }
 
 type node interface {
@@ -253,9 +268,11 @@ func (q *Query) Eval(d Doc) Result {
 	return q.eval(q.m.Scan(d))
 }
 
-// Scanned is a document's hits of a matcher, by field.
+// Scanned is a document's hits of a matcher, and the occurrences it
+// refused, by field.
 type Scanned struct {
-	hits [len(fieldOrder)][]Hit
+	hits    [len(fieldOrder)][]Hit
+	refused [len(fieldOrder)][]Refusal
 }
 
 // Scan finds the matcher's keywords in every field of a document, each
@@ -264,7 +281,7 @@ func (m *Matcher) Scan(d Doc) *Scanned {
 	sc := &Scanned{}
 	for i, f := range fieldOrder {
 		if text := d.field(f); text != "" {
-			sc.hits[i] = m.FindAllLang(Normalize(text), d.Lang)
+			sc.hits[i], sc.refused[i] = m.find(Normalize(text), d.Lang)
 		}
 	}
 	return sc
@@ -273,23 +290,17 @@ func (m *Matcher) Scan(d Doc) *Scanned {
 func (q *Query) eval(sc *Scanned) Result {
 	// Only the terms found are looked at, however many the query has.
 	found := map[int][]occ{}
-	for fi, f := range fieldOrder {
-		for _, h := range sc.hits[fi] {
-			if h.Keyword >= len(q.byTerm) {
-				continue
-			}
-			for _, li := range q.byTerm[h.Keyword] {
-				l := q.leaf[li]
-				if l.field != f && (l.field != "" || f == FieldURL || f == FieldSource) {
-					continue
-				}
-				found[li] = append(found[li], occ{field: f, first: h.FirstWord, last: h.LastWord, leaf: li})
-			}
+	forms := map[int][]string{}
+	q.each(sc.hits, func(h Hit, li int, f string) {
+		found[li] = append(found[li], occ{field: f, first: h.FirstWord, last: h.LastWord, leaf: li})
+		if h.Form != "" && !slices.Contains(forms[li], h.Form) {
+			forms[li] = append(forms[li], h.Form)
 		}
-	}
+	})
+	refused := q.refused(sc)
 	ok, _, evidence := q.root.eval(found)
 	if !ok {
-		return Result{}
+		return Result{Refused: refused}
 	}
 	// Report what made the match: the terms of the evidence, and where.
 	where := map[int][]string{}
@@ -303,10 +314,18 @@ func (q *Query) eval(sc *Scanned) Result {
 		leaves = append(leaves, li)
 	}
 	sort.Ints(leaves)
-	r := Result{Matched: true, Terms: []string{}, Fields: map[string][]string{}, leaves: map[int]bool{}}
+	r := Result{Matched: true, Terms: []string{}, Fields: map[string][]string{}, leaves: map[int]bool{}, Refused: refused}
 	for _, li := range leaves {
 		r.leaves[li] = true
 		text := q.leaf[li].text
+		for _, f := range forms[li] {
+			if r.Forms == nil {
+				r.Forms = map[string][]string{}
+			}
+			if !slices.Contains(r.Forms[text], f) {
+				r.Forms[text] = append(r.Forms[text], f)
+			}
+		}
 		if _, dup := r.Fields[text]; !dup {
 			r.Terms = append(r.Terms, text)
 		}
@@ -320,6 +339,46 @@ func (q *Query) eval(sc *Scanned) Result {
 		r.Fields[text] = fs
 	}
 	return r
+}
+
+// each calls fn for each hit of a field that stands for one of the
+// query's leaves there, with the leaf and the field.
+func (q *Query) each(hits [len(fieldOrder)][]Hit, fn func(h Hit, leaf int, field string)) {
+	for fi, f := range fieldOrder {
+		for _, h := range hits[fi] {
+			if h.Keyword >= len(q.byTerm) {
+				continue
+			}
+			for _, li := range q.byTerm[h.Keyword] {
+				if l := q.leaf[li]; l.field == f || l.field == "" && f != FieldURL && f != FieldSource {
+					fn(h, li, f)
+				}
+			}
+		}
+	}
+}
+
+// refused are the refusals of the scan that concern the query's terms
+// that count for a match, each term and field once.
+func (q *Query) refused(sc *Scanned) []Refused {
+	var out []Refused
+	seen := map[[2]string]bool{}
+	for fi, f := range fieldOrder {
+		for _, r := range sc.refused[fi] {
+			if r.Keyword >= len(q.byTerm) {
+				continue
+			}
+			for _, li := range q.byTerm[r.Keyword] {
+				l := q.leaf[li]
+				if !q.pos[li] || l.field != f && (l.field != "" || f == FieldURL || f == FieldSource) || seen[[2]string{l.text, f}] {
+					continue
+				}
+				seen[[2]string{l.text, f}] = true
+				out = append(out, Refused{Term: l.text, Field: f, Why: r.Why, Context: r.Context})
+			}
+		}
+	}
+	return out
 }
 
 func fieldRank(f string) int {

@@ -16,7 +16,8 @@ func NewSet(queries ...*Query) (*Set, error) {
 	id := map[Term]int{}
 	byTerm := make([][][]int, len(queries))
 	for qi, q := range queries {
-		for li, t := range q.terms {
+		for ti, t := range q.terms {
+			li := q.termLeaf[ti]
 			k, ok := id[t]
 			if !ok {
 				k = len(terms)

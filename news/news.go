@@ -89,7 +89,10 @@ type Alert struct {
 	Summary string
 	Terms   []string // the watcher's keywords found, in the order of the config
 	// Fields says where each term was found: "title", "teaser", "body".
-	Fields    map[string][]string `json:",omitempty"`
+	Fields map[string][]string `json:",omitempty"`
+	// Forms are, for a term found as a form of its place's name (Syrien
+	// as "syrischen"), the words found.
+	Forms     map[string][]string `json:",omitempty"`
 	Published time.Time
 	Found     time.Time
 	// Marks are the byte ranges of matched words in Summary, so that a

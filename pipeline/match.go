@@ -17,7 +17,9 @@ import (
 type Match struct {
 	Terms []string
 	// Fields says where each term stands: "title", "teaser", "body".
-	Fields  map[string][]string
+	Fields map[string][]string
+	// Forms are the forms of a place's name the terms were found as.
+	Forms   map[string][]string
 	Summary summary.Summary
 	// Find finds the matched words in a text, to mark them.
 	Find summary.Finder
@@ -34,7 +36,7 @@ func (w *Watcher) Match(art *news.Article, source string, scans *Scans) *Match {
 		return nil
 	}
 	find := func(s string) [][2]int { return w.query.Highlights(r, s, art.Lang) }
-	return &Match{Terms: r.Terms, Fields: r.Fields, Summary: summary.Summarize(art, find), Find: find}
+	return &Match{Terms: r.Terms, Fields: r.Fields, Forms: r.Forms, Summary: summary.Summarize(art, find), Find: find}
 }
 
 // Eval is the watcher's watchlist evaluated on the article, without a
@@ -80,6 +82,7 @@ func (j *job) alertOf(it news.Item, art *news.Article, m *Match) *news.Alert {
 		Snippets:    m.Summary.Snippets,
 		Terms:       m.Terms,
 		Fields:      m.Fields,
+		Forms:       m.Forms,
 		Published:   art.Published,
 		Found:       now,
 		Lang:        art.Lang,

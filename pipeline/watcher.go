@@ -81,7 +81,7 @@ func compile(cfg *config.Config, i int) (*Watcher, config.Problems) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	spec := match.Spec{Keywords: cw.Keywords, Query: cw.Query, Exclude: cw.Exclude, Synonyms: cfg.Synonyms}
+	spec := match.Spec{Keywords: cw.Keywords, Query: cw.Query, Exclude: cw.Exclude, Synonyms: cfg.Synonyms, Forms: cw.Forms}
 	if cw.Stem {
 		spec.Stem = "auto"
 		if cw.Lang != "" {

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/newsbot/newsbot/config"
+	"github.com/newsbot/newsbot/pipeline"
+)
+
+// check says which form of a place's name a watcher found, and why a
+// term in capitals did not count.
+func TestCheckShowsFormsAndRefusals(t *testing.T) {
+	page := `<!DOCTYPE html><html lang="de"><head><title>Flucht aus Idlib</title></head><body>
+<article><h1>Flucht aus Idlib</h1>
+<p>Tausende Syrer fliehen aus dem Nordwesten, berichten Helfer in der Provinz. Die syrischen Behörden schweigen zu den Angriffen der vergangenen Woche, heißt es.</p>
+<p>Auf Plakaten der Helfer steht in großen Buchstaben: THIS IS A STORY OF HOPE. Sie verteilen Decken und Wasser an die Familien.</p>
+</article></body></html>`
+	dir := t.TempDir()
+	file := filepath.Join(dir, "idlib.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("c.yaml", []byte(`
+sources: [{name: s, url: "https://rr.example/feed"}]
+watchers:
+  - {name: nahost, schedule: "@hourly", sources: [s], keywords: [Syrien, IS], forms: [de], channel: "#c"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := pipeline.Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(context.Background(), NewFetcher(cfg), ws, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Matches) != 1 || !slices.Equal(res.Matches[0].Terms, []string{"Syrien"}) ||
+		!slices.Equal(res.Matches[0].Forms["Syrien"], []string{"Syrer", "syrischen"}) {
+		t.Errorf("matches %+v, want Syrien found as Syrer and syrischen", res.Matches)
+	}
+	if len(res.Refused) != 1 || res.Refused[0].Term != "IS" || res.Refused[0].Why == "" || !strings.Contains(res.Refused[0].Context, "THIS IS A") {
+		t.Errorf("refused %+v, want IS in THIS IS A, with why", res.Refused)
+	}
+	var out strings.Builder
+	res.WriteText(&out)
+	for _, want := range []string{"Syrien found as: Syrer, syrischen", "IS in body not counted, inside a run of words in capitals"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check's text lacks %q:\n%s", want, out.String())
+		}
+	}
+}
