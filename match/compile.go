@@ -93,17 +93,23 @@ type builder struct {
 func (b *builder) add(text, field string, c Case, forms bool) node {
 	li := len(b.leaves)
 	b.leaves = append(b.leaves, leaf{text: text, field: field})
-	b.terms = append(b.terms, Term{Text: text, Case: c, Stem: b.stem})
-	b.termLeaf = append(b.termLeaf, li)
 	langs := b.forms
 	if forms && len(langs) == 0 {
 		langs = langsOf(text)
 	}
-	if len(langs) > 0 {
-		for _, f := range placeForms(text, langs) {
-			b.terms = append(b.terms, Term{Text: f, Case: CaseAuto, Form: true})
-			b.termLeaf = append(b.termLeaf, li)
-		}
+	var fs []string
+	var notIn string
+	if p := places[key(text)]; p != nil && len(langs) > 0 {
+		// A place's name, asked for as a place: also its other forms, and
+		// none of them where it is part of another place's name.
+		fs = placeForms(text, langs)
+		notIn = longerNames(p, append([]string{text}, fs...))
+	}
+	b.terms = append(b.terms, Term{Text: text, Case: c, Stem: b.stem, NotIn: notIn})
+	b.termLeaf = append(b.termLeaf, li)
+	for _, f := range fs {
+		b.terms = append(b.terms, Term{Text: f, Case: CaseAuto, Form: true, NotIn: notIn})
+		b.termLeaf = append(b.termLeaf, li)
 	}
 	return termNode{li}
 }

@@ -3,7 +3,9 @@ package match
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // The forms of place names: a watcher's term that is the name of a
@@ -21,6 +23,7 @@ var placesTSV string
 // place is one place's forms, by language.
 type place struct {
 	forms map[string][]string // language → every form
+	names []string            // its names, in every language
 }
 
 // places are the places of places.tsv, by each of their names (as
@@ -58,7 +61,11 @@ func readPlaces(tsv string) (map[string]*place, error) {
 		var forms []string
 		for _, name := range names {
 			forms = append(forms, nameForms(name, lang)...)
+			if other := byName[key(name)]; other != nil && other != p {
+				return nil, fmt.Errorf("places.tsv:%d: %q names two places", n+1, name)
+			}
 			byName[key(name)] = p
+			p.names = append(p.names, name)
 		}
 		for _, a := range adjectives {
 			forms = append(forms, adjectiveForms(a, lang)...)
@@ -166,3 +173,70 @@ func langsOf(term string) []string {
 	}
 	return out
 }
+
+// partOf says, when words i..end are part of a longer name the pattern
+// must not match in ("Sudan" in "South Sudan"), which: "part of South
+// Sudan"; "" otherwise.
+func (p *pattern) partOf(lower []string, i, end int) string {
+	for _, n := range p.notIn {
+		// Every place n could stand at so that it covers i..end.
+		for s := max(0, end-len(n.words)+1); s <= i && s+len(n.words) <= len(lower); s++ {
+			if slices.Equal(lower[s:s+len(n.words)], n.words) {
+				return "part of " + n.name
+			}
+		}
+	}
+	return ""
+}
+
+// longerName is another place's name that holds a pattern's words.
+type longerName struct {
+	name  string
+	words []string // folded, lower case
+}
+
+// longerNames are the names of other places that hold one of forms as a
+// part ("South Sudan" holds "Sudan"), one a line.
+func longerNames(p *place, forms []string) string {
+	var out []string
+	for _, f := range forms {
+		for _, n := range partsOf()[key(f)] {
+			if n.place != p && !slices.Contains(out, n.name) {
+				out = append(out, n.name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, "\n")
+}
+
+// named is a place's name.
+type named struct {
+	place *place
+	name  string
+}
+
+// partsOf indexes the places' names by each run of their words shorter
+// than the whole ("sudan" → South Sudan), made once.
+var partsOf = sync.OnceValue(func() map[string][]named {
+	index := map[string][]named{}
+	seen := map[*place]bool{}
+	for _, p := range places {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		for _, name := range p.names {
+			ws := strings.Fields(key(name))
+			for i := range ws {
+				for j := i + 1; j <= len(ws); j++ {
+					if j-i < len(ws) {
+						k := strings.Join(ws[i:j], " ")
+						index[k] = append(index[k], named{p, name})
+					}
+				}
+			}
+		}
+	}
+	return index
+})

@@ -84,3 +84,22 @@ func TestPlacesFile(t *testing.T) {
 		}
 	}
 }
+
+// A place's name where it is part of another place's name is not that
+// place: a watcher of Sudan does not hear of South Sudan.
+func TestFormsNotInLongerNames(t *testing.T) {
+	q, err := Spec{Keywords: []string{"Sudan"}, Forms: []string{"de", "en"}}.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := q.Eval(Doc{Body: "Fighting flared again in South Sudan on Monday.", Lang: "en"})
+	if r.Matched {
+		t.Errorf("Sudan matched in South Sudan: %v", r.Terms)
+	}
+	if len(r.Refused) != 1 || r.Refused[0].Why != "part of South Sudan" {
+		t.Errorf("refused %+v, want one: part of South Sudan", r.Refused)
+	}
+	if r := q.Eval(Doc{Body: "Sudan and South Sudan signed the deal.", Lang: "en"}); !r.Matched {
+		t.Error("Sudan on its own beside South Sudan did not match")
+	}
+}

@@ -60,6 +60,9 @@ type Term struct {
 	// Form: the term is a form of another's place name (forms.go), and
 	// its hits say which word they found.
 	Form bool
+	// NotIn are names, one a line, that a hit must not be part of: the
+	// longer names of other places ("Sudan" in "South Sudan").
+	NotIn string
 }
 
 // Matcher finds a fixed list of keywords.
@@ -98,6 +101,8 @@ type pattern struct {
 	// form: a form of the keyword's place name (forms.go), not the
 	// keyword as written; hits say which word matched.
 	form bool
+	// notIn are names a hit must not be part of.
+	notIn []longerName
 	// stems are the words' stems by language, for a stemmed keyword.
 	stems map[string][]string
 }
@@ -136,6 +141,11 @@ func CompileTerms(terms []Term) (*Matcher, error) {
 			return nil, fmt.Errorf("keyword %q: %w", k, err)
 		}
 		p.keyword, p.form = i, terms[i].Form
+		for _, n := range strings.Split(terms[i].NotIn, "\n") {
+			if ws := strings.Fields(key(n)); len(ws) > 0 {
+				p.notIn = append(p.notIn, longerName{name: n, words: ws})
+			}
+		}
 		if st := terms[i].Stem; st != "" && !p.caseSensitive && !p.lastPrefix && !p.firstSuffix {
 			idx, langs := m.stemFixed, []string{st}
 			if st == "auto" {
@@ -334,7 +344,11 @@ func (m *Matcher) find(text, lang string) ([]Hit, []Refusal) {
 				continue
 			}
 			h := Hit{Keyword: p.keyword, Start: toks[i].start, End: toks[end].end, FirstWord: i, LastWord: end}
-			if why := p.refusal(text, toks, i, end, lang); why != "" {
+			why := p.refusal(text, toks, i, end, lang)
+			if why == "" {
+				why = p.partOf(lower, i, end)
+			}
+			if why != "" {
 				ctx := text[toks[max(0, i-3)].start:toks[min(len(toks)-1, end+3)].end]
 				refused = append(refused, Refusal{Keyword: p.keyword, Start: h.Start, End: h.End, Why: why, Context: ctx})
 				continue

@@ -71,12 +71,18 @@ func Summarize(a *news.Article, find Finder) Summary {
 }
 
 // split cuts the teaser (or, when there is none, the first paragraph) and
-// the body into sentences, with the matched words of each.
+// the body into sentences, with the matched words of each; a sentence
+// that repeats one before it (a teaser the body begins with again) is
+// left out, and so are those of the site's service (clean).
 func split(a *news.Article, find Finder) []sentence {
 	var all []sentence
+	seen := map[string]bool{}
 	add := func(p string, lead bool) {
-		for _, s := range Sentences(p) {
-			all = append(all, sentence{text: s, lead: lead})
+		for _, s := range clean(Sentences(p)) {
+			if k := key(s); !seen[k] {
+				seen[k] = true
+				all = append(all, sentence{text: s, lead: lead})
+			}
 		}
 	}
 	lead := a.Teaser
@@ -117,12 +123,25 @@ type choice struct {
 	shown  map[string]bool
 }
 
-// take adds sentence i if it is whole and fits; the first always fits.
+// take adds sentence i if it is whole and fits; the first always fits. A
+// sentence that leans on the one before it ("Er sagte…") comes with that
+// one, or not at all.
 func (c *choice) take(i int) bool {
-	if c.chosen[i] || len(c.chosen) >= MaxSentences || len(c.chosen) > 0 && !Whole(c.all[i].text) {
+	if c.chosen[i] || len(c.chosen) >= MaxSentences || len(c.chosen) > 0 && (!Whole(c.all[i].text) || openQuotes(c.all[i].text) > 0) {
 		return false
 	}
 	n := utf8.RuneCountInString(c.all[i].text) + 1
+	if len(c.chosen) > 0 && i > 0 && !c.chosen[i-1] && leans(c.all[i].text) {
+		before := i - 1
+		if len(c.chosen)+2 > MaxSentences || !Whole(c.all[before].text) || before > 0 && !c.chosen[before-1] && leans(c.all[before].text) {
+			return false
+		}
+		n += utf8.RuneCountInString(c.all[before].text) + 1
+		if c.size+n > MaxChars {
+			return false
+		}
+		c.chosen[before] = true
+	}
 	if len(c.chosen) > 0 && c.size+n > MaxChars {
 		return false
 	}
