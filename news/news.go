@@ -143,6 +143,10 @@ type Alert struct {
 	// EventSig is the article's event signature (story.Event), to find
 	// another outlet's own write-up of the same event.
 	EventSig []byte `json:"-"`
+	// StoryTerms are the Terms found outside the article's dateline
+	// (story.Dateline): the terms that tell whether it is news beside a
+	// story the watcher has.
+	StoryTerms []string `json:"-"`
 	// Fingerprint is the article's text as one key ("text:" and a hash
 	// of its words, on its host): the same text under another link is
 	// the same article.

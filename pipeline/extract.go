@@ -65,6 +65,7 @@ func (j *job) examineItem(ctx context.Context, it news.Item, last bool) result {
 	}
 	r.art, r.match = art, m
 	r.alert = j.alertOf(it, art, m)
+	r.alert.StoryTerms = j.w.storyTerms(art, it.Source, m)
 	if r.alert.Fingerprint != "" {
 		r.keys = append(r.keys, r.alert.Fingerprint)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"sync"
 
@@ -101,4 +102,34 @@ func (j *job) alertOf(it news.Item, art *news.Article, m *Match) *news.Alert {
 func itemSig(it news.Item) string {
 	h := sha256.Sum256([]byte(it.Title + "\x00" + it.Description))
 	return hex.EncodeToString(h[:12])
+}
+
+// storyTerms are the matched terms found outside the article's dateline
+// (story.Dateline: "Wien/Damaskus (APA/dpa) – "), which each outlet that
+// runs an agency's copy writes its own: a term found only there does not
+// make a copy news beside the story it tells.
+func (w *Watcher) storyTerms(art *news.Article, source string, m *Match) []string {
+	lead := &art.Teaser
+	if *lead == "" && len(art.Body) > 0 {
+		lead = &art.Body[0]
+	}
+	_, end := story.Dateline(*lead)
+	if end == 0 {
+		return m.Terms
+	}
+	bare := *art
+	bare.Body = slices.Clone(art.Body)
+	if lead == &art.Teaser {
+		bare.Teaser = art.Teaser[end:]
+	} else {
+		bare.Body[0] = art.Body[0][end:]
+	}
+	r := w.Eval(&bare, source, nil)
+	var out []string
+	for _, t := range m.Terms {
+		if slices.Contains(r.Terms, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

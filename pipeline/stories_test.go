@@ -400,3 +400,42 @@ const (
 		"Die Vereinten Nationen hatten im Frühjahr gewarnt, ihre Lager mit Nahrungsmitteln reichten nur noch für wenige Wochen. " +
 		"Bauern im Umland fürchten, dass sie ihre Felder auch in diesem Jahr nicht bestellen können, weil Minen und Blindgänger die Äcker unpassierbar machen."
 )
+
+// An agency copy is the same story whatever its dateline says: a term of
+// the watcher's that stands only in it ("Wien/Damaskus (APA/dpa) –") is
+// not news. And an outlet that rewrote the headline and the lead
+// paragraph of a story, the rest the same text, runs the same story: a
+// reply in its thread, not an alert of its own.
+func TestStoryDatelineAndRewrittenLead(t *testing.T) {
+	site := newStorySite(t)
+	site.set("kurier", "/kurier/waffenruhe.html", "Waffenruhe in Idlib hält vorerst", "Wien (APA) – "+wireCopy+" "+background)
+	e := testenv.Bare(t, fmt.Sprintf(`
+sources:
+  - {name: Kurier, url: %q}
+  - {name: Bote, url: %q}
+  - {name: Chronik, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [Kurier, Bote, Chronik], keywords: [Idlib, Damaskus]}
+`, site.srv.URL+"/kurier.xml", site.srv.URL+"/bote.xml", site.srv.URL+"/chronik.xml"))
+	e.Once()
+	msgs := e.Slack.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d alerts, want 1", len(msgs))
+	}
+	first := msgs[0]
+	site.set("bote", "/bote/waffenruhe.html", "Brüchige Waffenruhe in Idlib", "Wien/Damaskus (APA/dpa) – "+wireCopy+" "+background)
+	out := e.Once()
+	msgs = e.Slack.Messages()
+	if len(msgs) != 2 || msgs[1].ThreadTS != first.TS || !strings.Contains(msgs[1].BlockText(), "Also reported by *Bote*") {
+		t.Fatalf("a copy whose only new term is in its dateline should be a reply in the story's thread: %d messages\n%s", len(msgs), out)
+	}
+	lead := "Die Menschen in der Provinz Idlib schöpfen nach Jahren des Krieges vorsichtig Hoffnung, doch niemand traut dem Frieden. Zu oft wurden Abmachungen gebrochen, sagen Bewohner, die in Zeltlagern an der Grenze ausharren. " +
+		"Ein Lehrer erzählt, dass seine Schule dreimal zerstört und dreimal wieder aufgebaut wurde, jedes Mal mit weniger Kindern. Eine Ärztin zählt die Verletzten der letzten Woche auf, bevor sie zu ihrem nächsten Einsatz aufbricht."
+	rest := strings.SplitN(wireCopy, ". ", 2)[1]
+	site.set("chronik", "/chronik/idlib.html", "Hoffnung in den Lagern", lead+" "+rest+" "+background)
+	out = e.Once()
+	msgs = e.Slack.Messages()
+	if len(msgs) != 3 || msgs[2].ThreadTS != first.TS || !strings.Contains(msgs[2].BlockText(), "Also reported by *Chronik*") {
+		t.Errorf("a version with its own headline and lead should be a reply in the story's thread: %d messages\n%s", len(msgs), out)
+	}
+}

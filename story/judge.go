@@ -12,13 +12,15 @@ type Candidate struct {
 	Host   string // its URL's host
 	Sig    Signature
 	Event  Event
-	Terms  []string // the watcher's terms it matched
+	// Terms are the watcher's terms it matched, but for those found only
+	// in its dateline: a term there is not news.
+	Terms []string
 }
 
 // CandidateOf is the candidate an alert's article is.
 func CandidateOf(a *news.Alert) Candidate {
 	return Candidate{Source: a.Source, Host: news.Host(a.URL), Sig: FromBytes(a.StorySig),
-		Event: EventFromBytes(a.EventSig), Terms: a.Terms}
+		Event: EventFromBytes(a.EventSig), Terms: a.StoryTerms}
 }
 
 // Kind is what an article is to the stories a watcher alerted on.

@@ -120,14 +120,21 @@ func Contained(a, b Signature) float64 {
 
 // Same reports whether two articles tell the same story: most of one is
 // in the other (Threshold), either way round, and they begin alike
-// (LeadThreshold).
+// (LeadThreshold), or, when an outlet wrote a lead of its own, they share
+// most of their text both ways (TextThreshold). A new story that reuses
+// an old one's background, or a ticker with new entries on top, shares
+// one of the two only.
 func Same(a, b Signature) bool {
 	return max(Contained(a, b), Contained(b, a)) >= Threshold &&
-		jaccard(a.Lead, b.Lead) >= LeadThreshold
+		(jaccard(a.Lead, b.Lead) >= LeadThreshold || Similarity(a, b) >= TextThreshold)
 }
 
 // LeadThreshold is the share of shingles two articles' leads must share.
 const LeadThreshold = 0.3
+
+// TextThreshold is the share of all their shingles (Jaccard) two
+// articles with leads of their own must share.
+const TextThreshold = 0.5
 
 func jaccard(a, b []uint32) float64 {
 	if len(a) != Hashes || len(b) != Hashes {

@@ -92,9 +92,7 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	if why := notArticle(a, res.ContentNode); why != "" {
 		return nil, fmt.Errorf("extract %s: %w: %s", page, ErrNotArticle, why)
 	}
-	if a.Lang == "" {
-		a.Lang = guessLang(a.Text())
-	}
+	a.Lang = textLang(a.Lang, a.Text())
 	return a, nil
 }
 

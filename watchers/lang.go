@@ -15,6 +15,20 @@ var stopwords = map[string]string{
 	"be": "en", "from": "en", "have": "en", "has": "en", "which": "en", "their": "en",
 }
 
+// textLang is the language of a page's text: the one the page declares,
+// unless it declares German or English (or nothing) and its words say
+// clearly that it is the other. Templates declare the site's language,
+// or their own ("en-US" on a German blog), whatever the article's is.
+func textLang(declared, text string) string {
+	switch guess := guessLang(text); {
+	case declared == "":
+		return guess
+	case guess != "" && (declared == "de" || declared == "en"):
+		return guess
+	}
+	return declared
+}
+
 // GuessLang tells German ("de") from English ("en") text; see guessLang.
 func GuessLang(text string) string { return guessLang(text) }
 
