@@ -165,8 +165,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 // reload loads the config again and opens an app for it; on any problem
 // it says why (validate's messages) and returns nil, and the running app
 // goes on. sum is the file's checksum, kept for what was looked at.
-func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, sum *string) *App {
+func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, sum *string) (next *App) {
 	seen := fileSum(d.Path)
+	// Nothing in a config may end the daemon: a panic in loading it is a
+	// refusal like any other.
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(d.Stderr, "newsbot: %s could not be loaded (%v); still running the config loaded before\n", d.Path, r)
+			*sum, next = seen, nil
+		}
+	}()
 	cfg, ws, err := Load(d.Path)
 	if err != nil {
 		fmt.Fprintf(d.Stderr, "newsbot: %s is not valid; still running the config loaded before:\n", d.Path)

@@ -85,6 +85,15 @@ func TestDaemonHealthAndReload(t *testing.T) {
 	if !strings.Contains(stderr.String(), path+":9:") || d.app.Load() != a {
 		t.Errorf("the refusal should name the line, and the app go on:\n%s", stderr.String())
 	}
+	// A query nested 400,000 parentheses deep is refused as any mistake
+	// is: the running daemon does not die of it.
+	deep := strings.Replace(good, "keywords: [Syrien]", "query: \""+strings.Repeat("(", 400_000)+"Syrien"+strings.Repeat(")", 400_000)+"\"", 1)
+	os.WriteFile(path, []byte(deep), 0o644)
+	hup <- os.Interrupt
+	waitFor(t, "the refusal of the deep query", func() bool { return strings.Contains(stderr.String(), "watchers[nahost].query") })
+	if d.app.Load() != a {
+		t.Error("a config with a deep query replaced the running one")
+	}
 	os.WriteFile(path, []byte(good), 0o644)
 	hup <- os.Interrupt
 	waitFor(t, "the reload", func() bool { return d.app.Load() != a })

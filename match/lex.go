@@ -47,6 +47,9 @@ type lexer struct {
 }
 
 func lex(q string) ([]qtoken, error) {
+	if n := utf8.RuneCountInString(q); n > MaxLength {
+		return nil, &QueryError{Pos: MaxLength + 1, Msg: fmt.Sprintf("the query is %d characters long, more than %d", n, MaxLength)}
+	}
 	l := &lexer{rs: []rune(q)}
 	for l.i < len(l.rs) {
 		if err := l.token(); err != nil {

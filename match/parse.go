@@ -8,7 +8,17 @@ type parser struct {
 	b    *builder
 	toks []qtoken
 	i    int
+	// depth is how deep the parser is in groups and NOTs: a query nested
+	// deeper than MaxDepth is refused, not parsed into a stack overflow.
+	depth int
 }
+
+// Limits on a query: how deep groups and NOTs may nest, and how long it
+// may be, in characters. A watchlist of hundreds of names fits easily.
+const (
+	MaxDepth  = 100
+	MaxLength = 100_000
+)
 
 type mods struct {
 	field string
@@ -121,6 +131,12 @@ func proximal(n node) bool {
 
 func (p *parser) unary(m mods) (node, error) {
 	t := p.next()
+	if t.kind == tNot || t.kind == tLParen {
+		if p.depth++; p.depth > MaxDepth {
+			return nil, &QueryError{Pos: t.pos, Msg: fmt.Sprintf("groups and NOTs nested more than %d deep", MaxDepth)}
+		}
+		defer func() { p.depth-- }()
+	}
 	switch t.kind {
 	case tNot:
 		n, err := p.unary(m)

@@ -258,3 +258,28 @@ func TestQueryReview(t *testing.T) {
 		}
 	}
 }
+
+// A query nested too deep, or too long, is refused with a message and a
+// position, not parsed into a stack overflow.
+func TestQueryLimits(t *testing.T) {
+	for _, tt := range []struct {
+		name, query, msg string
+		pos              int
+	}{
+		{"deep groups", strings.Repeat("(", 400_000) + "Syrien" + strings.Repeat(")", 400_000), "characters long", MaxLength + 1},
+		{"deep groups, short", strings.Repeat("(", MaxDepth+1) + "Syrien" + strings.Repeat(")", MaxDepth+1), "nested more than", MaxDepth + 1},
+		{"deep NOTs", "Syrien AND " + strings.Repeat("NOT ", MaxDepth+1) + "Irak", "nested more than", 11 + 4*MaxDepth + 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseQuery(tt.query, nil)
+			var qe *QueryError
+			if !errors.As(err, &qe) || !strings.Contains(qe.Msg, tt.msg) || qe.Pos != tt.pos {
+				t.Errorf("error %v, want %q at %d", err, tt.msg, tt.pos)
+			}
+		})
+	}
+	// As deep as allowed is fine.
+	if _, err := ParseQuery(strings.Repeat("(", MaxDepth)+"Syrien"+strings.Repeat(")", MaxDepth), nil); err != nil {
+		t.Errorf("nesting %d deep: %v", MaxDepth, err)
+	}
+}
