@@ -46,7 +46,20 @@ type Slack struct {
 	client *slack.Client
 	mu     sync.Mutex
 	ids    map[string]string // channel name → ID, from conversations.list
+	// unknown are the channel names conversations.list did not have, and
+	// until when that answer holds; cannotList is why it cannot be asked
+	// (a scope missing), for as long as newsbot runs.
+	unknown    map[string]time.Time
+	cannotList error
 }
+
+// unknownFor is how long a channel conversations.list did not have is
+// taken as unknown before it is asked again: not on every alert, which
+// Slack's rate limit on the call would make minutes.
+const unknownFor = 10 * time.Minute
+
+// maxListPages bounds a lookup of channels: 100 pages of 1,000.
+const maxListPages = 100
 
 // NewSlack returns a Slack notifier for the token, talking to apiURL
 // (Slack's, or a compatible server) with the given timeout per call.
@@ -154,27 +167,44 @@ func (s *Slack) channelID(ctx context.Context, channel string) (string, error) {
 	if id, ok := s.ids[name]; ok {
 		return id, nil
 	}
+	if s.cannotList != nil {
+		return "", s.cannotList
+	}
+	if time.Now().Before(s.unknown[name]) {
+		return "", fmt.Errorf("look up channel %s: not found (a private channel the bot is not in?)", channel)
+	}
 	if s.ids == nil {
-		s.ids = map[string]string{}
+		s.ids, s.unknown = map[string]string{}, map[string]time.Time{}
 	}
 	params := &slack.GetConversationsParameters{Limit: 1000, ExcludeArchived: true, Types: []string{"public_channel", "private_channel"}}
-	for {
+	for page := 0; ; page++ {
+		if page == maxListPages {
+			s.unknown[name] = time.Now().Add(unknownFor)
+			return "", fmt.Errorf("look up channel %s: not found in %d pages of channels", channel, maxListPages)
+		}
 		chans, next, err := s.client.GetConversationsContext(ctx, params)
+		if se := Classify(err); se != nil && (se.Kind == Stop || se.Kind == Permanent) {
+			// The token may not list channels: it will not, until the
+			// config changes.
+			s.cannotList = fmt.Errorf("look up channel %s: %w: the bot token needs the channels:read scope (and groups:read for private channels) to find a channel by its name; or give the channel's ID", channel, err)
+			return "", s.cannotList
+		}
 		if err != nil {
 			return "", fmt.Errorf("look up channel %s: %w", channel, err)
 		}
 		for _, c := range chans {
 			s.ids[c.Name] = c.ID
 		}
-		if next == "" {
-			break
+		if next == "" || next == params.Cursor {
+			break // the last page; or the same again, which would never end
 		}
 		params.Cursor = next
 	}
 	if id, ok := s.ids[name]; ok {
 		return id, nil
 	}
-	return "", fmt.Errorf("look up channel %s: not found", channel)
+	s.unknown[name] = time.Now().Add(unknownFor)
+	return "", fmt.Errorf("look up channel %s: not found (a private channel the bot is not in?)", channel)
 }
 
 // Notice posts text, escaped, to channel.

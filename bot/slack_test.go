@@ -159,3 +159,32 @@ func TestSlackSendNetworkError(t *testing.T) {
 		t.Errorf("Classify = %v, a net.Error = %v for %v; want neither permanent nor stop, and a net.Error", k, errors.As(err, &ne), err)
 	}
 }
+
+// A channel that cannot be found by its name (a token without
+// channels:read, a private channel the bot is not in) is said so, with
+// the scope the token needs, and not asked for again on every alert.
+func TestPostedWithoutChannelLookup(t *testing.T) {
+	for _, tt := range []struct {
+		name, listError, want string
+		loops                 bool
+	}{
+		{"missing scope", "missing_scope", "channels:read", false},
+		{"not in the list", "", "not found", false},
+		{"a list that never ends", "", "not found", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := fakeslack.New(t)
+			fs.ListError, fs.ListLoops = tt.listError, tt.loops
+			s := bot.NewSlack("xoxb-test", fs.APIURL(), 5*time.Second)
+			for range 3 {
+				_, found, err := s.Posted(context.Background(), syriaAlert(), time.Now().Add(-time.Hour))
+				if found || err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("Posted = %v, %v; want an error saying %q", found, err, tt.want)
+				}
+			}
+			if n := fs.ListCalls(); n > 2 {
+				t.Errorf("conversations.list called %d times, want it asked once", n)
+			}
+		})
+	}
+}

@@ -75,6 +75,11 @@ type Deliverer struct {
 	Webhook bool
 	// OpsChannel hears of alerts parked as undeliverable; "": nobody.
 	OpsChannel string
+	// LookAfter is how long after a send that may have posted (Slack did
+	// not answer) newsbot looks in the channel before it posts again:
+	// longer than a call to Slack may take (twice slack.timeout), since
+	// Slack may show a message it took only after the caller gave up.
+	LookAfter time.Duration
 	// Count, when set, counts sends by result (ok, rate_limited, retry,
 	// failed, stopped, found_posted).
 	Count func(result string)
@@ -216,7 +221,7 @@ func (d *Deliverer) deliver(ctx context.Context, al *news.Alert, posted map[int6
 		}
 	}
 	d.pace(ctx, al.Channel)
-	ts, err := d.send(ctx, al, log)
+	ts, err := d.send(ctx, al)
 	d.lastPost[d.route(al.Channel)] = time.Now()
 	if err == nil {
 		d.count("ok")
@@ -248,17 +253,19 @@ func (d *Deliverer) failed(ctx context.Context, log *slog.Logger, r *Result, al 
 		// as long as Slack asked.
 		d.count("rate_limited")
 		d.rest(al.Channel, max(se.RetryAfter, time.Second), true)
+	case bot.Unsure:
+		// It may show in the channel only later: look then, not now.
+		d.count("retry")
+		wait := max(d.LookAfter, channelRest)
+		d.rest(al.Channel, wait, true)
+		log.Warn("Slack did not answer within slack.timeout: the alert may have been posted; newsbot looks in the channel before it posts it again", "look_in", wait, "error", se)
+		d.markFailed(ctx, log, r, al.ID, se, news.Unsure)
+		return held
 	default:
 		d.count("retry")
 		d.rest(al.Channel, channelRest, false)
 	}
-	f := news.Retry
-	if se.Kind == bot.Unsure {
-		f = news.Unsure // the next attempt looks in the channel first
-		log.Warn("alert may have been posted (Slack did not answer); the next attempt looks in the channel first", "error", se)
-	} else {
-		log.Warn("alert not sent, will retry", "error", se)
-	}
-	d.markFailed(ctx, log, r, al.ID, se, f)
+	log.Warn("alert not sent, will retry", "error", se)
+	d.markFailed(ctx, log, r, al.ID, se, news.Retry)
 	return held
 }

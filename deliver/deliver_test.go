@@ -290,3 +290,48 @@ func TestRateLimitRetryAfter(t *testing.T) {
 		t.Errorf("once took %v", took)
 	}
 }
+
+// Slack took a post but shows it in the channel only after newsbot gave
+// up waiting for the answer (slack.timeout): newsbot does not look at
+// once and post again, but says so, waits longer than the timeout, looks,
+// and finds it. Each alert is posted once.
+func TestSlackKeepsPostAfterTimeout(t *testing.T) {
+	e := testenv.New(t, "alert", "xoxb-test-token")
+	e.Edit("  pace: 10ms\n", "  pace: 10ms\n  timeout: 1s\n")
+	e.Slack.StoreLateNext, e.Slack.StoreLate = 1, 2500*time.Millisecond
+	out := e.Once("--watcher", "nahost")
+	count := map[string]int{}
+	for _, m := range e.Slack.Messages() {
+		count[m.Text]++
+	}
+	if len(count) != 3 {
+		t.Errorf("%d distinct alerts, want 3\n%s", len(count), out)
+	}
+	for text, n := range count {
+		if n != 1 {
+			t.Errorf("posted %d times: %s", n, text)
+		}
+	}
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "did not answer within slack.timeout") ||
+		!strings.Contains(out, "alert was posted before, though no answer said so") || !strings.Contains(out, "3 alerts sent") {
+		t.Errorf("the log should warn of the timeout, then find the alert in the channel, and count it sent:\n%s", out)
+	}
+}
+
+// A token that may not list channels cannot look for an alert whose send
+// timed out: newsbot posts it, says why it could not look and which scope
+// the token lacks, and finishes.
+func TestOnceWithoutChannelLookup(t *testing.T) {
+	e := testenv.New(t, "alert", "xoxb-test-token")
+	e.Edit("  pace: 10ms\n", "  pace: 10ms\n  timeout: 1s\n")
+	e.Slack.HangNext = 1
+	e.Slack.ListError = "missing_scope"
+	start := time.Now()
+	out := e.Once("--watcher", "nahost", "--timeout", "30s")
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("once took %v", took)
+	}
+	if !strings.Contains(out, "channels:read") || !strings.Contains(out, "3 alerts sent") {
+		t.Errorf("the log should name the missing scope, and every alert go out:\n%s", out)
+	}
+}

@@ -12,29 +12,19 @@ import (
 
 // send tries an alert a few times, with jittered exponential backoff. A
 // rate limit is not waited out here: the channel rests as long as Slack
-// asked (see Deliver) while the other channels go on.
-//
-// An attempt that failed without an answer (a timeout) may have posted
-// the message: the next one looks in the channel first.
-func (d *Deliverer) send(ctx context.Context, al *news.Alert, log *slog.Logger) (string, error) {
+// asked (see Deliver) while the other channels go on. Nor is a send that
+// may have posted the message (no answer came): the next delivery looks
+// in the channel for it, later (LookAfter), before it posts again.
+func (d *Deliverer) send(ctx context.Context, al *news.Alert) (string, error) {
 	var err error
 	for attempt := 0; attempt < sendAttempts; attempt++ {
-		if attempt > 0 && bot.Classify(err).Kind == bot.Unsure {
-			ts, found, lerr := d.alreadyPosted(ctx, al, log)
-			if found {
-				return ts, nil
-			}
-			if lerr != nil {
-				return "", lerr // rate-limited: the channel rests
-			}
-		}
 		var ts string
 		ts, err = d.Notifier.Send(ctx, al)
 		if err == nil {
 			return ts, nil
 		}
 		switch bot.Classify(err).Kind {
-		case bot.Permanent, bot.Stop, bot.RateLimited:
+		case bot.Permanent, bot.Stop, bot.RateLimited, bot.Unsure:
 			return "", err
 		}
 		if attempt == sendAttempts-1 {

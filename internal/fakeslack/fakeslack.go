@@ -76,6 +76,18 @@ type Server struct {
 	// and then never answer, until the client gives up: a timeout after
 	// which the message is in the channel all the same.
 	HangNext int
+	// StoreLateNext makes the next n chat.postMessage calls never answer,
+	// and keep the message only StoreLate after it came: a Slack that took
+	// a message and shows it in the channel only after the client gave up.
+	StoreLateNext int
+	StoreLate     time.Duration
+	// ListError, when set, is the error conversations.list answers with
+	// ("missing_scope": a token without channels:read).
+	ListError string
+	// ListLoops makes conversations.list answer every page with the same
+	// cursor for a next one, as a broken proxy may.
+	ListLoops bool
+	listCalls int
 	// Delay holds each chat.postMessage answer back this long after the
 	// message is posted, as a slow network does: a client that dies
 	// meanwhile has posted without knowing it.
@@ -85,6 +97,7 @@ type Server struct {
 	AppToken  string
 	responses []Response
 	sock      *socket
+	seq       int // the messages' ts, in the order they came
 }
 
 // New starts a fake Slack; it stops with the test.
@@ -126,7 +139,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := Message{Channel: "webhook", Text: msg.Text, Blocks: msg.Blocks, At: time.Now(),
-		TS: fmt.Sprintf("%d.%06d", time.Now().Unix(), len(s.messages)+1)}
+		TS: s.ts()}
 	if msg.UnfurlLinks != nil {
 		m.UnfurlLinks = fmt.Sprint(*msg.UnfurlLinks)
 	}
@@ -144,6 +157,11 @@ func channelID(name string) string { return "C_" + strings.TrimPrefix(name, "#")
 func (s *Server) list(w http.ResponseWriter) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.listCalls++
+	if s.ListError != "" {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": s.ListError, "needed": "channels:read,groups:read"})
+		return
+	}
 	seen := map[string]bool{}
 	var chans []map[string]any
 	for _, m := range s.messages {
@@ -152,7 +170,11 @@ func (s *Server) list(w http.ResponseWriter) {
 			chans = append(chans, map[string]any{"id": channelID(m.Channel), "name": name})
 		}
 	}
-	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channels": chans})
+	answer := map[string]any{"ok": true, "channels": chans}
+	if s.ListLoops {
+		answer["response_metadata"] = map[string]any{"next_cursor": "again"}
+	}
+	json.NewEncoder(w).Encode(answer)
 }
 
 // history answers conversations.history (the channel's messages, not
@@ -196,6 +218,19 @@ func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.messages...)
+}
+
+// ListCalls is how often conversations.list was called.
+func (s *Server) ListCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listCalls
+}
+
+// ts is a new message's Slack timestamp, unique. Called with mu held.
+func (s *Server) ts() string {
+	s.seq++
+	return fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq)
 }
 
 // SetDelay sets Delay while the server runs.
@@ -304,7 +339,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	m := Message{
 		Channel: channel, Text: r.Form.Get("text"), Token: token,
 		UnfurlLinks: r.Form.Get("unfurl_links"), UnfurlMedia: r.Form.Get("unfurl_media"), ThreadTS: r.Form.Get("thread_ts"),
-		TS: fmt.Sprintf("%d.%06d", time.Now().Unix(), len(s.messages)+1), At: time.Now(),
+		TS: s.ts(), At: time.Now(),
 	}
 	if b := r.Form.Get("blocks"); b != "" {
 		if err := json.Unmarshal([]byte(b), &m.Blocks); err != nil {
@@ -314,6 +349,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if md := r.Form.Get("metadata"); md != "" {
 		json.Unmarshal([]byte(md), &m.Metadata)
+	}
+	if s.StoreLateNext > 0 {
+		s.StoreLateNext--
+		hang = true
+		time.AfterFunc(s.StoreLate, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.messages = append(s.messages, m)
+		})
+		return
 	}
 	s.messages = append(s.messages, m)
 	if s.HangNext > 0 {
