@@ -146,6 +146,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.reloading.Store(true)
 		stop()
 		<-done
+		// Its leases go with it: the new app's first tick checks every
+		// source instead of finding them held "by another replica".
+		if err := a.store.ReleaseLeases(ctx); err != nil {
+			log.Warn("the old config's leases stay until they run out", "err", err)
+		}
 		// New commands go to the new app; those running on the old one
 		// finish before its store closes, which the new one does not wait
 		// for.

@@ -243,6 +243,26 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 	}
 }
 
+// newsbot run started again after kill -9 checks every source at once:
+// the killed process's leases are its own, on the same host, and it is
+// gone; no tick speaks of another replica when there is none.
+func TestRunAfterKillChecksEverySource(t *testing.T) {
+	e := testenv.New(t, "alert", "xoxb-test-token")
+	e.Edit("  host_interval: 0s", "  host_interval: 0s\n  listen: 127.0.0.1:0")
+	d := startRun(e)
+	d.waitFor(func(out string) bool { return strings.Contains(out, "tick done:") }, "the start-up check")
+	d.cmd.Process.Kill()
+	<-d.done
+
+	d = startRun(e)
+	d.waitFor(func(out string) bool { return strings.Contains(out, "tick done:") }, "the start-up check after the kill")
+	line := d.output()[strings.Index(d.output(), "tick done:"):]
+	line = line[:strings.Index(line, "\n")]
+	if strings.Contains(line, "by another replica") || strings.Contains(line, " 0 sources checked") {
+		t.Errorf("after kill -9, the start-up check waited for the dead process's leases: %s", line)
+	}
+}
+
 // /newsbot reaches newsbot run at POST /slack/commands on http.listen,
 // signed with slack.signing_secret; a mute is stored, so newsbot run
 // started again still has it, and shows it in status.

@@ -276,7 +276,7 @@ func TestLease(t *testing.T) {
 		if _, err := s1.db.Exec(`INSERT INTO leases (key, owner, until_ms) VALUES (?, 'far-host b ns 7 7 gone', ?)`, news.SourceLease{Source: "silent"}.Key(), time.Now().Add(time.Hour).UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s1.db.Exec(`INSERT INTO leases (key, owner, until_ms) VALUES (?, ?, ?)`, news.SourceLease{Source: "lively"}.Key(), s2.owner+"x", time.Now().Add(time.Hour).UnixMilli()); err != nil {
+		if _, err := s1.db.Exec(`INSERT INTO leases (key, owner, until_ms) VALUES (?, ?, ?)`, news.SourceLease{Source: "lively"}.Key(), "far-host b ns 8 8 lively", time.Now().Add(time.Hour).UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s1.Lease(ctx, news.SourceLease{Source: "silent"}, time.Hour); err != nil || !got {
@@ -284,6 +284,65 @@ func TestLease(t *testing.T) {
 		}
 		if got, err := s1.Lease(ctx, news.SourceLease{Source: "lively"}, time.Hour); err != nil || got {
 			t.Errorf("the lease of a replica not known silent = %v, %v; want it kept", got, err)
+		}
+	})
+}
+
+// A process restarted after kill -9 takes its dead predecessor's leases
+// at once (same host, and the process is gone), and a store that gives
+// its leases up while open (a reload) leaves them free; a live process's
+// lease is kept.
+func TestLeaseOfDeadProcess(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, dsn := mustOpen(t)
+		me := strings.Fields(s.owner)
+		if len(me) != 6 || slices.Contains(me, "-") {
+			t.Skipf("processes can't be told apart here (owner %q)", s.owner)
+		}
+		cmd := exec.Command("true")
+		if err := cmd.Run(); err != nil {
+			t.Skip("no process to outlive:", err)
+		}
+		ppid := os.Getppid()
+		dead := strings.Join([]string{me[0], me[1], me[2], strconv.Itoa(cmd.Process.Pid), "4711", "deadbeef0001"}, " ")
+		alive := strings.Join([]string{me[0], me[1], me[2], strconv.Itoa(ppid), startTime(ppid), "deadbeef0002"}, " ")
+		for key, owner := range map[string]string{"killed": dead, "alive": alive} {
+			// Its heartbeat is fresh: it died a moment ago.
+			if _, err := s.db.Exec(`INSERT INTO replicas (owner, beat_at) VALUES (?, ?)`, owner, time.Now().Unix()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.db.Exec(`INSERT INTO leases (key, owner, until_ms) VALUES (?, ?, ?)`, news.SourceLease{Source: key}.Key(), owner, time.Now().Add(time.Hour).UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if running(cmd.Process.Pid) {
+			t.Skip("the exited process's ID was taken again")
+		}
+		if got, err := s.Lease(ctx, news.SourceLease{Source: "killed"}, time.Hour); err != nil || !got {
+			t.Errorf("the lease of a killed process = %v, %v; want it taken at once", got, err)
+		}
+		if got, err := s.Lease(ctx, news.SourceLease{Source: "alive"}, time.Hour); err != nil || got {
+			t.Errorf("the lease of a live process = %v, %v; want it kept", got, err)
+		}
+
+		// A reload: the old store, still open, gives its leases to the new.
+		s2, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close()
+		if got, _ := s2.Lease(ctx, news.SourceLease{Source: "killed"}, time.Hour); got {
+			t.Fatal("a lease held by an open store of this process was taken")
+		}
+		if err := s.ReleaseLeases(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s2.Lease(ctx, news.SourceLease{Source: "killed"}, time.Hour); err != nil || !got {
+			t.Errorf("a lease given up = %v, %v; want it taken", got, err)
+		}
+		if got, _ := s2.Lease(ctx, news.SourceLease{Source: "alive"}, time.Hour); got {
+			t.Error("giving up one store's leases freed another's")
 		}
 	})
 }

@@ -41,10 +41,10 @@ func (s *Store) beat() {
 // Lease takes the lease on a source's check for d, unless another
 // process holds it now; it reports whether this one does. Replicas that
 // tick together take the lease on each source check, so that one of them
-// makes it. A
-// store that closes gives its leases up; a replica that dies holding one
-// loses it when d has passed, or when it has been silent for
-// HeartbeatStale.
+// makes it. A store that closes gives its leases up (ReleaseLeases); a
+// process that dies holding one loses it at once to a process on the
+// same host that can tell it is gone (newsbot restarted after kill -9),
+// else when d has passed, or when it has been silent for HeartbeatStale.
 func (s *Store) Lease(ctx context.Context, l news.SourceLease, d time.Duration) (bool, error) {
 	now, key := s.now(), l.Key()
 	res, err := s.db.ExecContext(ctx, `INSERT INTO leases (key, owner, until_ms) VALUES (?, ?, ?)
@@ -55,6 +55,28 @@ func (s *Store) Lease(ctx context.Context, l news.SourceLease, d time.Duration) 
 	if err != nil {
 		return false, fmt.Errorf("lease of %s for %s: %w", l.Source, l.Group, err)
 	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return n == 1, err
+	}
+	// Held: by a process that is gone, if this one can tell.
+	var holder string
+	if err := s.db.QueryRowContext(ctx, `SELECT owner FROM leases WHERE key = ?`, key).Scan(&holder); err != nil || !s.dead(holder) {
+		return false, nil
+	}
+	res, err = s.db.ExecContext(ctx, `UPDATE leases SET owner = ?, until_ms = ? WHERE key = ? AND owner = ?`, s.owner, now.Add(d).UnixMilli(), key, holder)
+	if err != nil {
+		return false, fmt.Errorf("lease of %s for %s: %w", l.Source, l.Group, err)
+	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// ReleaseLeases gives up the store's leases, so that whoever checks next
+// (the store of a reloaded config, another replica) need not wait for
+// them to run out.
+func (s *Store) ReleaseLeases(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM leases WHERE owner = ?`, s.owner); err != nil {
+		return fmt.Errorf("release leases: %w", err)
+	}
+	return nil
 }
