@@ -74,6 +74,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "newsbot %s: unexpected argument %q\n", c.name, c.args[0])
 		return 2
 	}
+	if c.name == "once" && c.timeout <= 0 {
+		fmt.Fprintf(stderr, "newsbot once: --timeout %s leaves no time to check anything; give how long the run may take, such as 2m\n", c.timeout)
+		return 2
+	}
 	cfg, ws, err := Load(c.config)
 	if c.name == "validate" {
 		return validate(c.config, cfg, err, stdout, stderr)
@@ -118,7 +122,7 @@ func parseCommand(args []string, stderr io.Writer) (*command, int) {
 	switch c.name {
 	case "once":
 		fs.StringVar(&c.watcher, "watcher", "", "check only this watcher")
-		fs.DurationVar(&c.timeout, "timeout", 2*time.Minute, "how long to keep trying to deliver before leaving alerts pending")
+		fs.DurationVar(&c.timeout, "timeout", 2*time.Minute, "how long the whole run may take, checking and delivering; what is left waits for the next run")
 	case "check":
 		fs.BoolVar(&c.json, "json", false, "print one JSON object")
 	case "scan":
@@ -169,11 +173,20 @@ func (c *command) once(ctx context.Context, cfg *config.Config, ws []*pipeline.W
 		return 2
 	}
 	if st.GaveUp {
-		fmt.Fprintf(c.stderr, "newsbot: gave up delivering after %s (--timeout); the rest stays pending for the next run\n", c.timeout)
+		fmt.Fprintf(c.stderr, "newsbot: stopped after %s (--timeout); sources not reached are checked and alerts not sent are sent by the next run\n", c.timeout)
 	}
 	fmt.Fprintln(c.stderr, "newsbot: "+st.String())
+	if st.Pending.Load() > 0 || st.Parked.Load() > 0 {
+		return ExitUndelivered
+	}
 	return 0
 }
+
+// ExitUndelivered is newsbot once's exit status when it leaves alerts
+// pending (Slack failing until --timeout, a signal, Slack refusing the
+// token) or parks some as undeliverable: for cron to tell someone.
+// Alerts held for quiet hours or a digest are not undelivered.
+const ExitUndelivered = 3
 
 // parseInterspersed parses flags given before, between or after the
 // positional arguments, and returns the positional ones.

@@ -20,6 +20,7 @@ func (a *App) Deliver(ctx context.Context, st *pipeline.Stats) {
 	}
 	st.Sent.Add(int64(r.Sent))
 	st.SendErrs.Add(int64(r.Errors))
+	st.Parked.Add(int64(r.Parked))
 	st.Pending.Store(int64(r.Pending))
 	st.Quiet.Store(int64(r.Quiet))
 	if r.Stopped != "" && r.Pending > 0 {

@@ -21,30 +21,43 @@ const ShutdownGrace = 5 * time.Second
 // Once checks every watcher (or the one named) now, delivers what matched,
 // and returns what it did.
 //
-// It returns only when every deliverable alert is sent or parked, or when
-// wait has passed (then Stats.GaveUp is set and the rest stays pending for
-// the next run).
-func (a *App) Once(ctx context.Context, watcher string, wait time.Duration) (*pipeline.Stats, error) {
+// It returns when every deliverable alert is sent or parked, or when
+// timeout has passed since it began, checking or delivering (then
+// Stats.GaveUp is set: sources not reached are checked next run, and the
+// alerts not sent stay pending for it). Stats.Pending then counts the
+// alerts left in the outbox, whatever stopped it.
+func (a *App) Once(ctx context.Context, watcher string, timeout time.Duration) (*pipeline.Stats, error) {
 	ws, err := a.selectWatchers(watcher)
 	if err != nil {
 		return nil, err
 	}
 	st := &pipeline.Stats{}
-	a.pipeline.Tick(ctx, ws, st)
-	deadline := time.Now().Add(wait)
-	for st.Pending.Load() > 0 && a.deliver.Stopped() == "" && ctx.Err() == nil {
-		if !time.Now().Before(deadline) {
-			st.GaveUp = true
-			break
-		}
+	run, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	a.pipeline.Tick(run, ws, st)
+	for st.Pending.Load() > 0 && a.deliver.Stopped() == "" && run.Err() == nil {
 		// Wait for the first channel that rests to be ready again.
+		deadline, _ := run.Deadline()
 		next := a.deliver.NextReady(deadline)
 		select {
 		case <-time.After(max(time.Until(next), 100*time.Millisecond)):
-		case <-ctx.Done():
+		case <-run.Done():
 		}
-		a.Deliver(ctx, st)
+		a.Deliver(run, st)
 	}
+	st.GaveUp = ctx.Err() == nil && run.Err() != nil
+	// Counted again in the outbox: a delivery cut short knows not what
+	// it left.
+	count, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer done()
+	pending, quiet, err := a.deliver.Outstanding(count)
+	if err != nil {
+		st.StoreErrs.Add(1)
+		a.log.Error("counting the pending alerts failed", "error", err)
+		return st, nil
+	}
+	st.Pending.Store(int64(pending))
+	st.Quiet.Store(int64(quiet))
 	return st, nil
 }
 

@@ -18,7 +18,9 @@ const (
 	Retry Kind = iota
 	// Unsure: perhaps posted (the request went out and no answer said no:
 	// a timeout, a dropped connection, a 5xx); look in the channel before
-	// trying again.
+	// trying again. Reason is set when Slack answered (a 5xx): then what
+	// it took is in the channel already; with no answer, it may show
+	// there only later.
 	Unsure
 	// RateLimited: Slack asked to leave the channel alone for RetryAfter.
 	RateLimited
@@ -85,6 +87,8 @@ func Classify(err error) *SendError {
 		if sc.Code == http.StatusTooManyRequests || sc.Code == http.StatusRequestTimeout {
 			e.Kind = Retry
 		}
+	case errors.As(err, &sc) && sc.Code >= 500:
+		e.Reason = sc.Status // Unsure, but answered: see Kind
 	case errors.As(err, &op) && op.Op == "dial":
 		e.Kind = Retry // no connection: nothing went out
 	}

@@ -108,7 +108,8 @@ type Deliverer struct {
 // Result is what a delivery did.
 type Result struct {
 	Sent        int
-	Errors      int // failed sends
+	Errors      int // failed sends (a rate limit is none: Slack says when)
+	Parked      int // alerts parked as failed: never to be sent
 	StoreErrors int
 	Pending     int // alerts still pending after it
 	Quiet       int // alerts held for their watcher's quiet hours
@@ -227,13 +228,23 @@ func (d *Deliverer) deliver(ctx context.Context, al *news.Alert, posted map[int6
 		d.count("ok")
 		return sent(ts)
 	}
-	return d.failed(context.WithoutCancel(ctx), log, r, al, bot.Classify(err))
+	se := bot.Classify(err)
+	if ctx.Err() != nil && se.Kind == bot.Unsure {
+		// newsbot stops (once's --timeout, a signal) while Slack has
+		// not answered: looked for in the channel at the next start.
+		log.Warn("stopped before Slack answered: the alert may have been posted; newsbot looks in the channel before it posts it again", "error", err)
+		d.markFailed(context.WithoutCancel(ctx), log, r, al.ID, se, news.Unsure)
+		return held
+	}
+	return d.failed(context.WithoutCancel(ctx), log, r, al, se)
 }
 
 // failed records a send that failed, as its kind says (see the package
 // comment), even if a signal came meanwhile (ctx is not cancelled).
 func (d *Deliverer) failed(ctx context.Context, log *slog.Logger, r *Result, al *news.Alert, se *bot.SendError) fate {
-	r.Errors++
+	if se.Kind != bot.RateLimited {
+		r.Errors++
+	}
 	switch se.Kind {
 	case bot.Stop:
 		d.count("stopped")
@@ -246,6 +257,7 @@ func (d *Deliverer) failed(ctx context.Context, log *slog.Logger, r *Result, al 
 		d.count("failed")
 		log.Error("alert not deliverable, parked as failed", "error", se)
 		d.markFailed(ctx, log, r, al.ID, se, news.Permanent)
+		r.Parked++
 		d.TellOps(ctx, log, "newsbot could not deliver an alert of watcher "+al.Watcher+" to "+al.Channel+", and parked it: "+se.Error()+" ("+al.URL+")")
 		return done
 	case bot.RateLimited:
@@ -254,11 +266,19 @@ func (d *Deliverer) failed(ctx context.Context, log *slog.Logger, r *Result, al 
 		d.count("rate_limited")
 		d.rest(al.Channel, max(se.RetryAfter, time.Second), true)
 	case bot.Unsure:
-		// It may show in the channel only later: look then, not now.
 		d.count("retry")
-		wait := max(d.LookAfter, channelRest)
-		d.rest(al.Channel, wait, true)
-		log.Warn("Slack did not answer within slack.timeout: the alert may have been posted; newsbot looks in the channel before it posts it again", "look_in", wait, "error", se)
+		if se.Reason != "" {
+			// Slack answered, with a 5xx: what it took is in the
+			// channel now. Look there after the channel's rest.
+			d.rest(al.Channel, channelRest, false)
+			log.Warn("Slack failed (it may have posted the alert): newsbot looks in the channel before it posts it again", "error", se)
+		} else {
+			// No answer: what Slack took may show in the channel only
+			// later. Look then, not now.
+			wait := max(d.LookAfter, channelRest)
+			d.rest(al.Channel, wait, true)
+			log.Warn("Slack did not answer within slack.timeout: the alert may have been posted; newsbot looks in the channel before it posts it again", "look_in", wait, "error", se)
+		}
 		d.markFailed(ctx, log, r, al.ID, se, news.Unsure)
 		return held
 	default:
@@ -268,4 +288,24 @@ func (d *Deliverer) failed(ctx context.Context, log *slog.Logger, r *Result, al 
 	log.Warn("alert not sent, will retry", "error", se)
 	d.markFailed(ctx, log, r, al.ID, se, news.Retry)
 	return held
+}
+
+// Outstanding counts the alerts still to send, as the outbox has them
+// now: those held for their watcher's quiet hours apart. What a delivery
+// cut short said of them may no longer hold.
+func (d *Deliverer) Outstanding(ctx context.Context) (pending, quiet int, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	alerts, err := d.Outbox.Pending(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, al := range alerts {
+		if d.now().Before(al.NotBefore) {
+			quiet++
+		} else {
+			pending++
+		}
+	}
+	return pending, quiet, nil
 }

@@ -130,6 +130,9 @@ func TestFailedSendsByKind(t *testing.T) {
 		// Slack did not answer: the next delivery looks in the channel,
 		// later than Slack may take to show what it took.
 		{"unsure", &bot.SendError{Kind: bot.Unsure, Err: errors.New("context deadline exceeded")}, news.Unsure, 1, false, 40 * time.Second, false},
+		// Slack answered 500: what it took is there now; look after the
+		// channel's usual rest.
+		{"server error", &bot.SendError{Kind: bot.Unsure, Reason: "500 Internal Server Error", Err: errors.New("500")}, news.Unsure, 1, false, 0, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			n := &notifier{errs: []error{tt.err}}
@@ -144,7 +147,7 @@ func TestFailedSendsByKind(t *testing.T) {
 			if f, ok := o.failed[1]; !ok || f != tt.failure {
 				t.Errorf("recorded %v (%v), want %v", f, ok, tt.failure)
 			}
-			if r.Pending != tt.pending || (d.Stopped() != "") != tt.stopped || r.Errors != 1 {
+			if r.Pending != tt.pending || (d.Stopped() != "") != tt.stopped || r.Errors != 1-boolInt(tt.name == "rate limited") {
 				t.Errorf("result %+v, stopped %q; want %d pending, stopped %v", r, d.Stopped(), tt.pending, tt.stopped)
 			}
 			if woken != tt.wake {

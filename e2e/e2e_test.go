@@ -290,7 +290,7 @@ func TestVersion(t *testing.T) {
 func TestTwoProcessesSendEachAlertOnce(t *testing.T) {
 	e := testenv.New(t, "alert", "xoxb-test-token")
 	e.Slack.SetFailNext(1000) // record the alerts, but leave them pending
-	e.Once("--timeout", "0s")
+	e.Undelivered("--timeout", "2s")
 	e.Slack.SetFailNext(0)
 	done := make(chan struct{})
 	for range 2 {

@@ -277,6 +277,21 @@ func TestSourceHealthToOps(t *testing.T) {
 	}
 }
 
+// A source that answers 429 asks newsbot to wait: that is no failure
+// and no error in the run's line, which says so instead.
+func TestSourceAskingToWaitIsNoError(t *testing.T) {
+	e := testenv.New(t, "alert", "xoxb-test-token")
+	e.Site.Fail("/atom/world.xml", http.StatusTooManyRequests)
+	out := e.Once("--watcher", "nahost")
+	line := out[strings.LastIndex(out, "newsbot: "):]
+	if !regexp.MustCompile(`\(\d asked newsbot to wait\)`).MatchString(line) || strings.Contains(line, "failed") || !strings.Contains(line, " 0 errors") {
+		t.Errorf("a 429 should be said as such, not as a failure or an error:\n%s", line)
+	}
+	if strings.Contains(out, "source failed") {
+		t.Errorf("a 429 logged as a failed source:\n%s", out)
+	}
+}
+
 // Summaries from a language model through an OpenAI-compatible endpoint:
 // written in the watcher's language from the article's text, marked as
 // the model's; past the daily budget, or when the endpoint fails, the

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/newsbot/newsbot/news"
@@ -40,6 +41,9 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 	}
 	log := j.log.With("source", src.Name)
 	items, err := j.t.run.List(ctx, src)
+	if ctx.Err() != nil {
+		return nil, false // cut short: not the source's failure
+	}
 	unchanged := errors.Is(err, watchers.ErrNotModified)
 	if unchanged {
 		// Nothing new since this group last read it; what was held
@@ -51,10 +55,16 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 			}
 		}
 	}
-	first := j.st.source(src.Name, err == nil)
+	state := stateOf(err)
+	first := j.st.source(src.Name, state)
 	if _, done := j.st.logged.LoadOrStore("health:"+src.Name, true); !done {
 		j.p.metrics().SourceChecked(src.Name, len(items), j.t.run.Bytes(src.Name), unchanged, err, j.p.now())
 		j.p.sourceHealth(ctx, src, items, unchanged, err, log)
+	}
+	if state == sourceWaiting {
+		// Not a failure: the fetcher said so when the publisher asked.
+		log.Debug("source asks newsbot to wait", "url", src.URL, "error", err)
+		return nil, false
 	}
 	if err != nil {
 		// A source shared by several watchers failed once: say it once.
@@ -86,3 +96,18 @@ func (noMetrics) SourceChecked(string, int, int, bool, error, time.Time) {}
 func (noMetrics) NewItem(string)                                         {}
 func (noMetrics) Matched(string)                                         {}
 func (noMetrics) Recorded(string, string)                                {}
+
+// stateOf is how a source's check went, by its error.
+func stateOf(err error) sourceState {
+	switch {
+	case err == nil:
+		return sourceOK
+	case errors.Is(err, watchers.ErrBackOff):
+		return sourceWaiting
+	}
+	var se *watchers.StatusError
+	if errors.As(err, &se) && se.Code == http.StatusTooManyRequests {
+		return sourceWaiting
+	}
+	return sourceFailed
+}

@@ -80,7 +80,7 @@ func TestChangeBeforeSendingUpdatesTheAlert(t *testing.T) {
 	e := testenv.New(t, "alert", "xoxb-test-token")
 	e.Edit(`    channel: "#nahost"`, "    channel: \"#nahost\"\n    mention: [\"@here\"]")
 	e.Slack.Refuse["#nahost"] = "internal_error"
-	e.Once("--watcher", "nahost", "--timeout", "1s")
+	e.Undelivered("--watcher", "nahost", "--timeout", "1s")
 	if n := len(e.Slack.Messages()); n != 0 {
 		t.Fatalf("%d messages while Slack refused", n)
 	}

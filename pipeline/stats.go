@@ -13,8 +13,8 @@ import (
 // Stats count what a run did.
 type Stats struct {
 	mu      sync.Mutex
-	sources map[string]bool // source name → checked fine (a failure on any watcher wins)
-	logged  sync.Map        // keys of warnings given in this run
+	sources map[string]sourceState // source name → how its check went (a failure on any watcher wins)
+	logged  sync.Map               // keys of warnings given in this run
 
 	New       atomic.Int64 // items not seen before
 	Primed    atomic.Int64 // items recorded without alerting on a first check
@@ -22,7 +22,8 @@ type Stats struct {
 	Updates   atomic.Int64 // follow-ups on articles alerted before
 	Also      atomic.Int64 // other outlets' versions of stories alerted
 	Sent      atomic.Int64
-	SendErrs  atomic.Int64
+	SendErrs  atomic.Int64 // failed sends (not rate limits: Slack's way of saying later)
+	Parked    atomic.Int64 // alerts parked as failed: they will never be sent
 	StoreErrs atomic.Int64 // failures of the store
 	Pending   atomic.Int64 // alerts left for a later attempt
 	Quiet     atomic.Int64 // alerts held for their watcher's quiet hours
@@ -30,7 +31,19 @@ type Stats struct {
 	Muted     atomic.Int64 // matches recorded, not posted: the watcher is muted
 	Elsewhere atomic.Int64 // source checks another replica made this tick
 	GaveUp    bool         // once stopped waiting for Slack (see App.Once)
+	// Unchecked is how many sources a check cut short (a signal, once's
+	// --timeout) did not get to.
+	Unchecked int
 }
+
+// sourceState is how a source's check went in a run.
+type sourceState int8
+
+const (
+	sourceOK      sourceState = iota
+	sourceWaiting             // the publisher asked newsbot to wait (429, 503 with Retry-After)
+	sourceFailed
+)
 
 // LogOnce logs a warning the first time key comes up in the run, and at
 // debug level after: an article shared by several watchers fails once.
@@ -42,41 +55,64 @@ func (s *Stats) LogOnce(log *slog.Logger, key, msg string, args ...any) {
 	log.Warn(msg, args...)
 }
 
-// source records that a source was checked, and whether it answered; it
-// reports whether this is the first failure of the source in the run.
-func (s *Stats) source(name string, ok bool) (first bool) {
+// source records that a source was checked, and how it went; it reports
+// whether this is the first time in the run that it did not answer.
+func (s *Stats) source(name string, state sourceState) (first bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sources == nil {
-		s.sources = map[string]bool{}
+		s.sources = map[string]sourceState{}
 	}
 	prev, seen := s.sources[name]
-	if !seen || prev {
-		s.sources[name] = ok
+	if !seen || state > prev {
+		s.sources[name] = state
 	}
-	return !ok && (!seen || prev)
+	return state != sourceOK && (!seen || prev == sourceOK)
 }
 
-// Sources returns how many sources were checked and how many failed.
-func (s *Stats) Sources() (checked, failed int) {
+// notReached counts the sources a check cut short did not get to, of
+// those the tick's watchers read.
+func (s *Stats) notReached(sources map[string][]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, ok := range s.sources {
-		checked++
-		if !ok {
-			failed++
+	for name := range sources {
+		if _, ok := s.sources[name]; !ok {
+			s.Unchecked++
 		}
 	}
-	return checked, failed
+}
+
+// Sources returns how many sources were checked, how many failed, and
+// how many asked newsbot to wait (not a failure: they are checked again
+// when the time they asked for has passed).
+func (s *Stats) Sources() (checked, failed, waiting int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.sources {
+		checked++
+		switch st {
+		case sourceFailed:
+			failed++
+		case sourceWaiting:
+			waiting++
+		}
+	}
+	return checked, failed, waiting
 }
 
 // String is the one line a run ends with.
 func (s *Stats) String() string {
 	var b strings.Builder
-	checked, failed := s.Sources()
+	checked, failed, waiting := s.Sources()
 	b.WriteString(textutil.Plural(int64(checked), "source") + " checked")
 	if failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", failed)
+	}
+	if waiting > 0 {
+		fmt.Fprintf(&b, " (%d asked newsbot to wait)", waiting)
+	}
+	if s.Unchecked > 0 {
+		fmt.Fprintf(&b, " (%d not reached: cut short)", s.Unchecked)
 	}
 	if n := s.Elsewhere.Load(); n > 0 {
 		fmt.Fprintf(&b, " (%d by another replica)", n)
@@ -101,6 +137,9 @@ func (s *Stats) String() string {
 	b.WriteString(", " + textutil.Plural(s.Sent.Load(), "alert") + " sent")
 	if n := s.Pending.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d pending", n)
+	}
+	if n := s.Parked.Load(); n > 0 {
+		fmt.Fprintf(&b, ", %d parked as undeliverable", n)
 	}
 	if n := s.Quiet.Load(); n > 0 {
 		fmt.Fprintf(&b, ", %d held for quiet hours", n)

@@ -93,6 +93,7 @@ func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 	wg.Wait()
 	p.Fetcher.CloseIdle()
 	if ctx.Err() != nil {
+		st.notReached(readers)
 		return
 	}
 	if err := t.run.Commit(ctx, func(source string) bool { _, bad := t.failed.Load(source); return bad }); err != nil {

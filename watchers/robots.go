@@ -94,9 +94,15 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 			c.mu.Unlock()
 			d, expires, fail := fetchRobots(ctx, f, site, page)
 			c.mu.Lock()
-			e.data, e.expires, e.failed, e.fetched = d, expires, fail, true
 			e.fetching = nil
 			close(done)
+			if ctx.Err() != nil {
+				// Cut short (a signal, once's --timeout): not the site's
+				// failure, and nothing learnt.
+				c.mu.Unlock()
+				return ctx.Err()
+			}
+			e.data, e.expires, e.failed, e.fetched = d, expires, fail, true
 			c.mu.Unlock()
 			data, failed = d, fail
 		}
@@ -121,6 +127,8 @@ func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request) (*r
 	resp, err := f.Do(ctx, Request{URL: site + "/robots.txt", Trusted: page.Trusted, ListedBy: page.ListedBy})
 	var se *StatusError
 	switch {
+	case ctx.Err() != nil:
+		return nil, time.Time{}, true // see allowed
 	case err == nil:
 		if !disallowsAny(resp.Body) {
 			// Most sites disallow nothing: one shared answer, not a

@@ -144,9 +144,21 @@ func (e *Env) Newsbot(args ...string) (int, string, string) {
 // what it printed; the test fails when it exits other than 0.
 func (e *Env) Once(args ...string) string {
 	e.T.Helper()
+	return e.once(0, args)
+}
+
+// Undelivered is Once for a run that leaves alerts pending or parks
+// some: the test fails unless it exits app.ExitUndelivered.
+func (e *Env) Undelivered(args ...string) string {
+	e.T.Helper()
+	return e.once(app.ExitUndelivered, args)
+}
+
+func (e *Env) once(want int, args []string) string {
+	e.T.Helper()
 	code, stdout, stderr := e.Newsbot(append([]string{"once", "--config", e.Config}, args...)...)
-	if code != 0 {
-		e.T.Fatalf("newsbot once exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	if code != want {
+		e.T.Fatalf("newsbot once exited %d, want %d\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
 	}
 	return stdout + stderr
 }
