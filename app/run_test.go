@@ -81,6 +81,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // Run checks at start, then on the schedule, and returns promptly when
 // its context ends.
 func TestRunSchedulesAndStops(t *testing.T) {
+	t.Setenv(config.MinIntervalEnv, "1s")
 	a, site, slack := newTestApp(t, "@every 1s")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

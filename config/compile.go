@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -37,10 +38,39 @@ func (c *Config) Location() *time.Location {
 // descriptor such as @hourly or @every 2m, optionally after CRON_TZ=.
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
+// MinIntervalEnv names the environment variable that lowers MinInterval
+// (a duration such as 1s), for tests that cannot wait minutes.
+const MinIntervalEnv = "NEWSBOT_MIN_INTERVAL"
+
+// MinInterval is the shortest interval between a watcher's checks: a
+// minute, unless MinIntervalEnv says less. "@every 1ms" would check, and
+// fetch, every second.
+func MinInterval() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(MinIntervalEnv)); err == nil && d > 0 {
+		return d
+	}
+	return time.Minute
+}
+
 // Schedule parses a watcher's schedule, in the config's time zone unless
-// it names its own.
+// it names its own. An interval under MinInterval is refused.
 func (c *Config) Schedule(spec string) (cron.Schedule, error) {
-	return CronParser.Parse(scheduleInZone(spec, c.Timezone))
+	s, err := CronParser.Parse(scheduleInZone(spec, c.Timezone))
+	if err != nil {
+		return nil, err
+	}
+	// Only @every can be shorter than a cron spec's minute (cron.Every
+	// makes anything under a second a second).
+	if e, ok := s.(cron.ConstantDelaySchedule); ok {
+		_, every, _ := strings.Cut(spec, "@every")
+		if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && d <= 0 {
+			return nil, fmt.Errorf("an interval must be more than 0")
+		}
+		if min := MinInterval(); e.Delay < min {
+			return nil, fmt.Errorf("it runs more often than every %s, the least interval (%s lowers it, for tests)", shortDuration(min), MinIntervalEnv)
+		}
+	}
+	return s, nil
 }
 
 // DigestSchedule parses a watcher's digest: an interval of a minute or
@@ -53,6 +83,9 @@ func (c *Config) DigestSchedule(spec string) (cron.Schedule, error) {
 		return cron.Every(d), nil
 	}
 	s, err := c.Schedule(spec)
+	if _, perr := CronParser.Parse(spec); err != nil && perr == nil {
+		return nil, fmt.Errorf("invalid digest schedule %q: %v", spec, err) // too often
+	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid digest schedule %q: give a cron spec such as \"0 8 * * *\" or an interval such as \"30m\"", spec)
 	}
@@ -127,4 +160,16 @@ func (q Quiet) Until(t time.Time) time.Time {
 		end = end.AddDate(0, 0, 1)
 	}
 	return end
+}
+
+// shortDuration is d as a config writes it: 1m, not 1m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if d%time.Minute == 0 {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if d%time.Hour == 0 {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -291,6 +291,13 @@ func TestLoadProblems(t *testing.T) {
 		{"empty-keyword.yaml", []problem{{10, 24, "watchers[nahost].keywords[1]", "empty keyword"}}},
 		{"no-keywords.yaml", []problem{{10, 15, "watchers[nahost].keywords", "empty"}}},
 		{"bad-schedule.yaml", []problem{{8, 15, "watchers[nahost].schedule", `invalid schedule "*/5 * * *"`}}},
+		// "@every 1ms" and "@every 0s" would check every second.
+		{"too-often.yaml", []problem{
+			{8, 15, "watchers[millis].schedule", `"@every 1ms": it runs more often than every 1m, the least interval (NEWSBOT_MIN_INTERVAL`},
+			{12, 15, "watchers[zero].schedule", "an interval must be more than 0"},
+			{16, 15, "watchers[almost].schedule", "more often than every 1m"},
+			{29, 13, "watchers[digest].digest", `invalid digest schedule "@every 10s": it runs more often than every 1m`},
+		}},
 		{"bad-digest.yaml", []problem{{11, 13, "watchers[nahost].digest", `invalid digest schedule "every morning"`}, {16, 13, "watchers[kurz].digest", "shorter than a minute"}}},
 		{"webhook-and-token.yaml", []problem{{3, 16, "slack.webhook_url", "set slack.token or slack.webhook_url, not both"}}},
 		{"slash-commands.yaml", []problem{{3, 14, "slack.app_token", "must be an app-level token (xapp-"}, {4, 19, "slack.signing_secret", "http.listen, which is not set"}}},

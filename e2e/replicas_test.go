@@ -16,6 +16,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/internal/testenv"
 )
 
@@ -106,6 +107,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 		sources = append(sources, fmt.Sprintf("  - {name: feed%d, url: %q}", f, fmt.Sprintf("%s/feed/%d.xml", site.URL, f)))
 		names = append(names, fmt.Sprintf("feed%d", f))
 	}
+	t.Setenv(config.MinIntervalEnv, "1s") // for the replicas too
 	e := testenv.Bare(t, fmt.Sprintf("storage: %q\nsources:\n%s\nwatchers:\n  - {name: syrien, schedule: \"@every 1s\", sources: [%s], keywords: [Syrien]}\n",
 		dsn, strings.Join(sources, "\n"), strings.Join(names, ", ")))
 	e.Slack.SetDelay(20 * time.Millisecond)
