@@ -17,6 +17,7 @@ import (
 	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/internal/textutil"
 	"github.com/newsbot/newsbot/pipeline"
+	"github.com/newsbot/newsbot/store"
 )
 
 const usage = `newsbot watches news sources for keywords and posts summarized alerts to Slack.
@@ -227,6 +228,11 @@ func validate(path string, cfg *config.Config, err error, stdout, stderr io.Writ
 			return 1
 		}
 		fmt.Fprintln(stderr, "newsbot:", err)
+		return 1
+	}
+	// What the store's open would refuse, said now.
+	if err := store.CheckPath(cfg.Storage); err != nil {
+		fmt.Fprintln(stderr, cfg.Problem("storage", "%s: %v", cfg.Storage, err))
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d sources, %d watchers)\n", path, len(cfg.Sources), len(cfg.Watchers))

@@ -221,8 +221,9 @@ func TestValidate(t *testing.T) {
 		os.WriteFile(p, []byte(s), 0o644)
 		return p
 	}
-	good := write(`sources: [{name: a, url: "https://example.org/feed"}]
-watchers: [{name: w, schedule: "@hourly", sources: [a], keywords: [x], channel: "#c"}]`)
+	const goodText = `sources: [{name: a, url: "https://example.org/feed"}]
+watchers: [{name: w, schedule: "@hourly", sources: [a], keywords: [x], channel: "#c"}]`
+	good := write(goodText)
 	e := &testenv.Env{T: t}
 	if code, stdout, stderr := e.Newsbot("validate", "--config", good); code != 0 {
 		t.Fatalf("valid config: exit %d\n%s%s", code, stdout, stderr)
@@ -272,7 +273,28 @@ watchers:
 	if code, _, stderr := (&testenv.Env{T: t}).Newsbot("once", "--config", bad); code == 0 || !strings.Contains(stderr, "unknown key") {
 		t.Errorf("once with an invalid config: exit %d, stderr %q", code, stderr)
 	}
+
+	// A store file that is empty (a failed copy, a disk that filled up)
+	// would be taken for a new store, and everything alerted again: refused
+	// by validate at its line, and by once, which posts nothing. So is a
+	// store in a folder that is not there.
+	os.WriteFile(filepath.Join(dir, "empty.db"), nil, 0o644)
+	for _, tt := range []struct{ storage, want string }{
+		{"empty.db", "the file is empty (0 bytes)"},
+		{"gone/newsbot.db", "the folder " + filepath.Join(dir, "gone") + " does not exist"},
+	} {
+		cfg := write("storage: " + tt.storage + "\n" + goodText)
+		code, _, got := e.Newsbot("validate", "--config", cfg)
+		if code != 1 || !strings.HasPrefix(got, cfg+":1:10: storage: ") || !strings.Contains(got, tt.want) {
+			t.Errorf("validate with storage: %s: exit %d\n%s", tt.storage, code, got)
+		}
+		code, _, got = e.Newsbot("once", "--config", cfg)
+		if code != 1 || !strings.Contains(got, tt.want) {
+			t.Errorf("once with storage: %s: exit %d\n%s", tt.storage, code, got)
+		}
+	}
 }
+
 
 // newsbot version names the version and the Go it was built with, from
 // the binary's build information.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -69,10 +70,44 @@ func TestOpenNewerSchema(t *testing.T) {
 	}
 }
 
+// A SQLite path that would open wrongly is refused, saying what is
+// wrong: a folder that is not there, a folder for a file, and an empty
+// file, which SQLite would take for a new store (and newsbot would alert
+// on everything again). A new path makes a new store.
 func TestOpenBadPath(t *testing.T) {
-	if s, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "dir", "newsbot.db")); err == nil {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ path, want string }{
+		{filepath.Join(dir, "no", "such", "dir", "newsbot.db"), "the folder " + filepath.Join(dir, "no", "such", "dir") + " does not exist"},
+		{dir, "is a folder"},
+		{empty, "the file is empty (0 bytes)"},
+	} {
+		s, err := Open(context.Background(), tt.path)
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%s) succeeded", tt.path)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Open(%s) = %v, want it to say %q", tt.path, err, tt.want)
+		}
+	}
+	if fi, err := os.Stat(empty); err != nil || fi.Size() != 0 {
+		t.Errorf("the refused empty file was changed: %v, %v", fi, err)
+	}
+	fresh := filepath.Join(dir, "new.db")
+	s, err := Open(context.Background(), fresh)
+	if err != nil {
+		t.Fatalf("a new store: %v", err)
+	}
+	s.Close()
+	if s, err := Open(context.Background(), fresh); err != nil {
+		t.Errorf("the new store opened again: %v", err)
+	} else {
 		s.Close()
-		t.Fatal("Open in a missing directory succeeded")
 	}
 }
 

@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -18,6 +22,9 @@ var sqlite = dialect{name: "sqlite", words: strings.NewReplacer(
 // openSQLite opens (creating if need be) the database file at path and
 // brings its schema up to date.
 func openSQLite(ctx context.Context, path string) (*Store, error) {
+	if err := CheckPath(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -49,4 +56,37 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	s.beat()
 	return s, nil
+}
+
+// CheckPath refuses a SQLite path that would open wrongly: a folder; a
+// file in a folder that is not there (SQLite says only "unable to open
+// database file"); and an empty file, which SQLite takes for a new
+// store, so that newsbot would alert on everything again. A PostgreSQL
+// URL is not looked at.
+func CheckPath(path string) error {
+	if IsPostgres(path) {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		dir := filepath.Dir(path)
+		if di, err := os.Stat(dir); err != nil || !di.IsDir() {
+			return fmt.Errorf("the folder %s does not exist: create it, or give storage: a file in a folder that does", dir)
+		}
+		return nil // a new store
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return fmt.Errorf("is a folder; give storage: the store's file, such as %s", filepath.Join(path, "newsbot.db"))
+	case fi.Size() == 0:
+		// A fresh store has its first page written as it is made; only
+		// its write-ahead log may hold the rest.
+		if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
+			return nil
+		}
+		return errors.New("the file is empty (0 bytes), so it is no newsbot store; newsbot would take it for a new one and alert on everything again. " +
+			"If it held newsbot's store, restore it from a backup; if it is meant to be new, remove it and newsbot makes the store")
+	}
+	return nil
 }
