@@ -295,7 +295,6 @@ watchers:
 	}
 }
 
-
 // newsbot version names the version and the Go it was built with, from
 // the binary's build information.
 func TestVersion(t *testing.T) {
