@@ -63,6 +63,13 @@ func TestPageCharsets(t *testing.T) {
 		{"UTF-8 in a meta tag", "text/html", fmt.Sprintf(latinArticle, `<meta charset="utf-8">`)},
 		{"UTF-8 undeclared", "text/html", fmt.Sprintf(latinArticle, "")},
 		{"UTF-8 undeclared, long head", "text/html", fmt.Sprintf(latinArticle, longHead)},
+		// A server that says UTF-8 of everything it serves.
+		{"ISO-8859-1 said UTF-8 in the header", "text/html; charset=utf-8", latin1(fmt.Sprintf(plain, ""))},
+		{"windows-1252 said UTF-8 in the header and a meta tag", "text/html; charset=UTF-8", win1252(fmt.Sprintf(latinArticle, `<meta charset="utf-8">`))},
+		{"ISO-8859-1 in a meta tag, UTF-8 in the header", "text/html; charset=utf-8", latin1(fmt.Sprintf(plain, `<meta charset="iso-8859-1">`))},
+		// A UTF-8 page with a piece in Latin-1 pasted in (an ad, a
+		// teaser from an old system): both read right.
+		{"UTF-8 with a Latin-1 piece", "text/html; charset=utf-8", strings.Replace(fmt.Sprintf(latinArticle, ""), "Öffentliche Brunnen", latin1("Öffentliche Brunnen"), 1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +135,9 @@ func TestFeedEncodings(t *testing.T) {
 		{"UTF-8 mislabelled in the header", "application/rss+xml; charset=ISO-8859-1", feed("", title), title},
 		{"UTF-8 mislabelled in the declaration", "application/rss+xml", feed(` encoding="ISO-8859-1"`, title), title},
 		{"UTF-8", "application/rss+xml; charset=utf-8", feed(` encoding="UTF-8"`, title), title},
+		{"windows-1252 said UTF-8 in the header", "application/rss+xml; charset=utf-8", feed("", cp1252), title},
+		{"windows-1252 said UTF-8 in the header and the declaration", "application/rss+xml; charset=utf-8", feed(` encoding="UTF-8"`, cp1252), title},
+		{"latin-1 in the declaration, UTF-8 in the header", "application/rss+xml; charset=utf-8", feed(` encoding="ISO-8859-1"`, latin1), `Gespräche über Flüchtlinge - "Größe" zählt`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -397,8 +397,17 @@ func unwrapURLError(err error) error {
 // UTF8 returns an HTML body as UTF-8, decoded by the charset named in the
 // Content-Type header, a BOM or a <meta> tag, or guessed when none is.
 func UTF8(body []byte, contentType string) []byte {
-	if _, params, err := mime.ParseMediaType(contentType); err == nil && strings.EqualFold(params["charset"], "utf-8") {
-		return body
+	if _, params, err := mime.ParseMediaType(contentType); err == nil && isUTF8Label(params["charset"]) {
+		if utf8.Valid(body) {
+			return body
+		}
+		// Said to be UTF-8, and it is not (Latin-1 served by a server
+		// that labels everything UTF-8): what the page itself says, else
+		// its bytes.
+		if _, name, certain := charset.DetermineEncoding(body, "text/html"); certain && !isUTF8Label(name) {
+			return decode(body, name)
+		}
+		return repairUTF8(body)
 	}
 	// html/charset decides on the first 1024 bytes alone and falls back to
 	// windows-1252 when they name no charset and hold no non-ASCII byte; a
@@ -407,9 +416,14 @@ func UTF8(body []byte, contentType string) []byte {
 	// A body that is valid UTF-8 stays so when its label (or the lack of
 	// one: windows-1252 is the fallback) is a Latin one; any other label
 	// (a <meta> naming Shift_JIS, say) is followed.
-	_, name, _ := charset.DetermineEncoding(body, contentType)
+	_, name, certain := charset.DetermineEncoding(body, contentType)
 	if utf8.Valid(body) && (latinLabel(name) || strings.EqualFold(name, "utf-8")) {
 		return body
+	}
+	if !certain {
+		// Nothing names a charset, and it is not all UTF-8: windows-1252,
+		// the usual guess, where it is not UTF-8.
+		return repairUTF8(body)
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
 	if err != nil {
