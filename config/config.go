@@ -30,6 +30,8 @@ const (
 	DefaultMaxBody     = 5 << 20
 	DefaultParallel    = 4
 	DefaultStoryWindow = 48 * time.Hour
+	// DefaultMaxItems is how many new items a check takes from a source.
+	DefaultMaxItems = 100
 	// DefaultHostConnections and DefaultHostInterval keep newsbot to
 	// about four requests a second to one publisher.
 	DefaultHostConnections = 2
@@ -59,6 +61,11 @@ type Config struct {
 	// MaxAge, when set, keeps articles published longer ago than this from
 	// alerting (an article without a date always may).
 	MaxAge Duration `yaml:"max_age"`
+	// MaxItems is how many new items a check takes from one source (a
+	// source may say otherwise): a feed that suddenly lists thousands
+	// (an archive, a broken CMS) is worked off over several checks, the
+	// newest first, instead of holding every alert back for minutes.
+	MaxItems int `yaml:"max_items"`
 	// StoryWindow is how long an alerted story takes in other outlets'
 	// versions as replies instead of new alerts (default 48h; 0: never).
 	StoryWindow Duration `yaml:"story_window"`
@@ -163,6 +170,8 @@ type Source struct {
 	// Robots: false fetches the source itself without asking robots.txt,
 	// for a feed the publisher means to be polled.
 	Robots *bool `yaml:"robots"`
+	// MaxItems overrides the config's max_items for this source.
+	MaxItems int `yaml:"max_items"`
 }
 
 // Watcher checks its sources on a schedule for its keywords.

@@ -113,9 +113,9 @@ func TestParseFull(t *testing.T) {
 		t.Errorf("HTTP = %+v, want %+v", c.HTTP, wantHTTP)
 	}
 	wantSources := []config.Source{
-		{Name: "rundschau", URL: "https://rr.example/rss/politik.xml"},
-		{Name: "politik", URL: "https://rr.example/politik/", Links: "a.js-hlp"},
-		{Name: "world", URL: "https://rr.example/atom/world.xml", Type: news.SourceFeed, Robots: &no},
+		{Name: "rundschau", URL: "https://rr.example/rss/politik.xml", MaxItems: config.DefaultMaxItems},
+		{Name: "politik", URL: "https://rr.example/politik/", Links: "a.js-hlp", MaxItems: config.DefaultMaxItems},
+		{Name: "world", URL: "https://rr.example/atom/world.xml", Type: news.SourceFeed, Robots: &no, MaxItems: config.DefaultMaxItems},
 	}
 	if !reflect.DeepEqual(c.Sources, wantSources) {
 		t.Errorf("Sources = %+v\nwant %+v", c.Sources, wantSources)
@@ -174,6 +174,22 @@ func TestParseFull(t *testing.T) {
 	}
 }
 
+// max_items is how many new items a check takes from each source, unless
+// the source says otherwise.
+func TestParseMaxItems(t *testing.T) {
+	c := mustParse(t, `max_items: 50
+slack: {channel: "#news"}
+sources:
+  - {name: a, url: "https://rr.example/a.xml"}
+  - {name: b, url: "https://rr.example/b.xml", max_items: 500}
+watchers:
+  - {name: w, schedule: "@hourly", sources: [a, b], keywords: [x]}
+`)
+	if c.MaxItems != 50 || c.Sources[0].MaxItems != 50 || c.Sources[1].MaxItems != 500 {
+		t.Errorf("max_items %d, sources' %d and %d; want 50, 50 and 500", c.MaxItems, c.Sources[0].MaxItems, c.Sources[1].MaxItems)
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
 	c := mustParse(t, minimal)
 	checks := []struct {
@@ -184,6 +200,8 @@ func TestParseDefaults(t *testing.T) {
 		{"storage is newsbot.db", c.Storage, "newsbot.db"},
 		{"first_run", c.FirstRun, config.FirstRunSkip},
 		{"max_age", c.MaxAge, config.Duration(0)},
+		{"max_items", c.MaxItems, config.DefaultMaxItems},
+		{"a source's max_items is max_items", c.Sources[0].MaxItems, config.DefaultMaxItems},
 		{"slack.api_url", c.Slack.APIURL, "https://slack.com/api/"},
 		{"slack.timeout", c.Slack.Timeout, config.Duration(config.DefaultTimeout)},
 		{"http.timeout", c.HTTP.Timeout, config.Duration(config.DefaultTimeout)},
@@ -304,6 +322,7 @@ func TestLoadProblems(t *testing.T) {
 		{"duplicate-source.yaml", []problem{{6, 11, "sources[1].name", `duplicate source name "rundschau"`}}},
 		{"duplicate-watcher.yaml", []problem{{11, 11, "watchers[1].name", `duplicate watcher name "nahost"`}}},
 		{"no-channel.yaml", []problem{{5, 5, "watchers[nahost].channel", "slack.channel gives no default"}}},
+		{"bad-max-items.yaml", []problem{{1, 12, "max_items", "must be more than 0"}, {5, 16, "sources[rundschau].max_items", "must be more than 0"}}},
 		{"bad-storage.yaml", []problem{{1, 10, "storage", "must be a SQLite file name or a postgres:// URL"}}},
 		// Every problem at once, not just the first.
 		{"many.yaml", []problem{

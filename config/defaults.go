@@ -18,6 +18,10 @@ func (c *Config) setDefaults() {
 		c.Storage = filepath.Join(filepath.Dir(c.path), c.Storage)
 	}
 	c.FirstRun = cmp.Or(c.FirstRun, FirstRunSkip)
+	c.MaxItems = cmp.Or(c.MaxItems, DefaultMaxItems)
+	for i := range c.Sources {
+		c.Sources[i].MaxItems = cmp.Or(c.Sources[i].MaxItems, c.MaxItems)
+	}
 	if !c.set("story_window") {
 		c.StoryWindow = Duration(DefaultStoryWindow)
 	}

@@ -67,6 +67,9 @@ func (v *validation) top() {
 	if c.MaxAge < 0 {
 		v.bad("max_age", "must not be negative")
 	}
+	if c.MaxItems < 0 {
+		v.bad("max_items", "must be more than 0 (default %d)", DefaultMaxItems)
+	}
 	if c.StoryWindow < 0 {
 		v.bad("story_window", "must not be negative")
 	}
@@ -197,6 +200,9 @@ func (v *validation) sources() map[string]bool {
 		case news.SourceAuto, news.SourceFeed, news.SourcePage:
 		default:
 			v.bad(p+".type", "must be %q or %q, not %q", news.SourceFeed, news.SourcePage, s.Type)
+		}
+		if s.MaxItems < 0 {
+			v.bad(p+".max_items", "must be more than 0 (default: max_items, %d)", c.MaxItems)
 		}
 		if s.Links != "" {
 			if s.Type == news.SourceFeed {

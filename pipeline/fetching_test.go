@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/newsbot/newsbot/internal/testenv"
 )
@@ -143,5 +144,77 @@ watchers:
 	}
 	if len(got) != 2 || !strings.Contains(got[0], "/a/3.html") || !strings.Contains(got[1], "/a/3.html") {
 		t.Errorf("after one new item: %q; want it alerted once by each watcher, nothing old", got)
+	}
+}
+
+// A feed that suddenly lists many new items (an archive, a CMS gone
+// wrong) is worked off max_items a check, the newest first, and the line
+// says what was left; nothing is lost, though the feed answers 304 to a
+// conditional request: a source not read to the end is read in full.
+func TestMaxItemsPerCheck(t *testing.T) {
+	const n, max = 25, 10
+	site := testenv.NewsSite(t, n)
+	base := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	var full, notModified atomic.Int64
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/feed.xml" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		full.Add(1)
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>K</title><language>de</language>`)
+		for i := range n { // oldest first
+			fmt.Fprintf(&b, `<item><title>Meldung %d aus Syrien</title><link>%s/artikel/%d.html</link><pubDate>%s</pubDate></item>`,
+				i, site.URL, i, base.Add(time.Duration(i)*time.Minute).Format(time.RFC1123Z))
+		}
+		b.WriteString(`</channel></rss>`)
+		w.Write([]byte(b.String()))
+	}))
+	defer feed.Close()
+	e := testenv.Bare(t, fmt.Sprintf(`
+max_items: %d
+sources:
+  - {name: kurier, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}
+`, max, feed.URL+"/feed.xml"))
+
+	out := e.Once()
+	msgs := e.Slack.Messages()
+	if len(msgs) != max || !strings.Contains(out, fmt.Sprintf("%d new items (%d left for the next checks: max_items)", max, n-max)) {
+		t.Fatalf("first check: %d alerts, want %d and the rest said left\n%s", len(msgs), max, out)
+	}
+	for _, m := range msgs {
+		var i int
+		fmt.Sscanf(m.Text[strings.Index(m.Text, "Meldung"):], "Meldung %d", &i)
+		if i < n-max {
+			t.Errorf("the first check alerted Meldung %d, not one of the %d newest", i, max)
+		}
+	}
+	if !strings.Contains(out, "source lists more new items than a check takes") {
+		t.Errorf("the log does not say items were left:\n%s", out)
+	}
+	e.Once()
+	out = e.Once()
+	if full.Load() != 3 || !strings.Contains(out, fmt.Sprintf("%d new items, ", n-2*max)) {
+		t.Errorf("%d full reads; the third check: %s", full.Load(), out)
+	}
+	e.Once()
+	if notModified.Load() != 1 {
+		t.Errorf("once all were taken, the feed was read in full again (%d 304s)", notModified.Load())
+	}
+	seen := map[string]int{}
+	for _, m := range e.Slack.Messages() {
+		seen[m.Text]++
+	}
+	if len(seen) != n || len(e.Slack.Messages()) != n {
+		t.Errorf("%d alerts of %d distinct items, want each of the %d once", len(e.Slack.Messages()), len(seen), n)
 	}
 }

@@ -59,10 +59,11 @@ func (p *Pipeline) begin(ctx context.Context, t *tick, w *Watcher, st *Stats) *j
 	return j
 }
 
-// fresh returns the items of a source the watcher has not seen, and
-// looks again at those it alerted on (followUps). On a source's first
-// check with first_run: skip, it records them without alerting, and
-// returns none; ok is false then, and when the store fails.
+// fresh returns the items of a source the watcher has not seen, at most
+// max_items of them (capped), and looks again at those it alerted on
+// (followUps). On a source's first check with first_run: skip, it
+// records them all without alerting, and returns none; ok is false then,
+// and when the store fails.
 func (j *job) fresh(ctx context.Context, src watchers.Source, items []news.Item) (fresh []news.Item, ok bool) {
 	log := j.log.With("source", src.Name)
 	fresh, err := j.unseen(ctx, items)
@@ -72,17 +73,20 @@ func (j *job) fresh(ctx context.Context, src watchers.Source, items []news.Item)
 		return nil, false
 	}
 	j.followUps(ctx, items, fresh, log)
-	for _, it := range fresh {
-		if _, ok := j.held[it.Key()]; !ok {
-			j.st.New.Add(1)
-			j.p.metrics().NewItem(j.w.Name)
-		}
-	}
 	primed, err := j.p.Store.Primed(ctx, j.w.Name, src.Name)
 	if err != nil {
 		j.t.fail(src.Name)
 		j.storeFailed(log, err)
 		return nil, false
+	}
+	if primed || j.p.Config.FirstRun != config.FirstRunSkip {
+		fresh = j.capped(src, fresh, log)
+	}
+	for _, it := range fresh {
+		if _, ok := j.held[it.Key()]; !ok {
+			j.st.New.Add(1)
+			j.p.metrics().NewItem(j.w.Name)
+		}
 	}
 	if primed {
 		return fresh, true
@@ -99,6 +103,35 @@ func (j *job) fresh(ctx context.Context, src watchers.Source, items []news.Item)
 	}
 	j.unprimed[src.Name] = true
 	return fresh, true
+}
+
+// capped returns at most the source's MaxItems of its fresh items, the
+// newest (in the feed's order among those without a date), in the order
+// the source lists them. The rest wait for the next checks: the source
+// counts as not read to the end, so that it is read in full again.
+func (j *job) capped(src watchers.Source, fresh []news.Item, log *slog.Logger) []news.Item {
+	if src.MaxItems <= 0 || len(fresh) <= src.MaxItems {
+		return fresh
+	}
+	order := make([]int, len(fresh))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return fresh[order[a]].Published.After(fresh[order[b]].Published)
+	})
+	take := order[:src.MaxItems]
+	sort.Ints(take)
+	kept := make([]news.Item, len(take))
+	for i, k := range take {
+		kept[i] = fresh[k]
+	}
+	left := len(fresh) - len(kept)
+	j.t.fail(src.Name)
+	j.st.Left.Add(int64(left))
+	log.Warn("source lists more new items than a check takes: the newest are checked now, the rest on the next checks",
+		"new", len(fresh), "taken", len(kept), "left", left, "max_items", src.MaxItems)
+	return kept
 }
 
 // primed records a source's first check, once it was checked to the end.

@@ -103,7 +103,7 @@ func (p *Pipeline) check(ctx context.Context, t *tick, w *Watcher, st *Stats) {
 		if !ok {
 			continue
 		}
-		fresh, ok := j.fresh(ctx, src, items) // fresh.go, followup.go: unseen items; changes to those alerted
+		fresh, ok := j.fresh(ctx, src, items) // fresh.go, followup.go: unseen items (max_items); changes to those alerted
 		if !ok {
 			continue
 		}

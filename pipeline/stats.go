@@ -18,6 +18,7 @@ type Stats struct {
 
 	New       atomic.Int64 // items not seen before
 	Primed    atomic.Int64 // items recorded without alerting on a first check
+	Left      atomic.Int64 // new items left for the next checks (max_items)
 	Matches   atomic.Int64
 	Updates   atomic.Int64 // follow-ups on articles alerted before
 	Also      atomic.Int64 // other outlets' versions of stories alerted
@@ -120,6 +121,9 @@ func (s *Stats) String() string {
 	b.WriteString(", " + textutil.Plural(s.New.Load(), "new item"))
 	if n := s.Primed.Load(); n > 0 {
 		fmt.Fprintf(&b, " (%d recorded without alerts on a first check, first_run: skip)", n)
+	}
+	if n := s.Left.Load(); n > 0 {
+		fmt.Fprintf(&b, " (%d left for the next checks: max_items)", n)
 	}
 	b.WriteString(", " + textutil.Plural(s.Matches.Load(), "match"))
 	if n := s.Muted.Load(); n > 0 {

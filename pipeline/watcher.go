@@ -104,7 +104,7 @@ func compile(cfg *config.Config, i int) (*Watcher, config.Problems) {
 	for _, name := range cw.Sources {
 		s, _ := cfg.Source(name)
 		w.sources = append(w.sources, watchers.Source{Name: s.Name, URL: s.URL, Type: s.Type, Links: s.Links,
-			NoRobots: s.Robots != nil && !*s.Robots})
+			NoRobots: s.Robots != nil && !*s.Robots, MaxItems: s.MaxItems})
 	}
 	return w, nil
 }

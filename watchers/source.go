@@ -32,6 +32,9 @@ type Source struct {
 	// NoRobots: the source itself is fetched without asking robots.txt
 	// (a feed the publisher means to be polled). Its articles still ask.
 	NoRobots bool
+	// MaxItems is how many new items a check takes from it; 0 is no
+	// limit.
+	MaxItems int
 }
 
 // ErrNotModified is returned by List for a source whose content has not
