@@ -165,7 +165,7 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 		return clean(v)
 	}
 	m := pageMeta{
-		title:       cmp.Or(attr(`meta[property="og:title"]`, "content"), attr(`meta[name="twitter:title"]`, "content")),
+		title:       articleTitle(doc, page, attr),
 		description: cmp.Or(attr(`meta[property="og:description"]`, "content"), attr(`meta[name="description"]`, "content")),
 		lang:        langCode(attr("html", "lang")),
 	}
@@ -177,12 +177,6 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 	}
 	if m.description == "" {
 		m.description = standfirst(doc)
-	}
-	if m.title == "" {
-		m.title = clean(doc.Find("h1").First().Text())
-	}
-	if m.title == "" {
-		m.title = clean(doc.Find("title").First().Text())
 	}
 	if m.lang == "" {
 		m.lang = langCode(attr(`meta[http-equiv="content-language" i]`, "content"))
