@@ -3,6 +3,7 @@ package watchers
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,6 +37,9 @@ func boilerplateReasons(ps []para, page *url.URL) []string {
 	for i := range ps {
 		p := &ps[i]
 		why := paraReason(p, page)
+		if why == "" && i >= len(ps)-3 && authorBio(p) {
+			why = "author bio"
+		}
 		switch {
 		case why == "related header":
 			inRelated = true
@@ -99,6 +103,29 @@ func otherArticle(a *html.Node, page *url.URL) bool {
 func lastRune(s string) string {
 	_, n := utf8.DecodeLastRuneInString(s)
 	return s[len(s)-n:]
+}
+
+var (
+	// bioAbout: "Der Autor ist …", "About the author".
+	bioAbout = regexp.MustCompile(`^(?i:(der|die) autor(in)? |über (den|die) autor|the author |about the author)`)
+	// bioName: "Candice Sealey is …", "Jana Berg schreibt …".
+	bioName = regexp.MustCompile(`^(\p{Lu}[\pL'’.-]+ ){1,3}(ist|is|war|was|schreibt|writes|arbeitet|works|lebt|lives)\b`)
+	// bioWork: what a bio says its author does.
+	bioWork = regexp.MustCompile(`(?i)redakteur|journalist|autor|author|gründer|founder|writer|editor|korrespondent|correspondent|reporter|consultant|berater|professor|blogger|fotograf|photographer|studierte|studied`)
+)
+
+// authorBio reports whether p, one of the last paragraphs, is its
+// author's bio: "Der Autor ist Professor …", or a name and what the person
+// does, set in italics or small print.
+func authorBio(p *para) bool {
+	if p.runes > 600 {
+		return false
+	}
+	if bioAbout.MatchString(p.text) {
+		return true
+	}
+	return bioName.MatchString(p.text) && bioWork.MatchString(p.text) &&
+		(slices.Contains(p.box, "em") || slices.Contains(p.box, "i") || slices.Contains(p.box, "small"))
 }
 
 // headlineLike is a teaser's headline: short, most of it a link, or

@@ -32,6 +32,7 @@ var boilerplatePages = []struct {
 		},
 		drop: []string{
 			"Aktualisiert am 10.03.2025.",
+			"10.03.2025 | Wirtschaft",
 			"Lesen Sie auch: Tarifrunde in den Häfen",
 			"ANZEIGE",
 			"© Jens Köhler/Hafenbild",
@@ -46,6 +47,8 @@ var boilerplatePages = []struct {
 			"Kategorie: Wirtschaft",
 			"Sie sind aktuell nicht eingeloggt.",
 			"Das könnte Sie auch interessieren",
+			"Drucken | Teilen | Merken",
+			"Hinnerk Claasen ist Wirtschaftsredakteur beim Nordsee-Kurier.",
 			"Alle Texte und Bilder sind urheberrechtlich geschützt.",
 		},
 	},
@@ -64,11 +67,13 @@ var boilerplatePages = []struct {
 			"(Credit: Sam Okafor / Harwick Chronicle)",
 			"Read more: Port pay talks collapse after six hours",
 			"Subscribe now to our e-edition for the full story.",
+			"Get the Chronicle's best stories in your inbox every morning.",
 			"Related",
 			"Ferry timetable cut as crews fall sick",
 			"comments are moderated",
 			"download the Chronicle apps for iOS and Android",
 			"March 10, 2025",
+			"Sam Okafor is a reporter at the Chronicle",
 		},
 	},
 }
@@ -158,6 +163,10 @@ func TestShapeReason(t *testing.T) {
 		{"Aktualisiert am 17.01.2021.", "date line"},
 		{"Stand: 20. April 2020, 14:57 Uhr", "date line"},
 		{"May 06, 2022", "date line"},
+		{"24. März 2004, 19:49 | Genesis", "meta line"},
+		{"IMPRESSUM | DATENSCHUTZ | COPYRIGHT ANDRÉ LOIBL | THIS IS A KANGA PROJECT", "meta line"},
+		{"Lust auf mehr? Lass dir die besten Storys jede Woche in deinen Posteingang liefern.", "newsletter"},
+		{"Sofern nicht anders ausgewiesen, stehen Inhalte dieser Website unter CC-BY", "credit"},
 		// Article text that shares words with the rules.
 		{"Syrien: Waffenruhe in Idlib", ""},
 		{"Die Firma verschickt ihren Newsletter an 20.000 Kunden in ganz Europa.", ""},
@@ -169,6 +178,8 @@ func TestShapeReason(t *testing.T) {
 		{"Mehr als 200 Menschen nahmen an der Demonstration teil.", ""},
 		{"Die Anzeige wurde am Montag bei der Polizei erstattet.", ""},
 		{"More on debugging and testing", ""},
+		{"[true, false, false].select { |item| item }.first", ""},
+		{"Die Umfrage ergab: 40 Prozent | 35 Prozent | 25 Prozent, sagte der Sprecher.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -340,6 +351,30 @@ func TestBoxWords(t *testing.T) {
 			n := doc.LastChild.LastChild.FirstChild // html > body > the element
 			if got := boxWords(n); !slices.Equal(got, tt.want) {
 				t.Errorf("boxWords = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAuthorBio(t *testing.T) {
+	tests := []struct {
+		text string
+		box  []string
+		want bool
+	}{
+		{"Der Autor ist Professor an der Medizinischen Fakultät in München.", []string{"p"}, true},
+		{"About the author: Sam Okafor covers the port.", []string{"p"}, true},
+		{"Candice Sealey is the Founder & Principal Consultant at Ignite!", []string{"em", "p"}, true},
+		{"Felix Stalder ist Professor für Digitale Kultur in Zürich.", []string{"i"}, true},
+		// Not set apart, it is the article's last word.
+		{"Felix Stalder ist Professor für Digitale Kultur in Zürich.", []string{"p"}, false},
+		{"Angela Merkel ist seit 2005 Bundeskanzlerin.", []string{"em", "p"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			p := para{text: tt.text, runes: len([]rune(tt.text)), box: tt.box}
+			if got := authorBio(&p); got != tt.want {
+				t.Errorf("authorBio = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -24,6 +24,7 @@ var shapeRules = []shapeRule{
 	{"related header", 60, nil, regexp.MustCompile(`^(mehr zum thema|mehr zu diesem thema|weitere (artikel|themen|beiträge|nachrichten|meldungen|news|infos|informationen)|mehr themen|weitere aktuelle|auch interessant|interessant auch|das könnte (sie|dich|euch) auch interessieren|das thema könnte|(lesen sie|lies) auch|auch lesen|zum weiterlesen|weiterlesen|schon gelesen|neueste (artikel|beiträge)|meist(-| )?(gelesen|diskutiert|kommentiert)|meistgelesen|beliebte (artikel|beiträge)|ähnliche (artikel|beiträge|themen)|verwandte (artikel|beiträge|themen)|passend zum thema|passende artikel|videos? zum thema|beiträge aus dem forum|entdecke weitere|top-?themen|related|read more|read also|also read|see also|more (from|stories|news|articles)|recommended|you (may|might) also like|most (read|popular|viewed)|trending|top stories|inhaltsverzeichnis|table of contents|contents)\b`)},
 	// Photo credits and sources: "© Oli Scarff/Getty Images", "Titelbild: …".
 	{"credit", 200, []string{"©"}, nil},
+	{"credit", 200, []string{"rechte vorbehalten", "rights reserved", "inhalte dieser"}, regexp.MustCompile(`alle rechte vorbehalten|all rights reserved|inhalte dieser (website|seite|webseite)`)},
 	{"credit", 200, nil, regexp.MustCompile(`^\(c\)|^copyright\b|^\(?(foto|fotos|bild|bilder|titelbild|titelfoto|beitragsbild|aufmacherbild|headerbild|bildquelle|bildnachweis|fotonachweis|photo|photos|image|picture|credit|credits|illustration|grafik|quelle)\s*:`)},
 	{"credit", 200, []string{"foto", "bild", "photo", "credit"}, regexp.MustCompile(`\b(foto|fotos|bild|photo|credit)\s*:\s*[^.:]{2,60}\)?$`)},
 	// An image's file and sizes, where a gallery's markup leaked as text.
@@ -36,6 +37,7 @@ var shapeRules = []shapeRule{
 		regexp.MustCompile(`affiliate[- ]?links?|enthält werbung|references to products|advertis(er|ing) (disclosure|policy)|(may|might) receive (compensation|a commission)|provision erhalten`)},
 	// Calls to subscribe, log in, support the site, download its app.
 	{"newsletter", 300, []string{"newsletter"}, regexp.MustCompile(`newsletter.{0,80}(abonn|anmeld|bestell|registr|sign|subscri|posteingang|inbox)|(abonn|anmeld|bestell|registr|sign|subscri).{0,40}newsletter`)},
+	{"newsletter", 300, []string{"posteingang", "inbox"}, regexp.MustCompile(`in (deinen|ihren|euren|your) (e-mail-)?(posteingang|inbox)`)},
 	{"subscribe", 300, []string{"subscri", "abonn", "abo"}, regexp.MustCompile(`\bsubscribe (now|today|to)\b|please subscribe|already a subscriber|subscribers (also|get|receive)|jetzt abonnieren|abonniere|im abo\b|abo abschließen`)},
 	{"login", 300, []string{"eingeloggt", "angemeldet", "einloggen", "anmelden", "registriert", "log in", "logged in", "sign in"},
 		regexp.MustCompile(`nicht (eingeloggt|angemeldet)|kommentier[^.]{0,60}(eingeloggt|einloggen|anmelden|registriert)|(eingeloggt|angemeldet) sein,? um|log in (for|to) (immediate )?(access|read|view|comment)|logged in to (comment|read)|sign in to (comment|read|continue)`)},
@@ -63,7 +65,31 @@ func shapeReason(s string, n int) string {
 	if dateLine(lower) {
 		return "date line"
 	}
+	if metaLine(lower) {
+		return "meta line"
+	}
 	return ""
+}
+
+// metaLine reports whether s is a line of short items between bars, as
+// pages list their sections, share links or a post's date and category:
+// "impressum | datenschutz | kontakt", "2021-10-16 | botschaft".
+func metaLine(s string) bool {
+	items := strings.Split(s, "|")
+	// Code has bars too: "{ |item| item }".
+	if len(items) < 2 || len(s) > 200 || strings.ContainsAny(s, "{}[]=;") {
+		return false
+	}
+	if len(items) == 2 {
+		a, b := strings.TrimSpace(items[0]), strings.TrimSpace(items[1])
+		return dateLine(a) && len(strings.Fields(b)) <= 2 || dateLine(b) && len(strings.Fields(a)) <= 2
+	}
+	for _, it := range items {
+		if it = strings.TrimSpace(it); len(it) > 40 || strings.ContainsAny(lastRune(it), ".!?") {
+			return false
+		}
+	}
+	return true
 }
 
 func containsAny(s string, words []string) bool {
