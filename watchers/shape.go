@@ -19,16 +19,22 @@ type shapeRule struct {
 // shapeRules work on lower-case text.
 var shapeRules = []shapeRule{
 	// A link to another article, announced in the text.
-	{"teaser", 200, nil, regexp.MustCompile(`^(lesen sie (auch|hier|mehr)|lies auch|auch lesen|mehr dazu|siehe auch|read more|read also|also read|related|see also|weiterlesen)\s*:`)},
+	{"teaser", 200, nil, regexp.MustCompile(`^(lesen sie (auch|hier|mehr)|lies auch|auch lesen|mehr dazu|siehe auch|read more|read also|also read|related|see also|weiterlesen)\s*:|^(…|\.\.\.)\s*weiter (zu|zum|zur|mit) `)},
 	// The header over a box of links to other articles.
-	{"related header", 60, nil, regexp.MustCompile(`^(mehr zum thema|mehr zu diesem thema|weitere (artikel|themen|beiträge|nachrichten|meldungen|news|infos|informationen)|mehr themen|weitere aktuelle|auch interessant|interessant auch|das könnte (sie|dich|euch) auch interessieren|das thema könnte|(lesen sie|lies) auch|auch lesen|zum weiterlesen|weiterlesen|schon gelesen|neueste (artikel|beiträge)|meist(-| )?(gelesen|diskutiert|kommentiert)|meistgelesen|beliebte (artikel|beiträge)|ähnliche (artikel|beiträge|themen)|verwandte (artikel|beiträge|themen)|passend zum thema|passende artikel|videos? zum thema|beiträge aus dem forum|entdecke weitere|top-?themen|related|read more|read also|also read|see also|more (from|stories|news|articles)|recommended|you (may|might) also like|most (read|popular|viewed)|trending|top stories|inhaltsverzeichnis|table of contents|contents)\b`)},
+	{"related header", 60, nil, regexp.MustCompile(`^(mehr zum thema|mehr zu diesem thema|weitere (artikel|themen|beiträge|nachrichten|meldungen|news|infos|informationen)|mehr themen|weitere aktuelle|auch interessant|interessant auch|das könnte (sie|dich|euch) auch interessieren|das thema könnte|(lesen sie|lies) auch|auch lesen|zum weiterlesen|weiterlesen|schon gelesen|neueste (artikel|beiträge)|meist(-| )?(gelesen|diskutiert|kommentiert)|meistgelesen|beliebte (artikel|beiträge)|ähnliche (artikel|beiträge|themen)|verwandte (artikel|beiträge|themen)|passend zum thema|passende artikel|(vorschau auf den )?(nächste[nr]?|vorherige[nr]?) (artikel|beitrag)|(next|previous) (article|post|story)|videos? zum thema|beiträge aus dem forum|entdecke weitere|top-?themen|related|read more|read also|also read|see also|more (from|stories|news|articles)|recommended|you (may|might) also like|most (read|popular|viewed)|trending|top stories|inhaltsverzeichnis|table of contents|contents)\b`)},
 	// Photo credits and sources: "© Oli Scarff/Getty Images", "Titelbild: …".
 	{"credit", 200, []string{"©"}, nil},
 	{"credit", 200, []string{"rechte vorbehalten", "rights reserved", "inhalte dieser"}, regexp.MustCompile(`alle rechte vorbehalten|all rights reserved|inhalte dieser (website|seite|webseite)`)},
 	{"credit", 200, nil, regexp.MustCompile(`^\(c\)|^copyright\b|^\(?(foto|fotos|bild|bilder|titelbild|titelfoto|beitragsbild|aufmacherbild|headerbild|bildquelle|bildnachweis|fotonachweis|photo|photos|image|picture|credit|credits|illustration|grafik|quelle)\s*:`)},
 	{"credit", 200, []string{"foto", "bild", "photo", "credit"}, regexp.MustCompile(`\b(foto|fotos|bild|photo|credit)\s*:\s*[^.:]{2,60}\)?$`)},
+	// Captions numbered as figures: "Abbildung 4: …", "Figure 2. …".
+	{"credit", 300, nil, regexp.MustCompile(`^(abbildung|abb\.|figure|fig\.|grafik)\s*\d+\s*[:.]`)},
+	// A file to download, with its size: "Informationsschreiben (PDF | 38 KB)".
+	{"download", 200, []string{"kb", "mb"}, regexp.MustCompile(`(pdf|docx?|xlsx?|pptx?|zip)\W{0,4}\d+([.,]\d+)?\s*(kb|mb)\b`)},
 	// An image's file and sizes, where a gallery's markup leaked as text.
 	{"image file", 400, []string{".jp", ".png", ".gif", ".webp"}, regexp.MustCompile(`\S+\.(jpe?g|png|gif|webp)\b`)},
+	// A press release's contact lines.
+	{"contact", 120, nil, regexp.MustCompile(`^(kontakt|pressekontakt|ansprechpartner(in)?( zum thema)?|pressesprecher(in)?|telefon|tel\.|fax|e-mail|email|contact|phone|press contact|media contact)\s*:`)},
 	{"category", 80, []string{"kategor", "categor", "rubrik", "ressort", "schlagw", "tags", "stichw", "filed under", "posted in"},
 		regexp.MustCompile(`\b(kategorie|kategorien|category|categories|rubrik|ressort|schlagwörter|schlagworte|tags|stichwörter|filed under|posted in)\s*:`)},
 	// Ad and affiliate disclosures.
@@ -38,7 +44,7 @@ var shapeRules = []shapeRule{
 	// Calls to subscribe, log in, support the site, download its app.
 	{"newsletter", 300, []string{"newsletter"}, regexp.MustCompile(`newsletter.{0,80}(abonn|anmeld|bestell|registr|sign|subscri|posteingang|inbox)|(abonn|anmeld|bestell|registr|sign|subscri).{0,40}newsletter`)},
 	{"newsletter", 300, []string{"posteingang", "inbox"}, regexp.MustCompile(`in (deinen|ihren|euren|your) (e-mail-)?(posteingang|inbox)`)},
-	{"subscribe", 300, []string{"subscri", "abonn", "abo"}, regexp.MustCompile(`\bsubscribe (now|today|to)\b|please subscribe|already a subscriber|subscribers (also|get|receive)|jetzt abonnieren|abonniere|im abo\b|abo abschließen`)},
+	{"subscribe", 300, []string{"subscri", "abonn", "abo", "sign up"}, regexp.MustCompile(`\bsubscribe (now|today|to)\b|please subscribe|already a subscriber|sign up here|subscribers (also|get|receive)|jetzt abonnieren|abonniere|im abo\b|abo abschließen`)},
 	{"login", 300, []string{"eingeloggt", "angemeldet", "einloggen", "anmelden", "registriert", "log in", "logged in", "sign in"},
 		regexp.MustCompile(`nicht (eingeloggt|angemeldet)|kommentier[^.]{0,60}(eingeloggt|einloggen|anmelden|registriert)|(eingeloggt|angemeldet) sein,? um|log in (for|to) (immediate )?(access|read|view|comment)|logged in to (comment|read)|sign in to (comment|read|continue)`)},
 	{"support us", 300, []string{"unterstütz", "support"}, regexp.MustCompile(`unterstütze (uns|\pL+ bereits)|support (our|independent) (work|journalism)|consider supporting|supporting our work|unterstützen sie (unsere arbeit|unseren journalismus)`)},
@@ -114,7 +120,7 @@ var (
 		`\b\d{1,2}\.?\s+(` + months + `)\b|\b(` + months + `)\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}\b`)
 	// dateWords are the words that may stand around a date in a date line.
 	dateWords = regexp.MustCompile(`\b(aktualisiert|veröffentlicht|erstellt|geändert|zuletzt|letzte änderung|stand|datum|am|um|uhr|` +
-		`updated|published|posted|last modified|created|modified|on|at|news date|release date|date|pm|` + months + `|` + weekdays + `)\b\.?`)
+		`updated|published|posted|last modified|created|modified|on|at|news date|release date|date|pm|asked|answered|edited|geschrieben|verfasst|gepostet|` + months + `|` + weekdays + `)\b\.?`)
 	dateNumbers = regexp.MustCompile(`\d{1,4}([./:-]\d{1,4}){0,2}\.?`)
 )
 
