@@ -150,7 +150,7 @@ var badWords = map[string]bool{
 	"promo": true, "disclaimer": true, "disclosure": true, "affiliate": true, "rating": true,
 	"breadcrumb": true, "breadcrumbs": true, "pagination": true, "sidebar": true, "cta": true,
 	"embedded": true, "cookie": true, "consent": true,
-	"slider": true, "carousel": true, "citation": true, "appendix": true, "feeds": true,
+	"slider": true, "carousel": true, "citation": true, "appendix": true, "feeds": true, "contact": true,
 }
 
 func badBox(words []string) string {

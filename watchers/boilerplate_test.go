@@ -213,6 +213,7 @@ const markupPage = `<html><body>
 <div class="related-box"><p>Der Hafen im Wandel: Wie Automatisierung die Arbeit an der Kaje verändert</p></div>
 <div class="TestReport__AuthorBox"><p>Hinnerk Claasen schreibt über Häfen und Werften.</p></div>
 <p class="image-caption">Stillstand an den Containerbrücken am Montagmorgen.</p>
+<div class="press-contact"><p>Maren Oltmanns, Verhandlungsführerin der Gewerkschaft</p></div>
 <h2 id="nav_die_naechste_runde_1">Die nächste Runde</h2>
 <p>Die nächste Verhandlungsrunde ist für den 18. März angesetzt, die Gewerkschaft droht mit weiteren Streiks.</p>
 </div>
@@ -231,12 +232,13 @@ func TestBoilerplateByMarkup(t *testing.T) {
 		"Der Hafen im Wandel: Wie Automatisierung die Arbeit an der Kaje verändert",
 		"Hinnerk Claasen schreibt über Häfen und Werften.",
 		"Stillstand an den Containerbrücken am Montagmorgen.",
+		"Maren Oltmanns, Verhandlungsführerin der Gewerkschaft",
 		"Die nächste Runde",
 		"Die nächste Verhandlungsrunde ist für den 18. März angesetzt, die Gewerkschaft droht mit weiteren Streiks.",
 		"Meistgeklickt in der Region",
 	}
 	want := []string{
-		"in a box: nav", "", "", "in a box: related", "in a box: author", "in a box: caption",
+		"in a box: nav", "", "", "in a box: related", "in a box: author", "in a box: caption", "in a box: contact",
 		"", // an anchor id of the heading's words names no box
 		"", "in a box: aside",
 	}
