@@ -191,6 +191,7 @@ func TestShapeReason(t *testing.T) {
 		{"Die Abbildung zeigt die Lage der Stellungen vor dem Angriff.", ""},
 		{"Weiter mit dem Programm ging es erst am Abend.", ""},
 		{"More on debugging and testing", ""},
+		{"Mehr zum Thema lesen Sie in unserem Newsblog.", ""},
 		{"[true, false, false].select { |item| item }.first", ""},
 		{"Die Umfrage ergab: 40 Prozent | 35 Prozent | 25 Prozent, sagte der Sprecher.", ""},
 	}

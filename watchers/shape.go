@@ -64,6 +64,11 @@ func shapeReason(s string, n int) string {
 		if n > r.max || r.hints != nil && !containsAny(lower, r.hints) {
 			continue
 		}
+		// A header is no sentence: "Mehr zum Thema lesen Sie in unserem
+		// Newsblog." says where more is, but stands in the text.
+		if r.why == "related header" && strings.HasSuffix(lower, ".") {
+			continue
+		}
 		if r.re == nil || r.re.MatchString(lower) {
 			return r.why
 		}
