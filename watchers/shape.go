@@ -20,8 +20,10 @@ type shapeRule struct {
 var shapeRules = []shapeRule{
 	// A link to another article, announced in the text.
 	{"teaser", 200, nil, regexp.MustCompile(`^(lesen sie (auch|hier|mehr)|lies auch|auch lesen|mehr dazu|siehe auch|read more|read also|also read|related|see also|weiterlesen)\s*:|^(…|\.\.\.)\s*weiter (zu|zum|zur|mit) `)},
-	// The header over a box of links to other articles.
-	{"related header", 60, nil, regexp.MustCompile(`^(mehr zum thema|mehr zu diesem thema|weitere (artikel|themen|beiträge|nachrichten|meldungen|news|infos|informationen)|mehr themen|weitere aktuelle|auch interessant|interessant auch|das könnte (sie|dich|euch) auch interessieren|das thema könnte|(lesen sie|lies) auch|auch lesen|zum weiterlesen|weiterlesen|schon gelesen|neueste (artikel|beiträge)|meist(-| )?(gelesen|diskutiert|kommentiert)|meistgelesen|beliebte (artikel|beiträge)|ähnliche (artikel|beiträge|themen)|verwandte (artikel|beiträge|themen)|passend zum thema|passende artikel|(vorschau auf den )?(nächste[nr]?|vorherige[nr]?) (artikel|beitrag)|(next|previous) (article|post|story)|videos? zum thema|beiträge aus dem forum|entdecke weitere|top-?themen|related|read more|read also|also read|see also|more (from|stories|news|articles)|recommended|you (may|might) also like|most (read|popular|viewed)|trending|top stories|inhaltsverzeichnis|table of contents|contents)\b`)},
+	// The header over a box of links to other articles, which is no
+	// sentence: "Mehr zum Thema lesen Sie in unserem Newsblog." stands in
+	// the text.
+	{"related header", 60, nil, regexp.MustCompile(`^(mehr zum thema|mehr zu diesem thema|weitere (artikel|themen|beiträge|nachrichten|meldungen|news|infos|informationen)|mehr themen|weitere aktuelle|auch interessant|interessant auch|das könnte (sie|dich|euch) auch interessieren|das thema könnte|(lesen sie|lies) auch|auch lesen|zum weiterlesen|weiterlesen|schon gelesen|neueste (artikel|beiträge)|meist(-| )?(gelesen|diskutiert|kommentiert)|meistgelesen|beliebte (artikel|beiträge)|ähnliche (artikel|beiträge|themen)|verwandte (artikel|beiträge|themen)|passend zum thema|passende artikel|(vorschau auf den )?(nächste[nr]?|vorherige[nr]?) (artikel|beitrag)|(next|previous) (article|post|story)|videos? zum thema|beiträge aus dem forum|entdecke weitere|top-?themen|related|read more|read also|also read|see also|more (from|stories|news|articles)|recommended|you (may|might) also like|most (read|popular|viewed)|trending|top stories|inhaltsverzeichnis|table of contents|contents)\b(.*[^.])?$`)},
 	// Photo credits and sources: "© Oli Scarff/Getty Images", "Titelbild: …".
 	{"credit", 200, []string{"©"}, nil},
 	{"credit", 200, []string{"rechte vorbehalten", "rights reserved", "inhalte dieser"}, regexp.MustCompile(`alle rechte vorbehalten|all rights reserved|inhalte dieser (website|seite|webseite)`)},
@@ -62,11 +64,6 @@ func shapeReason(s string, n int) string {
 	lower := strings.ToLower(s)
 	for _, r := range shapeRules {
 		if n > r.max || r.hints != nil && !containsAny(lower, r.hints) {
-			continue
-		}
-		// A header is no sentence: "Mehr zum Thema lesen Sie in unserem
-		// Newsblog." says where more is, but stands in the text.
-		if r.why == "related header" && strings.HasSuffix(lower, ".") {
 			continue
 		}
 		if r.re == nil || r.re.MatchString(lower) {
