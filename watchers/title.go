@@ -42,17 +42,18 @@ var placeholderTitles = map[string]bool{
 // titleSeparators stand between a headline and the site's name.
 var titleSeparators = []string{" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", ": "}
 
-// cut cuts the site's names off either end of title, as many as there
-// are ("Buß- und Ordnungsgeld | Recht | Haufe" keeps "Recht").
+// cut cuts the site's names, and dates, off either end of title, as many
+// as there are ("Buß- und Ordnungsgeld | Recht | Haufe" keeps "Recht";
+// "08.11.2021 | Online-Fachtag" is the Fachtag).
 func (site siteNames) cut(title string) string {
 	for {
 		cut := title
 		for _, sep := range titleSeparators {
-			if i := strings.LastIndex(cut, sep); i > 0 && site.named(cut[i+len(sep):]) {
+			if i := strings.LastIndex(cut, sep); i > 0 && site.notHeadline(cut[:i], cut[i+len(sep):]) {
 				cut = strings.TrimSpace(cut[:i])
 				break
 			}
-			if i := strings.Index(cut, sep); i > 0 && site.named(cut[:i]) {
+			if i := strings.Index(cut, sep); i > 0 && site.notHeadline(cut[i+len(sep):], cut[:i]) {
 				cut = strings.TrimSpace(cut[i+len(sep):])
 				break
 			}
@@ -166,7 +167,7 @@ func newSite(page string, names ...string) siteNames {
 	}
 	site.add(host)
 	for _, l := range labels[:len(labels)-1] {
-		if len(l) >= 3 {
+		if len(l) >= 2 {
 			site.add(l)
 		}
 	}
@@ -177,6 +178,17 @@ func (site siteNames) add(name string) {
 	if k := nameKey(name); k != "" {
 		site[k] = true
 	}
+}
+
+// notHeadline reports whether part, cut off a title to leave rest, is the
+// site's name or a date. "Wochenbericht 14. - 20. Januar 2022" is a
+// headline with a date range in it, not a headline and a date.
+func (site siteNames) notHeadline(rest, part string) bool {
+	if site.named(part) {
+		return true
+	}
+	rest = strings.TrimSuffix(rest, ".")
+	return rest != "" && !unicode.IsDigit(rune(rest[len(rest)-1])) && dateLine(strings.ToLower(strings.TrimSpace(part)))
 }
 
 // named reports whether s is one of the site's names.
