@@ -41,20 +41,9 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	}
 	meta := readMeta(goquery.NewDocumentFromNode(doc), page)
 
-	opts := trafilatura.Options{
-		EnableFallback:  true,
-		ExcludeComments: true,
-		HtmlDateMode:    trafilatura.Fast,
-		PruneSelector:   pruneSelector,
-	}
-	if u, err := url.Parse(page); err == nil {
-		opts.OriginalURL = u
-	}
-	res, err := trafilatura.ExtractDocument(doc, opts)
-	if err != nil || res == nil || res.ContentNode == nil {
-		if err == nil {
-			err = ErrNoText
-		}
+	pageURL, _ := url.Parse(page)
+	res, err := mainContent(doc, pageURL)
+	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", page, err)
 	}
 
@@ -70,7 +59,8 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	if a.URL == "" {
 		a.URL = Canonical(page, "")
 	}
-	paras := paragraphs(res.ContentNode)
+	raw := paragraphs(res.ContentNode)
+	paras := dropBoilerplate(doc, raw, pageURL)
 	// The extractor may keep the headline as the first paragraph.
 	if len(paras) > 0 && a.Title != "" && (paras[0] == a.Title || strings.HasSuffix(a.Title, paras[0])) {
 		paras = paras[1:]
@@ -87,6 +77,9 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	}
 	a.Body = paras
 	if a.Teaser == "" && len(a.Body) == 0 {
+		if len(raw) > 0 {
+			return nil, fmt.Errorf("extract %s: %w: nothing but boilerplate", page, ErrNotArticle)
+		}
 		return nil, fmt.Errorf("extract %s: %w", page, ErrNoText)
 	}
 	if why := notArticle(a, res.ContentNode); why != "" {
@@ -94,6 +87,21 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	}
 	a.Lang = textLang(a.Lang, a.Text())
 	return a, nil
+}
+
+// mainContent is what go-trafilatura finds to be the page's main content.
+func mainContent(doc *html.Node, page *url.URL) (*trafilatura.ExtractResult, error) {
+	res, err := trafilatura.ExtractDocument(doc, trafilatura.Options{
+		OriginalURL:     page,
+		EnableFallback:  true,
+		ExcludeComments: true,
+		HtmlDateMode:    trafilatura.Fast,
+		PruneSelector:   pruneSelector,
+	})
+	if err == nil && (res == nil || res.ContentNode == nil) {
+		err = ErrNoText
+	}
+	return res, err
 }
 
 // notArticle says why extracted text is not an article's, or "". Pages
@@ -163,7 +171,7 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 		return clean(v)
 	}
 	m := pageMeta{
-		title:       cmp.Or(attr(`meta[property="og:title"]`, "content"), attr(`meta[name="twitter:title"]`, "content")),
+		title:       articleTitle(doc, page, attr),
 		description: cmp.Or(attr(`meta[property="og:description"]`, "content"), attr(`meta[name="description"]`, "content")),
 		lang:        langCode(attr("html", "lang")),
 	}
@@ -175,12 +183,6 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 	}
 	if m.description == "" {
 		m.description = standfirst(doc)
-	}
-	if m.title == "" {
-		m.title = clean(doc.Find("h1").First().Text())
-	}
-	if m.title == "" {
-		m.title = clean(doc.Find("title").First().Text())
 	}
 	if m.lang == "" {
 		m.lang = langCode(attr(`meta[http-equiv="content-language" i]`, "content"))
