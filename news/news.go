@@ -31,6 +31,10 @@ type Item struct {
 	// ListedBy is the URL the source's list came from (after redirects):
 	// the article may be fetched from that host whatever its address.
 	ListedBy string `json:",omitempty"`
+	// Via, for an item without a link of its own (URL empty), is the link
+	// to what there is: its enclosure, its feed's site, or a page it
+	// shares with the feed's other items.
+	Via string `json:",omitempty"`
 }
 
 // Article is the main text of a page, without navigation, sidebars,
@@ -267,16 +271,37 @@ type Snippet struct {
 	Marks [][2]int
 }
 
-// Key identifies the item's article: its canonical URL, or its GUID when it
-// has no link.
+// Key identifies the item: its article's canonical URL; for an item
+// without a link of its own, its GUID within its source (two feeds may
+// give one GUID to different articles).
 func (it Item) Key() string {
-	if it.URL != "" {
+	switch {
+	case it.URL != "":
 		return it.URL
-	}
-	if it.GUID != "" {
-		return "guid:" + it.GUID
+	case it.GUID != "":
+		return "item:" + it.Source + "\x1f" + it.GUID
 	}
 	return ""
+}
+
+// GUIDKey is the key of the GUID, within its source, of an item that has
+// a link too: a GUID stays when a publisher moves an article to a new
+// link. "" for an item without both.
+func (it Item) GUIDKey() string {
+	if it.GUID == "" || it.URL == "" {
+		return ""
+	}
+	return "guid:" + it.Source + "\x1f" + it.GUID
+}
+
+// LegacyKey is the key newsbot gave an item without a link before it
+// kept GUIDs within their source ("guid:" and the GUID alone), so that
+// what was seen then is seen still. "" for an item with a link.
+func (it Item) LegacyKey() string {
+	if it.URL != "" || it.GUID == "" {
+		return ""
+	}
+	return "guid:" + it.GUID
 }
 
 // Freshness is how a source's items come: how many are new at this

@@ -40,7 +40,7 @@ func (j *job) examine(ctx context.Context, items []news.Item, last bool) []resul
 // makes (match.go).
 func (j *job) examineItem(ctx context.Context, it news.Item, last bool) result {
 	r := result{keys: []string{it.Key()}}
-	if g := guidKey(it); g != "" {
+	if g := it.GUIDKey(); g != "" {
 		r.keys = append(r.keys, g)
 	}
 	if j.p.tooOld(it.Published) {

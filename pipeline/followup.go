@@ -55,7 +55,7 @@ func (j *job) followUps(ctx context.Context, items, fresh []news.Item, log *slog
 		p, ok := prior[it.Key()]
 		moved := !known[it.Key()] // its GUID seen under another link
 		if !ok && moved {
-			p, ok = prior[guidKey(it)]
+			p, ok = prior[it.GUIDKey()]
 		}
 		switch {
 		case ok && (p.Sig != itemSig(it) || moved) && !alerts[p.AlertID]:

@@ -181,7 +181,7 @@ func (j *job) unseen(ctx context.Context, items []news.Item) ([]news.Item, error
 	}
 	var fresh []news.Item
 	for _, it := range items {
-		if !seen[it.Key()] && (guidKey(it) == "" || !seen[guidKey(it)]) {
+		if !seen[it.Key()] && (it.GUIDKey() == "" || !seen[it.GUIDKey()]) && (it.LegacyKey() == "" || !seen[it.LegacyKey()]) {
 			fresh = append(fresh, it)
 		}
 	}
@@ -205,16 +205,6 @@ func (j *job) storeFailed(log *slog.Logger, err error) {
 	log.Error("store failed", "error", err)
 }
 
-// guidKey is the key of an item's feed GUID, for an item that has a link
-// too (one without is known by its GUID already): a GUID stays when a
-// publisher moves an article to a new link.
-func guidKey(it news.Item) string {
-	if it.GUID == "" || it.URL == "" {
-		return ""
-	}
-	return "guid:" + it.GUID
-}
-
 func keys(items []news.Item) []string {
 	ks := make([]string, 0, len(items))
 	for _, it := range items {
@@ -223,12 +213,15 @@ func keys(items []news.Item) []string {
 	return ks
 }
 
-// keysAndGUIDs are the items' keys and the keys of their feed GUIDs.
+// keysAndGUIDs are the items' keys, the keys of their feed GUIDs and the
+// keys an earlier newsbot gave them.
 func keysAndGUIDs(items []news.Item) []string {
 	ks := keys(items)
 	for _, it := range items {
-		if g := guidKey(it); g != "" {
-			ks = append(ks, g)
+		for _, k := range []string{it.GUIDKey(), it.LegacyKey()} {
+			if k != "" {
+				ks = append(ks, k)
+			}
 		}
 	}
 	return ks

@@ -3,8 +3,6 @@ package watchers
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -259,47 +257,7 @@ func parseFeedBody(body []byte, url, source string) ([]news.Item, error) {
 		}
 		return nil, &BrokenFeedError{URL: url, Err: err}
 	}
-	base := url
-	lang := langCode(feed.Language)
-	seen := map[string]bool{}
-	items := make([]news.Item, 0, len(feed.Items))
-	for _, it := range feed.Items {
-		link := it.Link
-		if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
-			link = it.GUID
-		}
-		item := news.Item{
-			GUID:        it.GUID,
-			Title:       feedTitle(it.Title),
-			Description: htmlText(it.Description),
-			Lang:        lang,
-			Source:      source,
-			ListedBy:    url,
-		}
-		if link != "" {
-			item.URL = Canonical(link, base)
-		}
-		if item.URL == "" && item.GUID == "" && (item.Title != "" || item.Description != "") {
-			// Neither link nor GUID: the item is known by its text.
-			sum := sha256.Sum256([]byte(item.Title + "\n" + item.Description))
-			item.GUID = "text:" + hex.EncodeToString(sum[:12])
-		}
-		if item.Description == "" && it.Content != "" {
-			item.Description = htmlText(it.Content)
-		}
-		switch {
-		case it.PublishedParsed != nil:
-			item.Published = *it.PublishedParsed
-		case it.UpdatedParsed != nil:
-			item.Published = *it.UpdatedParsed
-		}
-		key := item.Key()
-		if key == "" || seen[key] {
-			continue
-		}
-		seen[key] = true
-		items = append(items, item)
-	}
+	items := feedItems(feed, body, url, source)
 	if broken != nil {
 		return items, &BrokenFeedError{URL: url, Err: broken}
 	}
