@@ -5,6 +5,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -229,7 +230,7 @@ func Blocks(a *news.Alert) []slack.Block {
 	}
 	title := textutil.Truncate(a.Title, MaxTitle)
 	if title == "" {
-		title = a.URL
+		title = cmp.Or(a.URL, a.Via)
 	}
 	head := "*" + Escape(title) + "*"
 	if a.URL != "" {
@@ -266,7 +267,10 @@ func Blocks(a *news.Alert) []slack.Block {
 	if len(a.Terms) > 0 {
 		ctx = append(ctx, "matched: "+Escape(Matched(a)))
 	}
-	if a.FromFeed {
+	switch {
+	case a.URL == "":
+		ctx = append(ctx, noLink(a, Link))
+	case a.FromFeed:
 		ctx = append(ctx, "page unavailable: from the feed's text")
 	}
 	if a.SummaryBy != "" {
@@ -274,6 +278,15 @@ func Blocks(a *news.Alert) []slack.Block {
 	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(strings.Join(ctx, " · "))))
 	return blocks
+}
+
+// noLink says that the alert's item has no link of its own, and links
+// what there is (its enclosure, its feed's site), written by link.
+func noLink(a *news.Alert, link func(url, text string) string) string {
+	if a.Via == "" {
+		return "no link of its own: from the feed's text"
+	}
+	return "no link of its own: from the feed's text; see " + link(a.Via, cmp.Or(news.Host(a.Via), a.Via))
 }
 
 // Matched tells why the alert matched: each term, as which of its forms
@@ -315,9 +328,9 @@ func Fallback(a *news.Alert) string {
 	case a.Digest != nil:
 		s = Escape(fmt.Sprintf("[%s] digest: %s", a.Watcher, digestCount(a.Digest)))
 	case a.Update != nil:
-		s = Escape(textutil.Truncate(fmt.Sprintf("[%s] update: %s – %s", a.Watcher, a.Title, a.URL), MaxFallback))
+		s = Escape(textutil.Truncate(fmt.Sprintf("[%s] update: %s – %s", a.Watcher, a.Title, cmp.Or(a.URL, a.Via)), MaxFallback))
 	default:
-		s = Escape(textutil.Truncate(fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, a.URL), MaxFallback))
+		s = Escape(textutil.Truncate(fmt.Sprintf("[%s] %s – %s", a.Watcher, a.Title, cmp.Or(a.URL, a.Via)), MaxFallback))
 	}
 	if m := Mentions(a); len(m) > 0 {
 		s = strings.Join(m, " ") + " " + s
@@ -458,7 +471,10 @@ func text(a *news.Alert, loc *time.Location) string {
 	if a.Update != nil {
 		b.WriteString(plainUpdate(a.Update) + "\n")
 	}
-	b.WriteString(a.Title + "\n" + a.URL + "\n")
+	b.WriteString(a.Title + "\n")
+	if a.URL != "" {
+		b.WriteString(a.URL + "\n")
+	}
 	if a.Summary != "" {
 		b.WriteString("\n" + plainBold(a.Summary, a.Marks) + "\n")
 	}
@@ -476,7 +492,10 @@ func text(a *news.Alert, loc *time.Location) string {
 	if m := Mentions(a); len(m) > 0 {
 		meta = append(meta, "notifies: "+strings.Join(m, " "))
 	}
-	if a.FromFeed {
+	switch {
+	case a.URL == "":
+		meta = append(meta, noLink(a, func(url, _ string) string { return url }))
+	case a.FromFeed:
 		meta = append(meta, "page unavailable: from the feed's text")
 	}
 	if a.SummaryBy != "" {

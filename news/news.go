@@ -89,6 +89,9 @@ type Alert struct {
 	Channel string
 	Source  string
 	URL     string
+	// Via, for an item without a link of its own (URL empty), is the link
+	// to what there is (news.Item.Via).
+	Via     string `json:",omitempty"`
 	Title   string
 	Summary string
 	Terms   []string // the watcher's keywords found, in the order of the config

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -151,7 +152,7 @@ func tallies(counts map[string]int) []news.Tally {
 
 // entryOf is an alert as a line of a digest or a spike's message.
 func entryOf(al *news.Alert) news.Entry {
-	return news.Entry{AlertID: al.ID, Title: al.Title, URL: al.URL, Source: al.Source,
+	return news.Entry{AlertID: al.ID, Title: al.Title, URL: cmp.Or(al.URL, al.Via), Source: al.Source,
 		Line: firstSentence(al), Terms: al.Terms, Published: al.Published, FromFeed: al.FromFeed, Also: al.Also}
 }
 

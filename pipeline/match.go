@@ -77,6 +77,7 @@ func (j *job) alertOf(it news.Item, art *news.Article, m *Match) *news.Alert {
 		Channel:     w.Channel,
 		Source:      it.Source,
 		URL:         cmp.Or(art.URL, it.URL),
+		Via:         it.Via,
 		Title:       cmp.Or(art.Title, it.Title),
 		Summary:     m.Summary.Text,
 		Marks:       m.Summary.Marks,

@@ -22,6 +22,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync/atomic"
@@ -130,11 +131,11 @@ func (j *job) process(ctx context.Context, items []news.Item, last bool) {
 		if ctx.Err() != nil {
 			return
 		}
-		if r.alert == nil || j.alerted[r.alert.URL] {
+		if r.alert == nil || j.alerted[articleOf(r.alert, items[i])] {
 			quiet = append(quiet, r.keys...)
 			continue
 		}
-		j.alerted[r.alert.URL] = true
+		j.alerted[articleOf(r.alert, items[i])] = true
 		known := j.seenBefore(ctx, r)      // story.go: under another of its links, or its text under another of its site's
 		if !known && j.sameStory(ctx, r) { // story.go: another outlet's version of a story, folded into it
 			continue
@@ -145,6 +146,13 @@ func (j *job) process(ctx context.Context, items []news.Item, last bool) {
 		j.record(ctx, items[i], r) // record.go: seen, and the alert in the outbox
 	}
 	j.markSeen(ctx, quiet, items...)
+}
+
+// articleOf names an alert's article, so that each gets one alert however
+// many items lead to it: its URL, or for an item without a link, the
+// item itself.
+func articleOf(a *news.Alert, it news.Item) string {
+	return cmp.Or(a.URL, it.Key())
 }
 
 func (p *Pipeline) now() time.Time {

@@ -53,9 +53,11 @@ func (j *job) record(ctx context.Context, it news.Item, r result) {
 // now under a new link (perhaps with a new headline), or its text under
 // another link of its site, as a follow-up of that alert.
 func (j *job) seenUnderAnotherLink(ctx context.Context, r result) {
-	ks := []string{r.alert.URL}
-	if r.alert.Fingerprint != "" {
-		ks = append(ks, r.alert.Fingerprint)
+	var ks []string
+	for _, k := range []string{r.alert.URL, r.alert.Fingerprint} {
+		if k != "" {
+			ks = append(ks, k)
+		}
 	}
 	prior, err := j.p.Store.Alerted(ctx, j.w.Name, ks)
 	if err != nil {

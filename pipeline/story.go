@@ -64,9 +64,9 @@ func (c *storyCache) known(r news.StoryRef) {
 // worth a summary. A store that fails says no; recording the alert then
 // tells.
 func (j *job) seenBefore(ctx context.Context, r result) bool {
-	links := []string{r.alert.URL}
-	for _, k := range r.keys {
-		if k != r.alert.Fingerprint {
+	var links []string
+	for _, k := range append([]string{r.alert.URL}, r.keys...) {
+		if k != "" && k != r.alert.Fingerprint {
 			links = append(links, k)
 		}
 	}

@@ -377,11 +377,12 @@ func htmlText(s string) string {
 // made of the item's own title and description, marked FromFeed, and the
 // error says why.
 func (r *Run) Article(ctx context.Context, item news.Item) (*news.Article, error) {
+	if item.URL == "" {
+		// No page of its own: the feed's text is the article.
+		return fromFeed(item), nil
+	}
 	key := item.Key()
 	a, err := once(r, r.articles, key, func() (*news.Article, error) {
-		if item.URL == "" {
-			return nil, errors.New("item has no link")
-		}
 		r.mu.Lock()
 		resp := r.pages[item.URL]
 		r.mu.Unlock()
