@@ -75,6 +75,12 @@ func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher,
 	if err != nil {
 		return nil, err
 	}
+	if watchers.IsFeedDocument(resp.Body, resp.ContentType) {
+		return nil, fmt.Errorf("%s is a feed, not an article page: give check one of its articles, or list the feed under sources", url)
+	}
+	if why := watchers.NotFeedNorPage(resp.Body, resp.ContentType); why != "" {
+		return nil, fmt.Errorf("%s is neither an article page nor a feed: %s", url, why)
+	}
 	return checkBody(ws, url, resp.URL, watchers.UTF8(resp.Body, resp.ContentType))
 }
 

@@ -133,7 +133,11 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 	} else {
 		fmt.Fprintf(&b, "*%s with errors:*\n", textutil.Plural(int64(len(failing)), "source"))
 		for _, f := range failing {
-			fmt.Fprintf(&b, "• %s: %s in a row, since %s\n", f.Source, textutil.Plural(int64(f.Failures), "failed check"), clock(f.Since.In(now.Location()), now))
+			fmt.Fprintf(&b, "• %s: %s in a row, since %s", f.Source, textutil.Plural(int64(f.Failures), "failed check"), clock(f.Since.In(now.Location()), now))
+			if f.Reason != "" {
+				fmt.Fprintf(&b, ": %s", bot.Escape(textutil.Truncate(f.Reason, 200)))
+			}
+			b.WriteString("\n")
 		}
 	}
 	return Reply{Text: textutil.Truncate(strings.TrimSpace(b.String()), replyLimit)}

@@ -210,3 +210,15 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("check of a hostile page replied:\n%s", r.Text)
 	}
 }
+
+// /newsbot status says why a failing source fails.
+func TestStatusSaysWhySourcesFail(t *testing.T) {
+	a, site, _ := newTestApp(t, "@hourly")
+	ctx := context.Background()
+	site.Set("/rss/politik.xml", "<!-- moved -->")
+	a.Tick(ctx, a.watchers, &pipeline.Stats{})
+	status := a.Command(ctx, Command{Text: "status", UserID: "U1", UserName: "anna"}).Text
+	if !strings.Contains(status, "1 failed check in a row") || !strings.Contains(status, "not a feed: the document is empty") {
+		t.Errorf("status does not say why the source fails:\n%s", status)
+	}
+}

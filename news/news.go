@@ -347,6 +347,7 @@ type SourceFailure struct {
 	Source   string
 	Failures int
 	Since    time.Time
+	Reason   string // the last check's error
 }
 
 // AlertCounts are a watcher's alerts on articles over some time: All of

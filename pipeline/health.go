@@ -17,7 +17,7 @@ import (
 type healthStore interface {
 	// SourceChecked keeps a source's health and says what to tell ops:
 	// down after threshold failures in a row, up when it recovers.
-	SourceChecked(ctx context.Context, source string, ok bool, threshold int) (news.HealthChange, time.Time, error)
+	SourceChecked(ctx context.Context, source, failure string, threshold int) (news.HealthChange, time.Time, error)
 	// SourceListed records a source's items and says how fresh it is.
 	SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error)
 	// MarkStale records whether ops was told the source has nothing new.
@@ -33,7 +33,11 @@ const sourceFailures = 3
 // answers again; and when it has had nothing new for far longer than
 // usual (staleAfter), and when it has again: once each, not on every tick.
 func (p *Pipeline) sourceHealth(ctx context.Context, src watchers.Source, items []news.Item, unchanged bool, err error, log *slog.Logger) {
-	tell, since, serr := p.Store.SourceChecked(ctx, src.Name, err == nil, sourceFailures)
+	var failure string
+	if err != nil {
+		failure = err.Error()
+	}
+	tell, since, serr := p.Store.SourceChecked(ctx, src.Name, failure, sourceFailures)
 	if serr != nil {
 		log.Error("store failed", "error", serr)
 		return

@@ -75,3 +75,61 @@ watchers:
 		t.Errorf("the fourth link-less item: %d alerts", len(msgs))
 	}
 }
+
+// A document at a feed source that is neither a feed nor an article page
+// (an empty one, an obsolete CDF) is the source's error with its reason:
+// in the log, in check, in the ops channel (once, after three checks in a
+// row) and in /newsbot status; it is never read as a page whose headline
+// is the feed's own address.
+func TestNotAFeedIsSaid(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/leer.xml":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprint(w, "<!-- nothing here yet -->\n")
+		case "/alt.cdf":
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprint(w, `<?xml version="1.0"?><CHANNEL HREF="http://kurier.example/"><TITLE>Kurier</TITLE><ITEM HREF="http://kurier.example/syrien.html"><TITLE>Syrien</TITLE></ITEM></CHANNEL>`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	e := testenv.Bare(t, fmt.Sprintf(`
+sources:
+  - {name: leer, url: %q}
+  - {name: alt, url: %q}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [leer, alt], keywords: [Syrien]}
+`, srv.URL+"/leer.xml", srv.URL+"/alt.cdf"))
+	e.Edit("pace: 10ms}", `pace: 10ms, ops_channel: "#ops"}`)
+	out := e.Once()
+	for _, want := range []string{"source=leer", "not a feed: the document is empty", "source=alt", "not a feed: a CDF document"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "(2 failed)") {
+		t.Errorf("the run's line does not count the two sources as failed:\n%s", out)
+	}
+	e.Once()
+	e.Once()
+	var ops, alerts []string
+	for _, m := range e.Slack.Messages() {
+		if m.Channel == "#ops" {
+			ops = append(ops, m.Text)
+		} else {
+			alerts = append(alerts, m.Text)
+		}
+	}
+	if len(alerts) != 0 {
+		t.Errorf("alerts from documents that are no feeds: %q", alerts)
+	}
+	if len(ops) != 2 || !strings.Contains(strings.Join(ops, "\n"), "not a feed: the document is empty") {
+		t.Errorf("ops heard %q, want one notice a source, with the reason", ops)
+	}
+	_, _, stderr := e.Newsbot("check", "--config", e.Config, srv.URL+"/leer.xml")
+	if !strings.Contains(stderr, "neither an article page nor a feed: the document is empty") {
+		t.Errorf("check of the empty document: %s", stderr)
+	}
+}

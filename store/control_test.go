@@ -220,12 +220,12 @@ func TestStatusReads(t *testing.T) {
 			t.Errorf("WatcherRuns = %v, %v; want nahost at %v", runs, err, now)
 		}
 		for range 3 {
-			s.SourceChecked(ctx, "kurier", false, 3)
+			s.SourceChecked(ctx, "kurier", "not a feed: the document is empty", 3)
 		}
-		s.SourceChecked(ctx, "bote", true, 3)
+		s.SourceChecked(ctx, "bote", "", 3)
 		failing, err := s.FailingSources(ctx)
-		if err != nil || len(failing) != 1 || failing[0].Source != "kurier" || failing[0].Failures != 3 {
-			t.Errorf("FailingSources = %+v, %v; want kurier, 3 failures", failing, err)
+		if err != nil || len(failing) != 1 || failing[0].Source != "kurier" || failing[0].Failures != 3 || failing[0].Reason != "not a feed: the document is empty" {
+			t.Errorf("FailingSources = %+v, %v; want kurier, 3 failures, and why", failing, err)
 		}
 		for i := range 3 {
 			a := &news.Alert{Watcher: "nahost", Channel: "#c", URL: fmt.Sprintf("https://rr.example/%d.html", i), Title: fmt.Sprintf("Meldung %d", i), Found: now}

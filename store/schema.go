@@ -181,6 +181,9 @@ var migrations = []string{
 
 	// How many alerts were waiting when a mute began, which it kept back.
 	`ALTER TABLE mutes ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;`,
+
+	// Why a failing source's last check failed, for /newsbot status.
+	`ALTER TABLE source_health ADD COLUMN last_error TEXT NOT NULL DEFAULT '';`,
 }
 
 // storyColumns are the columns a story record has had from the first.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsbot/newsbot/internal/textutil"
 	"github.com/newsbot/newsbot/news"
 )
 
@@ -19,7 +20,8 @@ import (
 // news.HealthDown when it has now failed threshold times in a row (once),
 // news.HealthUp when it answers again after that was said, news.HealthSame
 // otherwise. since is when the failures began.
-func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, threshold int) (tell news.HealthChange, since time.Time, err error) {
+func (s *Store) SourceChecked(ctx context.Context, source, failure string, threshold int) (tell news.HealthChange, since time.Time, err error) {
+	ok := failure == ""
 	if ok {
 		// A source that answers, as it did: nothing to write, nor a
 		// write transaction to take.
@@ -54,9 +56,9 @@ func (s *Store) SourceChecked(ctx context.Context, source string, ok bool, thres
 			}
 		}
 		since = time.Unix(from, 0)
-		_, err = tx.ExecContext(ctx, `INSERT INTO source_health (source, failures, since, reported) VALUES (?, ?, ?, ?)
-			ON CONFLICT (source) DO UPDATE SET failures = excluded.failures, since = excluded.since, reported = excluded.reported`,
-			source, failures, from, reported)
+		_, err = tx.ExecContext(ctx, `INSERT INTO source_health (source, failures, since, reported, last_error) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (source) DO UPDATE SET failures = excluded.failures, since = excluded.since, reported = excluded.reported, last_error = excluded.last_error`,
+			source, failures, from, reported, textutil.Truncate(failure, maxFailure))
 		return err
 	})
 	return tell, since, err
@@ -221,6 +223,9 @@ func shortHash(k string) string {
 	return hex.EncodeToString(h[:8])
 }
 
+// maxFailure bounds the reason kept of a source's failure.
+const maxFailure = 500
+
 // FailingSources returns the sources whose last check failed: how many
 // checks in a row, and since when.
 func (s *Store) FailingSources(ctx context.Context) ([]news.SourceFailure, error) {
@@ -228,11 +233,11 @@ func (s *Store) FailingSources(ctx context.Context) ([]news.SourceFailure, error
 	err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
 		var f news.SourceFailure
 		var since int64
-		err := rows.Scan(&f.Source, &f.Failures, &since)
+		err := rows.Scan(&f.Source, &f.Failures, &since, &f.Reason)
 		f.Since = time.Unix(since, 0)
 		out = append(out, f)
 		return err
-	}, `SELECT source, failures, since FROM source_health WHERE failures > 0 ORDER BY since, source`)
+	}, `SELECT source, failures, since, last_error FROM source_health WHERE failures > 0 ORDER BY since, source`)
 	if err != nil {
 		return nil, fmt.Errorf("failing sources: %w", err)
 	}

@@ -19,7 +19,11 @@ func TestSourceChecked(t *testing.T) {
 		defer s.Close()
 		var got []news.HealthChange
 		for _, ok := range []bool{false, false, false, false, true, true, false} {
-			tell, _, err := s.SourceChecked(ctx, "faz", ok, 3)
+			failure := ""
+			if !ok {
+				failure = "GET https://faz.example/rss: 503 Service Unavailable"
+			}
+			tell, _, err := s.SourceChecked(ctx, "faz", failure, 3)
 			if err != nil {
 				t.Fatal(err)
 			}

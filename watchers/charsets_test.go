@@ -10,7 +10,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 
 	"github.com/newsbot/newsbot/watchers"
 )
@@ -183,5 +187,65 @@ func TestUTF16Feed(t *testing.T) {
 		if err != nil || len(items) != 1 || items[0].Title != title {
 			t.Errorf("UTF-16%s: %+v, %v", strings.ToUpper(order), items, err)
 		}
+	}
+}
+
+// Feeds in UTF-16 or UTF-32 are read as feeds with a byte order mark or
+// without one (the bytes of "<?xml" say which), not taken for a page.
+func TestWideFeeds(t *testing.T) {
+	const title = "Gespräche über Syrien – „Größe“ zählt"
+	feed := `<?xml version="1.0" encoding="%s"?><rss version="2.0"><channel><title>K</title><item><title>` + title + `</title><link>/a/1.html</link></item></channel></rss>`
+	for _, tt := range []struct {
+		name, label string
+		enc         encoding.Encoding
+	}{
+		{"UTF-16LE without BOM", "utf-16", unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)},
+		{"UTF-16BE without BOM", "utf-16", unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)},
+		{"UTF-32LE without BOM", "utf-32", utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)},
+		{"UTF-32BE without BOM", "utf-32", utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)},
+		{"UTF-32LE with BOM", "utf-32", utf32.UTF32(utf32.LittleEndian, utf32.UseBOM)},
+		{"UTF-32BE with BOM", "utf-32", utf32.UTF32(utf32.BigEndian, utf32.UseBOM)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := tt.enc.NewEncoder().String(fmt.Sprintf(feed, tt.label))
+			if err != nil {
+				t.Fatal(err)
+			}
+			items := listFeed(t, "application/xml", body)
+			if len(items) != 1 || items[0].Title != title || !strings.HasSuffix(items[0].URL, "/a/1.html") {
+				t.Errorf("read as %s", dump(items))
+			}
+		})
+	}
+}
+
+// A feed said to be ISO-8859-1 (or US-ASCII) is read as windows-1252, as
+// browsers read it (the WHATWG Encoding Standard), so "don\x92t" reads
+// "don’t"; a C1 control character that UTF-8 text carries for that same
+// reason reads so too; a feed that names no charset and is in a legacy
+// one is read in the charset detected.
+func TestLegacyFeeds(t *testing.T) {
+	rss := func(decl, title string) string {
+		return `<?xml version="1.0"` + decl + `?><rss version="2.0"><channel><title>K</title><item><title>` + title + `</title><link>/a/1.html</link></item></channel></rss>`
+	}
+	// A feed's worth of text: a detector needs more than a headline.
+	koi8, _ := charmap.KOI8R.NewEncoder().String(`<?xml version="1.0"?><rss version="2.0"><channel><title>K</title><item>` +
+		`<title>Как пережить новогоднюю ночь в Москве и не заболеть</title><link>/a/1.html</link>` +
+		`<description>Наверное, единственное, во что сегодня можно верить безоговорочно, так это в то, что Новый год обязательно наступит. Это не просто очередной праздник, это веха.</description>` +
+		`</item></channel></rss>`)
+	sjis, _ := japanese.ShiftJIS.NewEncoder().String(rss("", "ゲーム三昧な正月を東京で過ごす人々"))
+	for _, tt := range []struct{ name, contentType, body, want string }{
+		{"ISO-8859-1 with windows-1252 bytes", "application/rss+xml; charset=ISO-8859-1", rss("", "don\x92t panic"), "don’t panic"},
+		{"US-ASCII with windows-1252 bytes", "application/rss+xml", rss(` encoding="us-ascii"`, "\x93quoted\x94"), "“quoted”"},
+		{"UTF-8 with a C1 control", "application/rss+xml; charset=utf-8", rss("", "don\u0092t panic"), "don’t panic"},
+		{"KOI8-R, undeclared", "application/xml", koi8, "Как пережить новогоднюю ночь в Москве и не заболеть"},
+		{"Shift_JIS, undeclared", "application/xml", sjis, "ゲーム三昧な正月を東京で過ごす人々"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			items := listFeed(t, tt.contentType, tt.body)
+			if len(items) != 1 || items[0].Title != tt.want {
+				t.Errorf("headline %s, want %q", dump(items), tt.want)
+			}
+		})
 	}
 }

@@ -134,8 +134,13 @@ func atomKind(typ, mode string) textKind {
 	return kindText // "text", "text/plain", or none
 }
 
-// feedText is what a reader sees of a feed's text of the kind given.
+// feedText is what a reader sees of a feed's text of the kind given,
+// without control characters where windows-1252 meant punctuation.
 func feedText(s string, k textKind, isBase64 bool) string {
+	return demoronize(readText(s, k, isBase64))
+}
+
+func readText(s string, k textKind, isBase64 bool) string {
 	if isBase64 {
 		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s)); err == nil {
 			s = string(b)

@@ -421,9 +421,8 @@ func UTF8(body []byte, contentType string) []byte {
 		return body
 	}
 	if !certain {
-		// Nothing names a charset, and it is not all UTF-8: windows-1252,
-		// the usual guess, where it is not UTF-8.
-		return repairUTF8(body)
+		// Nothing names a charset, and it is not all UTF-8: detected.
+		return legacyUTF8(body)
 	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
 	if err != nil {

@@ -153,6 +153,8 @@ func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
 		typ = news.SourcePage
 		if feedBody = feedUTF8(resp.Body, resp.ContentType); IsFeed(feedBody) {
 			typ = news.SourceFeed
+		} else if why := notFeed(resp.Body, resp.ContentType); why != "" {
+			return nil, &NotFeedError{URL: resp.URL, Reason: why}
 		}
 	}
 	if typ == news.SourceFeed {
