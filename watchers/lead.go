@@ -167,8 +167,13 @@ func pictureBox(n *html.Node) bool {
 }
 
 // leadWords name an article's lead paragraph in its class names, as whole
-// parts of them: "article-intro", "atc-IntroText", "teaser__text".
-var leadWords = map[string]bool{"teaser": true, "intro": true, "lead": true, "standfirst": true, "summary": true, "abstract": true}
+// parts of them: "article-intro", "atc-IntroText", "teaser__text",
+// "c-dek", "artikel-vorspann".
+var leadWords = map[string]bool{
+	"teaser": true, "intro": true, "lead": true, "standfirst": true, "summary": true, "abstract": true,
+	"excerpt": true, "subtitle": true, "subheadline": true, "subline": true, "dek": true, "deck": true,
+	"vorspann": true, "einleitung": true, "anriss": true,
+}
 
 // leadClass reports whether a class attribute names a lead paragraph.
 func leadClass(class string) bool {
