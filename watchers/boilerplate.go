@@ -18,12 +18,11 @@ import (
 // them when they stand inside the article's container or look like text;
 // what gives them away is their shape and, in the page, the box they stood
 // in and how much of them was link text.
-func dropBoilerplate(doc *html.Node, texts []string, page *url.URL) []string {
-	ps := placeParagraphs(doc, texts)
-	keep := texts[:0:0]
+func dropBoilerplate(ps []para, page *url.URL) []para {
+	var keep []para
 	for i, why := range boilerplateReasons(ps, page) {
 		if why == "" {
-			keep = append(keep, ps[i].text)
+			keep = append(keep, ps[i])
 		}
 	}
 	return keep

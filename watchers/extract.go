@@ -32,8 +32,9 @@ var ErrNotArticle = errors.New("not an article page")
 // the page's URL, for resolving its canonical link; body must be UTF-8.
 //
 // The main text comes from go-trafilatura (with its readability and
-// DOM-distiller fallbacks); the headline, teaser, language and date from the
-// page's metadata.
+// DOM-distiller fallbacks); the teaser from the lead the page shows, else
+// its meta description; the headline, language and date from the page's
+// metadata.
 func Extract(body []byte, page string) (*news.Article, error) {
 	doc, err := html.Parse(bytes.NewReader(body))
 	if err != nil {
@@ -60,7 +61,11 @@ func Extract(body []byte, page string) (*news.Article, error) {
 		a.URL = Canonical(page, "")
 	}
 	raw := paragraphs(res.ContentNode)
-	paras := dropBoilerplate(doc, raw, pageURL)
+	kept := dropBoilerplate(placeParagraphs(doc, raw), pageURL)
+	paras := make([]string, len(kept))
+	for i, p := range kept {
+		paras[i] = p.text
+	}
 	// The extractor may keep the headline as the first paragraph.
 	if len(paras) > 0 && a.Title != "" && (paras[0] == a.Title || strings.HasSuffix(a.Title, paras[0])) {
 		paras = paras[1:]
@@ -68,7 +73,8 @@ func Extract(body []byte, page string) (*news.Article, error) {
 	if len(paras) > 0 && a.Title == "" {
 		a.Title, paras = paras[0], paras[1:]
 	}
-	desc := cmp.Or(meta.description, clean(res.Metadata.Description))
+	// The lead the page shows, where it has one, over its meta description.
+	desc := cmp.Or(pageLead(doc, kept), meta.description, clean(res.Metadata.Description))
 	switch {
 	case len(paras) > 0 && sameStart(paras[0], desc):
 		a.Teaser, paras = paras[0], paras[1:]
@@ -181,9 +187,6 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 			break
 		}
 	}
-	if m.description == "" {
-		m.description = standfirst(doc)
-	}
 	if m.lang == "" {
 		m.lang = langCode(attr(`meta[http-equiv="content-language" i]`, "content"))
 	}
@@ -196,58 +199,6 @@ func readMeta(doc *goquery.Document, page string) pageMeta {
 		}
 	}
 	return m
-}
-
-// leadWords name an article's lead paragraph in its class names, as whole
-// parts of them: "article-intro", "atc-IntroText", "teaser__text".
-var leadWords = map[string]bool{"teaser": true, "intro": true, "lead": true, "standfirst": true, "summary": true, "abstract": true}
-
-// standfirst finds an article's lead paragraph by its class, for pages
-// with no meta description: extractors often drop it as a "teaser". Only a
-// paragraph inside the <article>, before its body begins and outside
-// asides, lists, links and related-article boxes, counts, since teasers
-// of other articles use the same class names.
-func standfirst(doc *goquery.Document) string {
-	var found string
-	doc.Find("article").First().Find("p, div").EachWithBreak(func(_ int, s *goquery.Selection) bool {
-		if s.Closest("aside, nav, footer, figure, form, li, a").Length() > 0 ||
-			s.Closest(`[class*="related"], [class*="more"], [class*="recommend"], [class*="teaser-list"]`).Length() > 0 {
-			return true
-		}
-		if s.AttrOr("itemprop", "") == "description" || leadClass(s.AttrOr("class", "")) {
-			if s.Find("p, div").Length() > 0 {
-				return true // a box around the lead: take the lead itself
-			}
-			if t := clean(s.Text()); utf8.RuneCountInString(t) >= 40 {
-				found = t
-				return false
-			}
-			return true
-		}
-		// The body has begun: a lead comes before it or not at all.
-		return !(goquery.NodeName(s) == "p" && utf8.RuneCountInString(clean(s.Text())) >= 80)
-	})
-	return found
-}
-
-// leadClass reports whether a class attribute names a lead paragraph.
-func leadClass(class string) bool {
-	for _, part := range strings.FieldsFunc(class, func(r rune) bool { return r == ' ' || r == '-' || r == '_' }) {
-		// Split camelCase too: "IntroText" is "Intro" and "Text".
-		start := 0
-		for i, r := range part {
-			if i > 0 && unicode.IsUpper(r) {
-				if leadWords[strings.ToLower(part[start:i])] {
-					return true
-				}
-				start = i
-			}
-		}
-		if leadWords[strings.ToLower(part[start:])] {
-			return true
-		}
-	}
-	return false
 }
 
 func parseTime(s string) (time.Time, error) {
@@ -293,7 +244,11 @@ var blockTags = map[string]bool{
 }
 
 // paragraphs flattens extracted HTML into one string per block.
-func paragraphs(n *html.Node) []string {
+func paragraphs(n *html.Node) []string { return paragraphsBut(n, nil) }
+
+// paragraphsBut flattens HTML into one string per block, leaving out the
+// elements skip says to.
+func paragraphsBut(n *html.Node, skip func(*html.Node) bool) []string {
 	var out []string
 	var cur strings.Builder
 	// go-trafilatura trims the white space around the inline elements of
@@ -323,7 +278,7 @@ func paragraphs(n *html.Node) []string {
 			cur.WriteString(n.Data)
 			return
 		case html.ElementNode:
-			if n.Data == "script" || n.Data == "style" {
+			if n.Data == "script" || n.Data == "style" || skip != nil && skip(n) {
 				return
 			}
 		}

@@ -71,7 +71,8 @@ func TestStandfirstNotFromRelatedBox(t *testing.T) {
 func TestLeadClass(t *testing.T) {
 	for class, want := range map[string]bool{
 		"article-intro": true, "atc-IntroText": true, "teaser__text": true, "lead": true,
-		"c-standfirst big": true, "introduction": false, "leader-board": false, "misleading": false, "": false,
+		"c-standfirst big": true, "article__dek": true, "artikel-vorspann": true, "entry-excerpt": true, "subheadline": true,
+		"introduction": false, "decker": false, "leader-board": false, "misleading": false, "": false,
 	} {
 		if got := leadClass(class); got != want {
 			t.Errorf("leadClass(%q) = %v, want %v", class, got, want)
