@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -46,7 +47,7 @@ func (j *job) record(ctx context.Context, it news.Item, r result) {
 	case r.alert.InDigest:
 		j.st.ForDigest.Add(1)
 	}
-	log.Info("match", "source", it.Source, "url", r.alert.URL, "terms", strings.Join(r.alert.Terms, ", "))
+	log.Info("match", "source", it.Source, "url", cmp.Or(r.alert.URL, r.alert.Via), "terms", strings.Join(r.alert.Terms, ", "))
 }
 
 // seenUnderAnotherLink looks at an article the watcher alerted on before,

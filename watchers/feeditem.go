@@ -30,6 +30,7 @@ func feedItems(feed *gofeed.Feed, body []byte, url, source string) []news.Item {
 	lang := langCode(feed.Language)
 	site := Canonical(feed.Link, url)
 	items := make([]news.Item, 0, len(feed.Items))
+	var enclosures []string // by item kept
 	for i, it := range feed.Items {
 		var k entryKinds
 		if kinds != nil {
@@ -65,18 +66,22 @@ func feedItems(feed *gofeed.Feed, body []byte, url, source string) []news.Item {
 		case it.UpdatedParsed != nil:
 			item.Published = *it.UpdatedParsed
 		}
-		// Without a link of its own, an alert links what there is.
-		if item.URL == "" {
-			item.Via = cmp.Or(enclosure(it, url), site)
-		}
-		if item.Title == "" && item.Description == "" && item.URL == "" && enclosure(it, url) == "" {
+		encl := enclosure(it, url)
+		if item.Title == "" && item.Description == "" && item.URL == "" && encl == "" {
 			continue // nothing a reader could be shown
 		}
 		items = append(items, item)
+		enclosures = append(enclosures, encl)
 	}
 	ownLinks(items)
 	for i := range items {
 		it := &items[i]
+		// Without a link of its own, an alert links what there is: the
+		// item's enclosure (a podcast's episode), the page its feed's
+		// items share, or the feed's site.
+		if it.URL == "" {
+			it.Via = cmp.Or(enclosures[i], it.Via, site)
+		}
 		if it.URL == "" && it.GUID == "" {
 			// Neither link nor GUID: the item is known by what it says.
 			it.GUID = textID(*it)

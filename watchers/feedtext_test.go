@@ -88,7 +88,7 @@ func TestFeedTexts(t *testing.T) {
 // Every item that says something is an item: items without a link are
 // told apart by their GUID, or by what they say; an item whose link is
 // the one all its feed's items share (a podcast's page) is known by its
-// GUID and shows that link; an item without a headline gets one from its
+// GUID and shows its enclosure, else that link; an item without a headline gets one from its
 // text, or its link; one in <media:title> or <xhtml:body> only is read.
 func TestFeedItemsWithoutLinks(t *testing.T) {
 	feed := `<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>K</title><link>https://kurier.example/</link>
@@ -107,7 +107,7 @@ func TestFeedItemsWithoutLinks(t *testing.T) {
 		{"Syrien: erste Meldung", "", "https://kurier.example/"},
 		{"Syrien: zweite Meldung", "", "https://kurier.example/"},
 		{"Syrien: dritte Meldung", "", "https://kurier.example/"},
-		{"Folge 1", "", "https://kurier.example/podcast"},
+		{"Folge 1", "", "https://cdn.kurier.example/1.mp3"}, // its episode, over the shared page
 		{"Folge 2", "", "https://kurier.example/podcast"},
 		{"Ohne Schlagzeile: der Text sagt es.", "https://kurier.example/a/9.html", ""},
 		{"https://cdn.kurier.example/2.mp3", "", "https://cdn.kurier.example/2.mp3"},
