@@ -129,7 +129,7 @@ watchers:
 	cmd := exec.Command(testenv.Binary, "once", "--config", e.Config)
 	var out strings.Builder
 	var mu sync.Mutex
-	cmd.Stdout, cmd.Stderr = lockedWriter{&mu, &out}, lockedWriter{&mu, &out}
+	cmd.Stdout, cmd.Stderr = syncWriter{&mu, &out}, syncWriter{&mu, &out}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -147,15 +147,4 @@ watchers:
 	if code != app.ExitUndelivered || !strings.Contains(out.String(), "3 pending") {
 		t.Errorf("after Ctrl-C: exit %d (%v); want %d and the 3 alerts of the run before counted pending\n%s", code, err, app.ExitUndelivered, out.String())
 	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *strings.Builder
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
