@@ -123,6 +123,10 @@ func New(ctx context.Context, cfg *config.Config, ws []*pipeline.Watcher, opts O
 	a.notifier = a.newNotifier(opts.Stdout)
 	a.fetcher = NewFetcher(cfg)
 	a.fetcher.Cache = db
+	a.fetcher.RobotsStore = db
+	if err := a.fetcher.LoadRobots(ctx); err != nil {
+		a.log.Warn("the robots.txt kept could not be read: sites are asked again", "error", err)
+	}
 	a.fetcher.Log = a.log
 	a.fetcher.Public = opts.Public
 	_, terminal := a.notifier.(*bot.Stdout)

@@ -365,6 +365,22 @@ type Validators struct {
 	Hash         string
 }
 
+// RobotsFile is what is kept of a site's robots.txt between processes.
+type RobotsFile struct {
+	Site string // scheme://host
+	// Status is 200 for a robots.txt read (Body holds it when it
+	// disallows anything), a 4xx for one missing (everything allowed),
+	// and 0 for one that could not be had (nothing allowed, for a
+	// while).
+	Status     int
+	Body       []byte
+	Validators Validators
+	Expires    time.Time
+	// Unchanged: the site said it has not changed (a 304); only Expires
+	// and Validators are new.
+	Unchanged bool
+}
+
 // SourceType is what a source is: a feed, whose items are the articles,
 // or an HTML page, one article or a list of links to them.
 type SourceType string

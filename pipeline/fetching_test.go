@@ -218,3 +218,19 @@ watchers:
 		t.Errorf("%d alerts of %d distinct items, want each of the %d once", len(e.Slack.Messages()), len(seen), n)
 	}
 }
+
+// A cron job's next newsbot once asks no site for its robots.txt again:
+// it is kept in the store until it expires.
+func TestOnceKeepsRobots(t *testing.T) {
+	e := testenv.New(t, "skip", "xoxb-test-token")
+	e.Once()
+	first := e.Site.Hits("/robots.txt")
+	if first == 0 {
+		t.Fatal("the first run asked no robots.txt: the test site is not asked as a real one would be")
+	}
+	e.Once()
+	e.Once()
+	if n := e.Site.Hits("/robots.txt"); n != first {
+		t.Errorf("the next runs asked for robots.txt %d more times", n-first)
+	}
+}

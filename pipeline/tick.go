@@ -94,12 +94,14 @@ func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 	p.Fetcher.CloseIdle()
 	if ctx.Err() != nil {
 		st.notReached(readers)
+		p.saveRobots(context.WithoutCancel(ctx), st) // what was learnt holds
 		return
 	}
 	if err := t.run.Commit(ctx, func(source string) bool { _, bad := t.failed.Load(source); return bad }); err != nil {
 		st.StoreErrs.Add(1)
 		p.Log.Error("store failed", "error", err)
 	}
+	p.saveRobots(ctx, st)
 }
 
 // keepValidators is how long a source's validators of conditional
@@ -221,4 +223,13 @@ func (p *Pipeline) mine(ctx context.Context, t *tick, src string) bool {
 		c.ok = ok
 	})
 	return c.ok
+}
+
+// saveRobots keeps the robots.txt fetched in the tick, for the next
+// process.
+func (p *Pipeline) saveRobots(ctx context.Context, st *Stats) {
+	if err := p.Fetcher.SaveRobots(ctx); err != nil {
+		st.StoreErrs.Add(1)
+		p.Log.Error("store failed", "error", err)
+	}
 }

@@ -184,6 +184,17 @@ var migrations = []string{
 
 	// Why a failing source's last check failed, for /newsbot status.
 	`ALTER TABLE source_health ADD COLUMN last_error TEXT NOT NULL DEFAULT '';`,
+
+	// Sites' robots.txt, so that a newsbot started anew asks only those
+	// expired.
+	`CREATE TABLE robots (
+		site          TEXT PRIMARY KEY,
+		status        INTEGER NOT NULL,
+		body          {blob},
+		etag          TEXT NOT NULL DEFAULT '',
+		last_modified TEXT NOT NULL DEFAULT '',
+		expires_at    {int64} NOT NULL
+	){norowid};`,
 }
 
 // storyColumns are the columns a story record has had from the first.

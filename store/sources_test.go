@@ -163,3 +163,34 @@ func TestCountingUpserts(t *testing.T) {
 		}
 	})
 }
+
+// A site's robots.txt is kept, with its validators and expiry; one the
+// site said is unchanged gets only its new expiry.
+func TestRobotsKept(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		exp := time.Now().Add(20 * time.Hour).Truncate(time.Second)
+		files := []news.RobotsFile{
+			{Site: "https://faz.example", Status: 200, Body: []byte("User-agent: *\nDisallow: /x\n"), Validators: news.Validators{ETag: `"1"`}, Expires: exp},
+			{Site: "https://bote.example", Status: 404, Expires: exp},
+			{Site: "https://down.example", Status: 0, Expires: exp},
+		}
+		if err := s.SaveRobots(ctx, files); err != nil {
+			t.Fatal(err)
+		}
+		later := exp.Add(time.Hour)
+		if err := s.SaveRobots(ctx, []news.RobotsFile{{Site: "https://faz.example", Unchanged: true, Validators: news.Validators{ETag: `"1"`}, Expires: later}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Robots(ctx, []string{"https://faz.example", "https://bote.example", "https://down.example", "https://new.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		faz := got["https://faz.example"]
+		if len(got) != 3 || faz.Status != 200 || string(faz.Body) != "User-agent: *\nDisallow: /x\n" || faz.Validators.ETag != `"1"` || !faz.Expires.Equal(later) ||
+			got["https://bote.example"].Status != 404 || got["https://down.example"].Status != 0 {
+			t.Errorf("Robots = %+v", got)
+		}
+	})
+}

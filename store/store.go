@@ -159,6 +159,7 @@ func (s *Store) Prune(ctx context.Context, stories, validators time.Time) (int64
 			{`DELETE FROM http_cache WHERE saved_at < ?`, validators},
 			{`DELETE FROM fetch_failures WHERE last_at < ?`, validators},
 			{`DELETE FROM replicas WHERE beat_at < ?`, validators},
+			{`DELETE FROM robots WHERE expires_at < ?`, validators}, // a site no longer asked
 		} {
 			res, err := tx.ExecContext(ctx, q.sql, q.at.Unix())
 			if err != nil {

@@ -58,6 +58,9 @@ type Fetcher struct {
 	Robots bool
 	// Cache keeps the validators of conditional requests; nil: none.
 	Cache Cache
+	// RobotsStore keeps sites' robots.txt between processes; nil: in
+	// memory only.
+	RobotsStore RobotsStore
 	// Public reports whether an address is on the public internet;
 	// nil: the internet's rules (no private, loopback, link-local,
 	// shared or reserved ranges). Tests whose sites are on loopback
@@ -167,6 +170,33 @@ func (f *Fetcher) Prepare(urls []string) {
 	f.robots.prepare(sites)
 }
 
+// LoadRobots takes from the RobotsStore what it keeps of the prepared
+// sites' robots.txt, in one go: a newsbot started anew (by cron, after a
+// restart) asks only the sites whose robots.txt has expired.
+func (f *Fetcher) LoadRobots(ctx context.Context) error {
+	if f.RobotsStore == nil {
+		return nil
+	}
+	f.robots.mu.Lock()
+	sites := make([]string, 0, len(f.robots.sites))
+	for site, e := range f.robots.sites {
+		if !e.looked && !e.fetched {
+			sites = append(sites, site)
+		}
+	}
+	f.robots.mu.Unlock()
+	return f.robots.load(ctx, f.RobotsStore, sites)
+}
+
+// SaveRobots keeps in the RobotsStore the robots.txt fetched since the
+// last call.
+func (f *Fetcher) SaveRobots(ctx context.Context) error {
+	if f.RobotsStore == nil {
+		return nil
+	}
+	return f.robots.saveRobots(ctx, f.RobotsStore)
+}
+
 // extractSem is the semaphore of extractions.
 func (f *Fetcher) extractSem() chan struct{} {
 	f.init()
@@ -203,6 +233,9 @@ type Request struct {
 	// If holds the validators of the body seen last: a body that has
 	// not changed is not read (Response.NotModified).
 	If news.Validators
+	// uncharged: the request does not start the host's interval (a
+	// robots.txt, which the request after it should not wait for).
+	uncharged bool
 }
 
 // Response is a fetched body.
@@ -251,7 +284,7 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 	// The host's turn first, then a slot of all: requests waiting for a
 	// busy host hold no slot the other hosts could use.
 	host := f.hosts.get(u.Host)
-	release, err := host.acquire(ctx, f.HostConns, f.HostInterval)
+	release, err := host.acquire(ctx, f.HostConns, f.HostInterval, !r.uncharged)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", r.URL, err)
 	}

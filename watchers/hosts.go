@@ -67,8 +67,9 @@ type host struct {
 
 // acquire waits for a slot (at most conns in flight) and for the host's
 // interval since the last request, and returns the function that frees
-// the slot. A host in back-off is an error at once.
-func (h *host) acquire(ctx context.Context, conns int, interval time.Duration) (func(), error) {
+// the slot; a request not charged (robots.txt) does not start the
+// interval for the next. A host in back-off is an error at once.
+func (h *host) acquire(ctx context.Context, conns int, interval time.Duration, charge bool) (func(), error) {
 	for {
 		h.mu.Lock()
 		now := time.Now()
@@ -94,7 +95,9 @@ func (h *host) acquire(ctx context.Context, conns int, interval time.Duration) (
 		if h.next.After(now) {
 			start = h.next
 		}
-		h.next = start.Add(interval)
+		if charge {
+			h.next = start.Add(interval)
+		}
 		h.inFlight++
 		h.mu.Unlock()
 		if wait := time.Until(start); wait > 0 {

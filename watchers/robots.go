@@ -3,12 +3,15 @@ package watchers
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/newsbot/newsbot/internal/arena"
+	"github.com/newsbot/newsbot/news"
 	"github.com/temoto/robotstxt"
 )
 
@@ -21,12 +24,30 @@ var ErrRobots = errors.New("disallowed by the site's robots.txt")
 // while, and the page is tried again later.
 var ErrRobotsUnavailable = errors.New("the site's robots.txt could not be had")
 
-// How long a robots.txt is kept: a day (RFC 9309 asks for no more), and
-// a few minutes when it could not be had.
+// How long a robots.txt is kept: about a day (RFC 9309 asks for no
+// more), each site's between 18 and 30 hours, so that the sites of a
+// config fetched in one tick are asked again over hours, not all in one
+// tick a day later; and a few minutes when it could not be had.
 const (
 	robotsTTL       = 24 * time.Hour
 	robotsFailedTTL = 5 * time.Minute
 )
+
+// robotsExpiry is when a robots.txt fetched (or confirmed) now is asked
+// for again.
+func robotsExpiry(now time.Time) time.Time {
+	return now.Add(robotsTTL*3/4 + time.Duration(rand.Int64N(int64(robotsTTL/2))))
+}
+
+// RobotsStore keeps sites' robots.txt between processes, so that newsbot
+// started anew (by cron, a restart, another replica) does not ask every
+// site for it again.
+type RobotsStore interface {
+	// Robots returns what is kept of these sites' robots.txt.
+	Robots(ctx context.Context, sites []string) (map[string]news.RobotsFile, error)
+	// SaveRobots keeps these.
+	SaveRobots(ctx context.Context, files []news.RobotsFile) error
+}
 
 // robotsCache holds each site's robots.txt.
 type robotsCache struct {
@@ -38,9 +59,12 @@ type robotsCache struct {
 type robotsEntry struct {
 	fetching chan struct{} // while one request fetches it: closed when done
 	fetched  bool
+	looked   bool // the store was asked for it
 	data     *robotstxt.RobotsData
 	expires  time.Time
-	failed   bool // data is the disallow-all of an unavailable robots.txt
+	failed   bool             // data is the disallow-all of an unavailable robots.txt
+	v        news.Validators  // to ask whether it changed
+	save     *news.RobotsFile // fetched, not yet kept in the store
 }
 
 // prepare makes the entries of these sites (scheme://host) at once, side
@@ -54,15 +78,8 @@ func (c *robotsCache) prepare(sites []string) {
 	arena.Entries(c.sites, sites, &c.names, nil)
 }
 
-// allowed reports, by an error, whether newsbot may fetch u. It follows
-// RFC 9309: a robots.txt that is missing (4xx) allows everything; one
-// that can't be had (5xx, network) disallows everything for a while.
-//
-// robots.txt is fetched as the page would be (trusted, or listed by the
-// same source), since it lives on the same host.
-func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page Request) error {
-	site := u.Scheme + "://" + u.Host
-	c.mu.Lock()
+// entry is the site's entry, made if need be; c.mu is held.
+func (c *robotsCache) entry(site string) *robotsEntry {
 	if c.sites == nil {
 		c.sites = map[string]*robotsEntry{}
 	}
@@ -71,6 +88,64 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 		e = &robotsEntry{}
 		c.sites[c.names.Clone(site)] = e
 	}
+	return e
+}
+
+// load takes what the store keeps of these sites, in one go.
+func (c *robotsCache) load(ctx context.Context, store RobotsStore, sites []string) error {
+	files, err := store.Robots(ctx, sites)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, site := range sites {
+		e := c.entry(site)
+		if e.fetched {
+			continue
+		}
+		e.looked = true
+		if f, ok := files[site]; ok {
+			e.set(f)
+		}
+	}
+	return nil
+}
+
+// set makes the entry what the file says.
+func (e *robotsEntry) set(f news.RobotsFile) {
+	e.data, e.failed = robotsData(f), f.Status == 0
+	e.expires, e.v, e.fetched = f.Expires, f.Validators, true
+}
+
+// robotsData is what a kept robots.txt allows.
+func robotsData(f news.RobotsFile) *robotstxt.RobotsData {
+	switch {
+	case f.Status == 0:
+		data, _ := robotstxt.FromStatusAndBytes(503, nil)
+		return data
+	case f.Status != http.StatusOK || !disallowsAny(f.Body):
+		// Most sites disallow nothing: one shared answer, not a parsed
+		// copy per site (thousands of sources are thousands of sites).
+		return allowAll()
+	}
+	if data, err := robotstxt.FromBytes(f.Body); err == nil {
+		return data
+	}
+	return allowAll() // unparsable: as if empty
+}
+
+// allowed reports, by an error, whether newsbot may fetch u. It follows
+// RFC 9309: a robots.txt that is missing (4xx) allows everything; one
+// that can't be had (5xx, network) disallows everything for a while.
+//
+// robots.txt is fetched as the page would be (trusted, or listed by the
+// same source), since it lives on the same host; with a conditional
+// request when one was kept; it is not charged to the host's interval.
+func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page Request) error {
+	site := u.Scheme + "://" + u.Host
+	c.mu.Lock()
+	e := c.entry(site)
 	var data *robotstxt.RobotsData
 	var failed bool
 	for data == nil {
@@ -91,20 +166,39 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 		default:
 			done := make(chan struct{})
 			e.fetching = done
+			looked := e.looked
+			e.looked = true
 			c.mu.Unlock()
-			d, expires, fail := fetchRobots(ctx, f, site, page)
+			if !looked && f.RobotsStore != nil {
+				// Kept by an earlier process?
+				if files, err := f.RobotsStore.Robots(ctx, []string{site}); err == nil {
+					if kept, ok := files[site]; ok {
+						c.mu.Lock()
+						e.set(kept)
+						e.fetching = nil
+						close(done)
+						continue // expired or not: the loop says
+					}
+				}
+			}
+			file, ok := fetchRobots(ctx, f, site, page, e)
 			c.mu.Lock()
 			e.fetching = nil
 			close(done)
-			if ctx.Err() != nil {
+			if !ok {
 				// Cut short (a signal, once's --timeout): not the site's
 				// failure, and nothing learnt.
 				c.mu.Unlock()
 				return ctx.Err()
 			}
-			e.data, e.expires, e.failed, e.fetched = d, expires, fail, true
+			if file.Unchanged {
+				e.expires = file.Expires
+			} else {
+				e.set(file)
+			}
+			e.save = &file
+			data, failed = e.data, e.failed
 			c.mu.Unlock()
-			data, failed = d, fail
 		}
 	}
 	path := u.EscapedPath()
@@ -123,29 +217,34 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 	return nil
 }
 
-func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request) (*robotstxt.RobotsData, time.Time, bool) {
-	resp, err := f.Do(ctx, Request{URL: site + "/robots.txt", Trusted: page.Trusted, ListedBy: page.ListedBy})
+// fetchRobots asks the site for its robots.txt (whether it changed, when
+// the entry has validators), and returns what is to be kept of it; ok is
+// false when the request was cut short.
+func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request, e *robotsEntry) (file news.RobotsFile, ok bool) {
+	resp, err := f.Do(ctx, Request{URL: site + "/robots.txt", Trusted: page.Trusted, ListedBy: page.ListedBy, If: e.v, uncharged: true})
+	now := time.Now()
+	file = news.RobotsFile{Site: site, Expires: robotsExpiry(now)}
 	var se *StatusError
 	switch {
 	case ctx.Err() != nil:
-		return nil, time.Time{}, true // see allowed
+		return file, false
+	case err == nil && resp.NotModified && e.data != nil:
+		// As before: kept for another while.
+		file.Validators, file.Unchanged = e.v, true
+		return file, true
 	case err == nil:
+		file.Status, file.Body, file.Validators = http.StatusOK, resp.Body, resp.Validators
 		if !disallowsAny(resp.Body) {
-			// Most sites disallow nothing: one shared answer, not a
-			// parsed copy per site (thousands of sources are thousands
-			// of sites).
-			return allowAll(), time.Now().Add(robotsTTL), false
+			file.Body = nil // allows all: nothing to keep
 		}
-		if data, perr := robotstxt.FromBytes(resp.Body); perr == nil {
-			return data, time.Now().Add(robotsTTL), false
-		}
-		return allowAll(), time.Now().Add(robotsTTL), false // unparsable: as if empty
+		return file, true
 	case errors.As(err, &se) && se.Code >= 400 && se.Code < 500 && se.Code != 429:
-		return allowAll(), time.Now().Add(robotsTTL), false
+		file.Status = se.Code
+		return file, true
 	default:
 		f.Log.Warn("robots.txt could not be had: not fetching the site's pages for a while (RFC 9309)", "site", site, "error", err)
-		data, _ := robotstxt.FromStatusAndBytes(503, nil)
-		return data, time.Now().Add(robotsFailedTTL), true
+		file.Expires = now.Add(robotsFailedTTL)
+		return file, true
 	}
 }
 
@@ -179,4 +278,33 @@ func agentToken(ua string) string {
 		return "newsbot"
 	}
 	return tok
+}
+
+// saveRobots keeps in the store the robots.txt fetched since the last
+// call: at the end of a tick, in one go.
+func (c *robotsCache) saveRobots(ctx context.Context, store RobotsStore) error {
+	c.mu.Lock()
+	var files []news.RobotsFile
+	var saved []*robotsEntry
+	for _, e := range c.sites {
+		if e.save != nil {
+			files = append(files, *e.save)
+			saved = append(saved, e)
+		}
+	}
+	c.mu.Unlock()
+	if len(files) == 0 {
+		return nil
+	}
+	if err := store.SaveRobots(ctx, files); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	for i, e := range saved {
+		if e.save != nil && e.save.Expires.Equal(files[i].Expires) {
+			e.save = nil
+		}
+	}
+	c.mu.Unlock()
+	return nil
 }

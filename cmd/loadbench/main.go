@@ -3,14 +3,28 @@
 // few feeds have a new item and the rest answer 304. The site runs in a
 // process of its own (this command with -serve), so that the figures are
 // newsbot's alone: wall time, CPU seconds (getrusage), peak resident
-// memory (VmHWM, reset each phase) and the requests it made.
+// memory and the requests it made.
 //
-//	go run ./cmd/loadbench -feeds 1000
-//	go run ./cmd/loadbench -feeds 10000 -cycles 5
+// Two shapes, as users run newsbot:
+//
+//   - -mode once: a fresh `newsbot once` process each cycle, as a cron
+//     job runs it (built from this module, or -newsbot); its CPU and peak
+//     memory are the child's.
+//   - -mode daemon: the cycles in this process, as `newsbot run` ticks
+//     (peak memory is VmHWM, reset each cycle).
+//
+// Each cycle is followed by the floor: a plain Go client making the same
+// conditional requests and nothing else (-bare=false leaves it out);
+// the line gives newsbot's time as a multiple of it.
+//
+//	go run ./cmd/loadbench -mode once -feeds 1000
+//	go run ./cmd/loadbench -mode daemon -feeds 10000 -cycles 5
+//	go run ./cmd/loadbench -mode once -feeds 200 -one-host
 //
 // Each feed has its own loopback address (127.0.x.y), as feeds of
-// different publishers have different hosts; article pages are the real
-// pages of ../shared/corpus/pages when it is there.
+// different publishers have different hosts (-one-host: all on
+// 127.0.0.1, as a publisher's section feeds are); article pages are the
+// real pages of ../shared/corpus/pages when it is there.
 //
 // LOADBENCH_MEMSTATS=1 adds Go's own account of its memory: at rest
 // before each cycle (the heap live, its pages in use, idle and given
@@ -61,7 +75,12 @@ func main() {
 	memprofile := flag.String("memprofile", "", "write a heap profile after the last cycle here")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof here (such as 127.0.0.1:6060) while it runs")
 	storage := flag.String("storage", "", "the store (a SQLite file or a postgres:// URL); default: a new file in a temporary folder")
+	mode := flag.String("mode", "once", "once: a fresh newsbot once process each cycle (cron); daemon: the cycles in this process (newsbot run)")
+	oneHost := flag.Bool("one-host", false, "all feeds on one host (127.0.0.1) instead of each on its own")
+	newsbot := flag.String("newsbot", "", "the newsbot binary for -mode once (default: built from this module)")
+	withBare := flag.Bool("bare", true, "after each cycle, the floor: a plain client making the same conditional requests")
 	flag.Parse()
+	oneHostSite = *oneHost
 	if *serve {
 		serveSite(*feeds, *items, *corpusDir)
 		return
@@ -88,6 +107,33 @@ func main() {
 	if err := os.WriteFile(cfgPath, []byte(config(*storage, port, *feeds, *watchers, *terms, *perWatcher)), 0o644); err != nil {
 		log.Fatal(err)
 	}
+	floor := newBare()
+	urls := feedURLs(port, *feeds, *oneHost)
+	bareLine := func(took time.Duration) {
+		if !*withBare {
+			return
+		}
+		r0 := stats(port)
+		b := floor.cycle(urls)
+		r1 := stats(port)
+		fmt.Printf("%-8s %8.2f %8s %9s %9s %9s %8d %8d   newsbot took %.1f× the floor\n", "  floor", b.Seconds(), "-", "-", "-", "-",
+			r1.Requests-r0.Requests, r1.NotModified-r0.NotModified, took.Seconds()/max(b.Seconds(), 1e-9))
+	}
+	if *mode == "once" {
+		bin := *newsbot
+		if bin == "" {
+			bin = buildNewsbot(dir)
+		}
+		fmt.Printf("newsbot loadbench, a newsbot once process a cycle: %d feeds of %d items on %s, %d watchers of %d terms, %d CPUs, %s\n",
+			*feeds, *items, hostsSaid(*oneHost), *watchers, *terms, runtime.NumCPU(), runtime.Version())
+		fmt.Printf("%-8s %8s %8s %9s %9s %9s %8s %8s   %s\n", "cycle", "wall s", "CPU s", "", "peak MB", "", "reqs", "304s", "newsbot once's last line")
+		bareLine(onceCycle(bin, cfgPath, port, "first"))
+		for i := 1; i <= *cycles; i++ {
+			http.Get(fmt.Sprintf("http://127.0.0.1:%s/advance?changed=%g", port, *changed))
+			bareLine(onceCycle(bin, cfgPath, port, strconv.Itoa(i)))
+		}
+		return
+	}
 	cfg, ws, err := app.Load(cfgPath)
 	if err != nil {
 		log.Fatal(err)
@@ -102,10 +148,10 @@ func main() {
 	}
 	defer a.Close()
 
-	fmt.Printf("newsbot loadbench: %d feeds of %d items, %d watchers of %d terms, %d CPUs, %s\n",
-		*feeds, *items, *watchers, *terms, runtime.NumCPU(), runtime.Version())
+	fmt.Printf("newsbot loadbench, cycles in one process (newsbot run): %d feeds of %d items on %s, %d watchers of %d terms, %d CPUs, %s\n",
+		*feeds, *items, hostsSaid(*oneHost), *watchers, *terms, runtime.NumCPU(), runtime.Version())
 	fmt.Printf("%-8s %8s %8s %9s %9s %9s %8s %8s %8s %8s\n", "cycle", "wall s", "CPU s", "rest MB", "peak MB", "heap MB", "reqs", "304s", "new", "alerts")
-	cycle := func(name string) { runCycle(ctx, a, ws, port, name) }
+	cycle := func(name string) { bareLine(runCycle(ctx, a, ws, port, name)) }
 	cycle("first")
 	if os.Getenv("LOADBENCH_MEMSTATS") != "" {
 		defer func() {
@@ -161,7 +207,7 @@ func startSite(feeds, items int, corpusDir string) (port string, stop func()) {
 
 // runCycle runs one cycle (a tick of every watcher) and prints a line of
 // what it took.
-func runCycle(ctx context.Context, a *app.App, ws []*pipeline.Watcher, port, name string) {
+func runCycle(ctx context.Context, a *app.App, ws []*pipeline.Watcher, port, name string) time.Duration {
 	// Ticks are minutes apart, in which Go gives freed memory back to
 	// the system; here they come back to back, so that is done now.
 	debug.FreeOSMemory()
@@ -183,15 +229,17 @@ func runCycle(ctx context.Context, a *app.App, ws []*pipeline.Watcher, port, nam
 	runtime.ReadMemStats(&m)
 	fmt.Printf("%-8s %8.2f %8.2f %9.1f %9.1f %9.1f %8d %8d %8d %8d\n", name, wall.Seconds(), cpu.Seconds(), rest, statusMB("VmHWM:"), float64(m.HeapAlloc)/(1<<20),
 		r1.Requests-r0.Requests, r1.NotModified-r0.NotModified, st.New.Load(), st.Matches.Load())
+	return wall
 }
 
 // config is a config of watchers that share the feeds out (or each read
 // perWatcher of them), with terms drawn from news words.
 func config(storage, port string, feeds, watchers, terms, perWatcher int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "storage: %q\nfirst_run: skip\nslack: {channel: \"#bench\"}\nhttp: {parallel: 64, timeout: 10s}\nsources:\n", storage)
-	for f := range feeds {
-		fmt.Fprintf(&b, "  - {name: f%d, url: \"http://%s:%s/feed/%d.xml\"}\n", f, feedHost(f), port, f)
+	// http: newsbot's defaults, but that the site is on loopback.
+	fmt.Fprintf(&b, "storage: %q\nfirst_run: skip\nslack: {channel: \"#bench\"}\nhttp: {timeout: 10s, allow_private_networks: true}\nsources:\n", storage)
+	for f, u := range feedURLs(port, feeds, oneHostSite) {
+		fmt.Fprintf(&b, "  - {name: f%d, url: %q}\n", f, u)
 	}
 	b.WriteString("watchers:\n")
 	r := rand.New(rand.NewPCG(7, 7))
@@ -230,8 +278,23 @@ func dedupe(s []string) []string {
 	return out
 }
 
-// feedHost is feed f's own loopback address.
-func feedHost(f int) string { return fmt.Sprintf("127.0.%d.%d", 1+f/250, 1+f%250) }
+// feedHost is feed f's own loopback address, or 127.0.0.1 for all.
+func feedHost(f int, oneHost bool) string {
+	if oneHost {
+		return "127.0.0.1"
+	}
+	return fmt.Sprintf("127.0.%d.%d", 1+f/250, 1+f%250)
+}
+
+// oneHostSite: the feeds are all on one host (-one-host).
+var oneHostSite bool
+
+func hostsSaid(oneHost bool) string {
+	if oneHost {
+		return "one host"
+	}
+	return "a host each"
+}
 
 var newsWords = strings.Fields(`Regierung Polizei Berlin Bundestag Kanzler Ukraine Russland China Syrien Israel Gaza Iran Klima
 Energie Strom Gas Inflation Zinsen Wahl Parteien SPD CDU Grüne AfD Trump Biden Brexit London Paris Macron Europa Brüssel
