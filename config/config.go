@@ -16,6 +16,7 @@ package config
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -28,7 +29,6 @@ const (
 	DefaultSlackAPIURL = "https://slack.com/api/"
 	DefaultTimeout     = 20 * time.Second
 	DefaultMaxBody     = 5 << 20
-	DefaultParallel    = 4
 	DefaultStoryWindow = 48 * time.Hour
 	// DefaultMaxItems is how many new items a check takes from a source.
 	DefaultMaxItems = 100
@@ -39,6 +39,13 @@ const (
 	MaxSlackTimeout        = time.Minute
 	DefaultPace            = time.Second
 )
+
+// DefaultParallel is how many requests are in flight at once, all
+// watchers together, unless http.parallel says: 16 a processor, at least
+// 16 and at most 64. Requests mostly wait on the network; what takes a
+// processor (extracting an article) has a bound of its own, one a
+// processor.
+var DefaultParallel = min(max(16*runtime.NumCPU(), 16), 64)
 
 // FirstRun is what the first check of a source does.
 type FirstRun string

@@ -22,11 +22,9 @@ func (j *job) sources(ctx context.Context) []watchers.Source {
 			j.st.Elsewhere.Add(1)
 		}
 	}
-	go func() {
-		for _, src := range mine {
-			j.t.prefetch(ctx, src)
-		}
-	}()
+	for _, src := range mine {
+		j.t.prefetch(ctx, src)
+	}
 	return mine
 }
 

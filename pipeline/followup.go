@@ -130,6 +130,7 @@ func (j *job) followUp(ctx context.Context, prior news.Prior, r result, log *slo
 	}
 	if al != nil {
 		j.st.Updates.Add(1)
+		j.st.recorded.Add(1)
 		j.p.metrics().Recorded(j.w.Name, "follow_up")
 		log.Info("follow-up", "url", al.URL, "alert", prior.AlertID, "new_title", up.OldTitle != "", "new_terms", strings.Join(up.NewTerms, ", "))
 	}

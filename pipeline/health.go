@@ -19,7 +19,7 @@ type healthStore interface {
 	// down after threshold failures in a row, up when it recovers.
 	SourceChecked(ctx context.Context, source, failure string, threshold int) (news.HealthChange, time.Time, error)
 	// SourceListed records a source's items and says how fresh it is.
-	SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error)
+	SourceListed(ctx context.Context, source string, keys []string, now time.Time, gapsAfter time.Duration) (news.Freshness, error)
 	// MarkStale records whether ops was told the source has nothing new.
 	MarkStale(ctx context.Context, source string, stale bool) error
 }
@@ -56,7 +56,7 @@ func (p *Pipeline) sourceHealth(ctx context.Context, src watchers.Source, items 
 	if unchanged {
 		listed = nil // as before
 	}
-	f, serr := p.Store.SourceListed(ctx, src.Name, listed, p.now())
+	f, serr := p.Store.SourceListed(ctx, src.Name, listed, p.now(), minStale)
 	if serr != nil {
 		log.Error("store failed", "error", serr)
 		return

@@ -39,6 +39,7 @@ func (j *job) record(ctx context.Context, it news.Item, r result) {
 			Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: r.alert.Terms})
 	}
 	j.st.Matches.Add(1)
+	j.st.recorded.Add(1)
 	j.p.metrics().Matched(j.w.Name)
 	j.p.metrics().Recorded(j.w.Name, "alert")
 	switch {

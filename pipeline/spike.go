@@ -99,6 +99,7 @@ func (p *Pipeline) checkSpike(ctx context.Context, w *Watcher, st *Stats) {
 		log.Error("store failed", "error", err)
 	}
 	p.metrics().Recorded(w.Name, "spike")
+	st.recorded.Add(1)
 	log.Info("spike", "matches", count, "usual", fmt.Sprintf("%.1f", usual))
 }
 
@@ -126,6 +127,7 @@ func (p *Pipeline) spikeOver(ctx context.Context, w *Watcher, count int, usual f
 		log.Error("recording the end of the spike failed", "error", err)
 		return
 	}
+	st.recorded.Add(1)
 	log.Info("spike over", "matches", count)
 }
 

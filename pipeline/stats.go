@@ -19,6 +19,10 @@ type Stats struct {
 	New       atomic.Int64 // items not seen before
 	Primed    atomic.Int64 // items recorded without alerting on a first check
 	Left      atomic.Int64 // new items left for the next checks (max_items)
+	// recorded counts what was put in the outbox (alerts, follow-ups,
+	// other outlets' versions, spikes), for a delivery after a check
+	// that recorded something.
+	recorded atomic.Int64
 	Matches   atomic.Int64
 	Updates   atomic.Int64 // follow-ups on articles alerted before
 	Also      atomic.Int64 // other outlets' versions of stories alerted

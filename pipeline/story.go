@@ -174,6 +174,7 @@ func (j *job) fold(ctx context.Context, r result, v story.Verdict) {
 			Host: news.Host(r.alert.URL), Sig: r.alert.StorySig, Event: r.alert.EventSig, Title: r.alert.Title, Terms: best.Terms})
 	}
 	j.st.Also.Add(1)
+	j.st.recorded.Add(1)
 	j.p.metrics().Recorded(j.w.Name, "also")
 	log.Info("also reported by another outlet: folded into its story")
 }

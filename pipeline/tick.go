@@ -28,12 +28,8 @@ type tick struct {
 	scans *Scans
 	// groups are the watchers that read each source this tick, by name.
 	groups map[string]string
-	// fetchQ feeds the tick's fetchers (prefetch); parallel is
-	// http.parallel.
-	fetchOnce sync.Once
-	fetchQ    chan watchers.Source
-	fetchDone chan struct{}
-	parallel  int
+	// ahead reads the sources' lists ahead of the watchers.
+	ahead *readAhead
 	// lease, when set, is how long a replica holds the check of a source
 	// (job.mine); mine caches whether this one does.
 	lease  time.Duration
@@ -69,14 +65,21 @@ func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 		groups[src] = strings.Join(names, ",")
 	}
 	p.prune(ctx, st)
-	t := &tick{run: p.Fetcher.NewRun(groups), scans: &Scans{}, groups: groups, parallel: p.Config.HTTP.Parallel}
+	t := &tick{run: p.Fetcher.NewRun(groups), scans: &Scans{}, groups: groups}
+	t.ahead = &readAhead{run: t.run, fetcher: p.Fetcher, fetchers: 2 * p.Config.HTTP.Parallel}
 	defer t.stopFetchers()
 	if p.Leasing {
 		t.lease = leaseFor(ws, p.now())
 	}
+	// The sources' validators in one read of the store, not one a source.
+	if err := t.run.Preload(ctx, tickSources(ws)); err != nil {
+		st.StoreErrs.Add(1)
+		p.Log.Error("store failed", "error", err)
+	}
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Go(func() {
+			before := st.recorded.Load()
 			p.check(ctx, t, w, st)
 			if ctx.Err() == nil {
 				if err := p.Store.WatcherRan(ctx, w.Name, p.now()); err != nil {
@@ -85,12 +88,17 @@ func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 				}
 			}
 			p.checkSpike(ctx, w, st)
-			if p.Deliver != nil {
+			// What it recorded goes out now, not after the slowest
+			// watcher's check.
+			if p.Deliver != nil && st.recorded.Load() != before {
 				p.Deliver(ctx, st)
 			}
 		})
 	}
 	wg.Wait()
+	if p.Deliver != nil {
+		p.Deliver(ctx, st) // what was pending before, digests due, quiet hours over
+	}
 	p.Fetcher.CloseIdle()
 	if ctx.Err() != nil {
 		st.notReached(readers)
@@ -132,39 +140,12 @@ func (p *Pipeline) prune(ctx context.Context, st *Stats) {
 // fail notes that a source's items were not all recorded.
 func (t *tick) fail(source string) { t.failed.Store(source, true) }
 
-// prefetch has one of the tick's fetchers read the source's list ahead of
-// its watcher. A few fetchers (twice http.parallel) serve all watchers,
-// so that ten thousand sources are not ten thousand goroutines waiting
-// for a turn, each with its stack.
-func (t *tick) prefetch(ctx context.Context, src watchers.Source) {
-	t.fetchOnce.Do(func() {
-		t.fetchQ, t.fetchDone = make(chan watchers.Source), make(chan struct{})
-		for range max(2*t.parallel, 2) {
-			go func() {
-				for {
-					select {
-					case src := <-t.fetchQ:
-						t.run.List(ctx, src)
-					case <-t.fetchDone:
-						return
-					}
-				}
-			}()
-		}
-	})
-	select {
-	case t.fetchQ <- src:
-	case <-t.fetchDone:
-	case <-ctx.Done():
-	}
-}
+// prefetch has the source's list read ahead of its watcher.
+func (t *tick) prefetch(ctx context.Context, src watchers.Source) { t.ahead.add(ctx, src) }
 
-// stopFetchers ends the tick's fetchers: what they have not read ahead,
-// nobody needs any more.
-func (t *tick) stopFetchers() {
-	t.fetchOnce.Do(func() { t.fetchDone = make(chan struct{}) })
-	close(t.fetchDone)
-}
+// stopFetchers ends the read-ahead: what it has not read, nobody needs
+// any more.
+func (t *tick) stopFetchers() { t.ahead.stop() }
 
 // leaseFor is how long a replica holds a source's check for these
 // watchers: half the time until the next of their ticks, so that replicas
@@ -232,4 +213,19 @@ func (p *Pipeline) saveRobots(ctx context.Context, st *Stats) {
 		st.StoreErrs.Add(1)
 		p.Log.Error("store failed", "error", err)
 	}
+}
+
+// tickSources are the sources the watchers read, each once.
+func tickSources(ws []*Watcher) []watchers.Source {
+	seen := map[string]bool{}
+	var out []watchers.Source
+	for _, w := range ws {
+		for _, src := range w.sources {
+			if !seen[src.Name] {
+				seen[src.Name] = true
+				out = append(out, src)
+			}
+		}
+	}
+	return out
 }

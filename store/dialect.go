@@ -200,16 +200,20 @@ func (d dialect) text(s string) string {
 	return s
 }
 
-// key is the one of keys (as the caller gave them) that the database
-// returned as k: the same but where text took a NUL as U+FFFD.
-func (d dialect) key(keys []string, k string) string {
-	if !d.numbered || !strings.Contains(k, "\uFFFD") {
+// keyOf gives, for a key the database returned, the one of keys (as the
+// caller gave them) it is: the same but where text took a NUL as U+FFFD.
+func (d dialect) keyOf(keys []string) func(k string) string {
+	if !d.numbered {
+		return func(k string) string { return k }
+	}
+	orig := make(map[string]string, len(keys))
+	for _, k := range keys {
+		orig[d.text(k)] = k
+	}
+	return func(k string) string {
+		if o, ok := orig[k]; ok {
+			return o
+		}
 		return k
 	}
-	for _, orig := range keys {
-		if d.text(orig) == k {
-			return orig
-		}
-	}
-	return k
 }

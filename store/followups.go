@@ -14,6 +14,7 @@ import (
 // last said about them.
 func (s *Store) Alerted(ctx context.Context, watcher string, keys []string) (map[string]news.Prior, error) {
 	out := map[string]news.Prior{}
+	keyOf := s.db.d.keyOf(keys)
 	err := byChunks(keys, func(chunk []any, in string) error {
 		return eachRow(ctx, s.db, func(rows *sql.Rows) error {
 			var k, terms string
@@ -22,7 +23,7 @@ func (s *Store) Alerted(ctx context.Context, watcher string, keys []string) (map
 				return err
 			}
 			json.Unmarshal([]byte(terms), &p.Terms)
-			out[s.db.d.key(keys, k)] = p
+			out[keyOf(k)] = p
 			return nil
 		}, `SELECT key, alert_id, sig, title, terms, from_feed FROM alerted WHERE watcher = ? AND key IN (`+in+`)`, append([]any{watcher}, chunk...)...)
 	})

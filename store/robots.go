@@ -13,6 +13,7 @@ import (
 // watchers.RobotsStore).
 func (s *Store) Robots(ctx context.Context, sites []string) (map[string]news.RobotsFile, error) {
 	files := make(map[string]news.RobotsFile, len(sites))
+	keyOf := s.db.d.keyOf(sites)
 	err := byChunks(sites, func(chunk []any, in string) error {
 		return eachRow(ctx, s.db, func(rows *sql.Rows) error {
 			var f news.RobotsFile
@@ -21,7 +22,7 @@ func (s *Store) Robots(ctx context.Context, sites []string) (map[string]news.Rob
 				return err
 			}
 			f.Expires = time.Unix(expires, 0)
-			files[s.db.d.key(sites, f.Site)] = f
+			files[keyOf(f.Site)] = f
 			return nil
 		}, `SELECT site, status, body, etag, last_modified, expires_at FROM robots WHERE site IN (`+in+`)`, chunk...)
 	})

@@ -19,11 +19,12 @@ func (s *Store) Seen(ctx context.Context, watcher string, keys []string) (map[st
 // SeenSince returns which of keys the watcher first saw at or after since.
 func (s *Store) SeenSince(ctx context.Context, watcher string, keys []string, since time.Time) (map[string]bool, error) {
 	seen := make(map[string]bool, len(keys))
+	keyOf := s.db.d.keyOf(keys)
 	err := byChunks(keys, func(chunk []any, in string) error {
 		return eachRow(ctx, s.db, func(rows *sql.Rows) error {
 			var k string
 			err := rows.Scan(&k)
-			seen[s.db.d.key(keys, k)] = true
+			seen[keyOf(k)] = true
 			return err
 		}, `SELECT key FROM seen WHERE watcher = ? AND seen_at >= ? AND key IN (`+in+`)`, append([]any{watcher, since.Unix()}, chunk...)...)
 	})

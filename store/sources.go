@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newsbot/newsbot/internal/textutil"
@@ -22,6 +23,10 @@ import (
 // otherwise. since is when the failures began.
 func (s *Store) SourceChecked(ctx context.Context, source, failure string, threshold int) (tell news.HealthChange, since time.Time, err error) {
 	ok := failure == ""
+	if ok && s.health.healthy(ctx, s, source) {
+		return news.HealthSame, time.Unix(0, 0), nil
+	}
+	defer s.health.forget()
 	if ok {
 		// A source that answers, as it did: nothing to write, nor a
 		// write transaction to take.
@@ -84,6 +89,78 @@ func (s *Store) Validators(ctx context.Context, key string) (news.Validators, er
 	return v, nil
 }
 
+// healthTTL is how old the list of sources with failures may be for a
+// check that answered to be known as healthy as before without a read:
+// another replica's failure of a moment ago is then reset by the next
+// check, not this one.
+const healthTTL = 5 * time.Second
+
+// healthSnapshot lists the sources with failures or a report to ops, so
+// that the check of a source that answers, as it did, reads nothing: one
+// read of the list every healthTTL, not one a source.
+type healthSnapshot struct {
+	mu        sync.Mutex
+	at        time.Time
+	unhealthy map[string]bool
+}
+
+// healthy reports whether the source is known to have answered at its
+// last check, with nothing reported.
+func (h *healthSnapshot) healthy(ctx context.Context, s *Store, source string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.unhealthy == nil || time.Since(h.at) > healthTTL {
+		m := map[string]bool{}
+		err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
+			var src string
+			err := rows.Scan(&src)
+			m[src] = true
+			return err
+		}, `SELECT source FROM source_health WHERE failures > 0 OR reported > 0`)
+		if err != nil {
+			h.unhealthy = nil
+			return false // read the source's own row
+		}
+		h.unhealthy, h.at = m, time.Now()
+	}
+	return !h.unhealthy[source]
+}
+
+// forget drops the list after a write to source_health.
+func (h *healthSnapshot) forget() {
+	h.mu.Lock()
+	h.unhealthy = nil
+	h.mu.Unlock()
+}
+
+// ValidatorsOf returns the validators kept of these keys, in one query a
+// few hundred keys (what this store saved is taken from memory).
+func (s *Store) ValidatorsOf(ctx context.Context, keys []string) (map[string]news.Validators, error) {
+	out := make(map[string]news.Validators, len(keys))
+	var ask []string
+	for _, k := range keys {
+		if v, ok := s.validators.get(k); ok {
+			out[k] = v
+		} else {
+			ask = append(ask, k)
+		}
+	}
+	keyOf := s.db.d.keyOf(ask)
+	err := byChunks(ask, func(chunk []any, in string) error {
+		return eachRow(ctx, s.db, func(rows *sql.Rows) error {
+			var k string
+			var v news.Validators
+			err := rows.Scan(&k, &v.ETag, &v.LastModified, &v.Hash)
+			out[keyOf(k)] = v
+			return err
+		}, `SELECT key, etag, last_modified, hash FROM http_cache WHERE key IN (`+in+`)`, chunk...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query http cache: %w", err)
+	}
+	return out, nil
+}
+
 // SaveValidators keeps a body's validators under key.
 func (s *Store) SaveValidators(ctx context.Context, key string, v news.Validators) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO http_cache (key, etag, last_modified, hash, saved_at) VALUES (?, ?, ?, ?, ?)
@@ -111,19 +188,21 @@ const (
 // the same as before) and returns its freshness: how many items are new
 // since the last check, when something new last appeared, the gaps
 // between new items of the last week, and whether it has been reported
-// stale. The first time, everything is taken as known and new now.
-func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time) (news.Freshness, error) {
+// stale. The first time, everything is taken as known and new now. The
+// gaps of a source that answered as before are given only when it has
+// had nothing new for gapsAfter: before, no gap can make it stale.
+func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time, gapsAfter time.Duration) (news.Freshness, error) {
 	// Most checks find the source as it was (nil keys) and change
 	// nothing: read, outside a write transaction, whether they would.
 	if keys == nil {
-		if f, write, err := s.sourceListed(ctx, s.db, source, nil, now, true); err == nil && !write {
+		if f, write, err := s.sourceListed(ctx, s.db, source, nil, now, gapsAfter); err == nil && !write {
 			return f, nil
 		}
 	}
 	var f news.Freshness
 	err := s.tx(ctx, func(tx *txn) error {
 		var err error
-		f, _, err = s.sourceListed(ctx, tx, source, keys, now, false)
+		f, _, err = s.sourceListed(ctx, tx, source, keys, now, -1)
 		return err
 	})
 	if err != nil {
@@ -138,13 +217,20 @@ type readWriter interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// sourceListed is SourceListed's work; dry: write nothing, and report
-// whether it would have.
-func (s *Store) sourceListed(ctx context.Context, tx readWriter, source string, keys []string, now time.Time, dry bool) (f news.Freshness, write bool, err error) {
+// sourceListed is SourceListed's work. With gapsAfter 0 or more it is
+// dry: it writes nothing, reports whether it would have, and reads the
+// gaps only of a source quiet for gapsAfter.
+func (s *Store) sourceListed(ctx context.Context, tx readWriter, source string, keys []string, now time.Time, gapsAfter time.Duration) (f news.Freshness, write bool, err error) {
+	dry := gapsAfter >= 0
 	err = func() error {
 		var stored, gaps string
 		var lastNew, checked int64
-		err := tx.QueryRowContext(ctx, `SELECT keys, last_new, gaps, stale, checked_at FROM source_items WHERE source = ?`, source).
+		// The keys listed before are read only to be compared or kept.
+		cols := "keys"
+		if dry && keys == nil {
+			cols = "''"
+		}
+		err := tx.QueryRowContext(ctx, `SELECT `+cols+`, last_new, gaps, stale, checked_at FROM source_items WHERE source = ?`, source).
 			Scan(&stored, &lastNew, &gaps, &f.Stale, &checked)
 		first := errors.Is(err, sql.ErrNoRows)
 		if err != nil && !first {
@@ -168,7 +254,9 @@ func (s *Store) sourceListed(ctx context.Context, tx readWriter, source string, 
 			}
 		}
 		var recent [][2]int64 // end of the gap, its length (seconds)
-		json.Unmarshal([]byte(gaps), &recent)
+		if !dry || first || now.Unix()-lastNew >= int64(gapsAfter/time.Second) {
+			json.Unmarshal([]byte(gaps), &recent)
+		}
 		paused := !first && checked > 0 && now.Unix()-checked > int64(pauseLimit/time.Second)
 		switch {
 		case first || paused:

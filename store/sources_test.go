@@ -42,15 +42,15 @@ func TestSourceListed(t *testing.T) {
 		ctx := context.Background()
 		s, path := mustOpen(t)
 		t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-		f, err := s.SourceListed(ctx, "kurier", []string{"a", "b"}, t0)
+		f, err := s.SourceListed(ctx, "kurier", []string{"a", "b"}, t0, 0)
 		if err != nil || f.New != 0 || !f.LastNew.Equal(t0) || len(f.Gaps) != 0 {
 			t.Fatalf("first check: %+v, %v; want nothing new, known now", f, err)
 		}
-		f, _ = s.SourceListed(ctx, "kurier", []string{"b", "a"}, t0.Add(time.Hour))
+		f, _ = s.SourceListed(ctx, "kurier", []string{"b", "a"}, t0.Add(time.Hour), 0)
 		if f.New != 0 || !f.LastNew.Equal(t0) {
 			t.Errorf("same items: %+v", f)
 		}
-		f, _ = s.SourceListed(ctx, "kurier", []string{"c", "b"}, t0.Add(3*time.Hour))
+		f, _ = s.SourceListed(ctx, "kurier", []string{"c", "b"}, t0.Add(3*time.Hour), 0)
 		if f.New != 1 || !f.LastNew.Equal(t0.Add(3*time.Hour)) || len(f.Gaps) != 1 || f.Gaps[0] != 3*time.Hour {
 			t.Errorf("one new item after 3 h: %+v", f)
 		}
@@ -63,7 +63,7 @@ func TestSourceListed(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		f, _ = s.SourceListed(ctx, "kurier", []string{"c", "b"}, t0.Add(4*time.Hour))
+		f, _ = s.SourceListed(ctx, "kurier", []string{"c", "b"}, t0.Add(4*time.Hour), 0)
 		if f.New != 0 || !f.Stale || len(f.Gaps) != 1 {
 			t.Errorf("after reopening: %+v", f)
 		}

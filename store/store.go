@@ -56,6 +56,8 @@ type Store struct {
 	abandoned sync.Map
 	// validators are those this store saved (http_cache), by key.
 	validators validatorCache
+	// health lists the sources with failures (SourceChecked).
+	health healthSnapshot
 	// stopBeat ends the heartbeat; beatDone is closed when it has.
 	stopBeat context.CancelFunc
 	beatDone chan struct{}

@@ -88,6 +88,14 @@ type Cache interface {
 	SaveValidators(ctx context.Context, key string, v news.Validators) error
 }
 
+// BulkCache is a Cache that reads many keys in one go (Run.Preload).
+type BulkCache interface {
+	Cache
+	// ValidatorsOf returns the validators kept of these keys; a key
+	// without any is not in the map.
+	ValidatorsOf(ctx context.Context, keys []string) (map[string]news.Validators, error)
+}
+
 // NewFetcher returns a Fetcher whose every step has a deadline: dialing,
 // the TLS handshake, the response headers, and the whole request, body
 // included, so that a server that trickles a byte at a time costs at most
@@ -168,6 +176,12 @@ func (f *Fetcher) Prepare(urls []string) {
 	f.hosts.prepare(hosts)
 	f.addrs.prepare(names)
 	f.robots.prepare(sites)
+}
+
+// HostWait is how long until a request to host (as a URL has it, with
+// its port) would start: 0 when one may now.
+func (f *Fetcher) HostWait(host string) time.Duration {
+	return f.hosts.get(host).wait(f.HostConns)
 }
 
 // LoadRobots takes from the RobotsStore what it keeps of the prepared

@@ -114,6 +114,30 @@ func (h *host) acquire(ctx context.Context, conns int, interval time.Duration, c
 	}
 }
 
+// wait is how long until a request to the host would start: 0 when it
+// may now (or would fail at once, the host having asked newsbot to
+// wait), else until its interval has passed or, with all its connections
+// busy, a little while.
+func (h *host) wait(conns int) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	switch {
+	case now.Before(h.until):
+		return 0
+	case conns > 0 && h.inFlight >= conns:
+		return busyWait
+	case h.next.After(now):
+		return h.next.Sub(now)
+	}
+	return 0
+}
+
+// busyWait is how long a host whose connections are all busy is left
+// alone before it is looked at again (a request that ends says so
+// sooner).
+const busyWait = 50 * time.Millisecond
+
 func (h *host) release() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
