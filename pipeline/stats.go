@@ -16,13 +16,13 @@ type Stats struct {
 	sources map[string]sourceState // source name → how its check went (a failure on any watcher wins)
 	logged  sync.Map               // keys of warnings given in this run
 
-	New       atomic.Int64 // items not seen before
-	Primed    atomic.Int64 // items recorded without alerting on a first check
-	Left      atomic.Int64 // new items left for the next checks (max_items)
+	New    atomic.Int64 // items not seen before
+	Primed atomic.Int64 // items recorded without alerting on a first check
+	Left   atomic.Int64 // new items left for the next checks (max_items)
 	// recorded counts what was put in the outbox (alerts, follow-ups,
 	// other outlets' versions, spikes), for a delivery after a check
 	// that recorded something.
-	recorded atomic.Int64
+	recorded  atomic.Int64
 	Matches   atomic.Int64
 	Updates   atomic.Int64 // follow-ups on articles alerted before
 	Also      atomic.Int64 // other outlets' versions of stories alerted
