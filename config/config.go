@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newsbot/newsbot/news"
@@ -92,6 +93,9 @@ type Config struct {
 	lists map[string][]string
 	// loc is Timezone loaded (compile).
 	loc *time.Location
+	// sourceIndex finds a source by its name (Source).
+	sourcesOnce sync.Once
+	sourceIndex map[string]int
 }
 
 // Slack is how alerts reach Slack.

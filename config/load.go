@@ -150,7 +150,16 @@ func (c *Config) Problem(path, format string, args ...any) Problem {
 
 // Source returns the source named name.
 func (c *Config) Source(name string) (Source, bool) {
-	for _, s := range c.Sources {
+	c.sourcesOnce.Do(func() {
+		c.sourceIndex = make(map[string]int, len(c.Sources))
+		for i := len(c.Sources) - 1; i >= 0; i-- { // the first of a name, as a scan finds it
+			c.sourceIndex[c.Sources[i].Name] = i
+		}
+	})
+	if i, ok := c.sourceIndex[name]; ok && i < len(c.Sources) && c.Sources[i].Name == name {
+		return c.Sources[i], true
+	}
+	for _, s := range c.Sources { // changed since it was indexed
 		if s.Name == name {
 			return s, true
 		}

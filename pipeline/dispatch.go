@@ -26,9 +26,11 @@ type readAhead struct {
 	started bool
 	stopped bool
 	queues  map[string][]watchers.Source // by host
-	hosts   []string                     // hosts with sources waiting, taken in turn
-	turn    int
-	wake    chan struct{} // a source came, or the read-ahead stopped
+	// hosts are the hosts with sources waiting, in turn: a host is
+	// taken from the front, and put back at the end while it has more.
+	hosts []string
+	head  int
+	wake  chan struct{} // a source came, or the read-ahead stopped
 }
 
 // add queues a source to be read ahead; the first starts the fetchers.
@@ -47,7 +49,7 @@ func (r *readAhead) add(ctx context.Context, src watchers.Source) {
 		}
 	}
 	if len(r.queues[host]) == 0 {
-		r.hosts = append(r.hosts, host)
+		r.push(host)
 	}
 	r.queues[host] = append(r.queues[host], src)
 	r.signal()
@@ -105,28 +107,35 @@ func (r *readAhead) take() (src *watchers.Source, wait time.Duration, ok bool) {
 		return nil, 0, false
 	}
 	wait = idleWait
-	for range len(r.hosts) {
-		if r.turn >= len(r.hosts) {
-			r.turn = 0
-		}
-		host := r.hosts[r.turn]
+	for range len(r.hosts) - r.head {
+		host := r.hosts[r.head]
+		r.head++
 		if w := r.fetcher.HostWait(host); w > 0 {
 			wait = min(wait, w)
-			r.turn++
+			r.push(host) // its turn comes again
 			continue
 		}
 		q := r.queues[host]
 		s := q[0]
 		if len(q) == 1 {
 			delete(r.queues, host)
-			r.hosts = append(r.hosts[:r.turn], r.hosts[r.turn+1:]...)
 		} else {
 			r.queues[host] = q[1:]
-			r.turn++
+			r.push(host)
 		}
 		return &s, 0, true
 	}
 	return nil, max(wait, time.Millisecond), true
+}
+
+// push puts a host at the end of the turn; r.mu is held. The slice is
+// compacted when its taken front is more than half of it.
+func (r *readAhead) push(host string) {
+	if r.head > len(r.hosts)/2 && r.head > 64 {
+		r.hosts = append(r.hosts[:0], r.hosts[r.head:]...)
+		r.head = 0
+	}
+	r.hosts = append(r.hosts, host)
 }
 
 // stop ends the read-ahead: what it has not read, nobody needs any more.

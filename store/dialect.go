@@ -208,7 +208,9 @@ func (d dialect) keyOf(keys []string) func(k string) string {
 	}
 	orig := make(map[string]string, len(keys))
 	for _, k := range keys {
-		orig[d.text(k)] = k
+		if t := d.text(k); orig[t] == "" {
+			orig[t] = k // the first, of keys that differ only there
+		}
 	}
 	return func(k string) string {
 		if o, ok := orig[k]; ok {

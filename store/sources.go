@@ -133,6 +133,59 @@ func (h *healthSnapshot) forget() {
 	h.mu.Unlock()
 }
 
+// itemsSnapshot holds every source's freshness as it was at most
+// healthTTL ago, without its keys and gaps: the check of a source that
+// answers as before, and has had something new lately, needs nothing
+// more, and reads nothing (one read of all every healthTTL, not one a
+// source).
+type itemsSnapshot struct {
+	mu sync.Mutex
+	at time.Time
+	m  map[string]itemsMeta
+}
+
+type itemsMeta struct {
+	lastNew, checked int64
+	stale            bool
+}
+
+// quietFresh is the freshness of a source that answered as before, from
+// the snapshot, when that tells all: it is known, has had something new
+// within gapsAfter (so its gaps do not matter), and needs nothing
+// written.
+func (n *itemsSnapshot) quietFresh(ctx context.Context, s *Store, source string, now time.Time, gapsAfter time.Duration) (news.Freshness, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.m == nil || time.Since(n.at) > healthTTL {
+		m := map[string]itemsMeta{}
+		err := eachRow(ctx, s.db, func(rows *sql.Rows) error {
+			var src string
+			var meta itemsMeta
+			err := rows.Scan(&src, &meta.lastNew, &meta.stale, &meta.checked)
+			m[src] = meta
+			return err
+		}, `SELECT source, last_new, stale, checked_at FROM source_items`)
+		if err != nil {
+			n.m = nil
+			return news.Freshness{}, false
+		}
+		n.m, n.at = m, time.Now()
+	}
+	meta, ok := n.m[source]
+	if !ok || now.Unix()-meta.lastNew >= int64(gapsAfter/time.Second) ||
+		now.Unix()-meta.checked >= int64(pauseLimit/4/time.Second) { // to be written now and then
+		return news.Freshness{}, false
+	}
+	return news.Freshness{LastNew: time.Unix(meta.lastNew, 0), Stale: meta.stale}, true
+}
+
+// forget drops a source from the snapshot after a write of its row.
+func (n *itemsSnapshot) forget(source string) {
+	n.mu.Lock()
+	delete(n.m, source)
+	n.mu.Unlock()
+}
+
 // ValidatorsOf returns the validators kept of these keys, in one query a
 // few hundred keys (what this store saved is taken from memory).
 func (s *Store) ValidatorsOf(ctx context.Context, keys []string) (map[string]news.Validators, error) {
@@ -193,12 +246,17 @@ const (
 // had nothing new for gapsAfter: before, no gap can make it stale.
 func (s *Store) SourceListed(ctx context.Context, source string, keys []string, now time.Time, gapsAfter time.Duration) (news.Freshness, error) {
 	// Most checks find the source as it was (nil keys) and change
-	// nothing: read, outside a write transaction, whether they would.
-	if keys == nil {
+	// nothing: read, outside a write transaction, whether they would;
+	// from the list of all sources' freshness when it tells.
+	if keys == nil && gapsAfter > 0 {
+		if f, ok := s.items.quietFresh(ctx, s, source, now, gapsAfter); ok {
+			return f, nil
+		}
 		if f, write, err := s.sourceListed(ctx, s.db, source, nil, now, gapsAfter); err == nil && !write {
 			return f, nil
 		}
 	}
+	defer s.items.forget(source)
 	var f news.Freshness
 	err := s.tx(ctx, func(tx *txn) error {
 		var err error

@@ -56,8 +56,10 @@ type Store struct {
 	abandoned sync.Map
 	// validators are those this store saved (http_cache), by key.
 	validators validatorCache
-	// health lists the sources with failures (SourceChecked).
+	// health lists the sources with failures (SourceChecked), items every
+	// source's freshness (SourceListed).
 	health healthSnapshot
+	items  itemsSnapshot
 	// stopBeat ends the heartbeat; beatDone is closed when it has.
 	stopBeat context.CancelFunc
 	beatDone chan struct{}

@@ -59,6 +59,7 @@ import (
 
 	"github.com/newsbot/newsbot/app"
 	"github.com/newsbot/newsbot/pipeline"
+	fetching "github.com/newsbot/newsbot/watchers"
 )
 
 func main() {
@@ -79,6 +80,8 @@ func main() {
 	oneHost := flag.Bool("one-host", false, "all feeds on one host (127.0.0.1) instead of each on its own")
 	newsbot := flag.String("newsbot", "", "the newsbot binary for -mode once (default: built from this module)")
 	withBare := flag.Bool("bare", true, "after each cycle, the floor: a plain client making the same conditional requests")
+	robotsTTL := flag.Duration("robots-ttl", 0, "-mode daemon: keep robots.txt this long (24h in newsbot), so that it expires during the run")
+	expireRobots := flag.Int("expire-robots", 0, "-mode once: before this cycle, mark every robots.txt the store keeps expired (all at once: the worst case)")
 	flag.Parse()
 	oneHostSite = *oneHost
 	if *serve {
@@ -130,9 +133,20 @@ func main() {
 		bareLine(onceCycle(bin, cfgPath, port, "first"))
 		for i := 1; i <= *cycles; i++ {
 			http.Get(fmt.Sprintf("http://127.0.0.1:%s/advance?changed=%g", port, *changed))
-			bareLine(onceCycle(bin, cfgPath, port, strconv.Itoa(i)))
+			name := strconv.Itoa(i)
+			if i == *expireRobots {
+				expireAllRobots(*storage)
+				name += "*"
+			}
+			bareLine(onceCycle(bin, cfgPath, port, name))
+		}
+		if *expireRobots > 0 {
+			fmt.Println("* every robots.txt expired before this cycle")
 		}
 		return
+	}
+	if *robotsTTL > 0 {
+		fetching.RobotsTTL = *robotsTTL
 	}
 	cfg, ws, err := app.Load(cfgPath)
 	if err != nil {
@@ -449,8 +463,11 @@ func resetPeak() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 // statusMB is a size from /proc/self/status in MB: VmHWM, the peak
 // resident size since the last resetPeak, or VmRSS, the resident size now.
-func statusMB(field string) float64 {
-	b, _ := os.ReadFile("/proc/self/status")
+func statusMB(field string) float64 { return statusFileMB("/proc/self/status", field) }
+
+// statusFileMB is a size from a process's status file, in MB.
+func statusFileMB(path, field string) float64 {
+	b, _ := os.ReadFile(path)
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, field) {
 			kb, _ := strconv.Atoi(strings.Fields(line)[1])

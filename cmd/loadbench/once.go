@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
 	"log"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	_ "modernc.org/sqlite"
 )
 
 // buildNewsbot builds the newsbot command into dir, from the module this
@@ -34,17 +37,39 @@ func onceCycle(bin, cfgPath, port, name string) time.Duration {
 	var stderr tail
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		log.Fatalf("newsbot once: %v", err)
+	}
+	// The child's own peak: VmHWM of its memory after exec, read until it
+	// ends. (getrusage's ru_maxrss of a child counts the parent's memory
+	// it shared before exec.)
+	done, peaked := make(chan struct{}), make(chan float64)
+	go func() {
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		var peak float64
+		for {
+			if mb := statusFileMB(status, "VmHWM:"); mb > peak {
+				peak = mb
+			}
+			select {
+			case <-done:
+				peaked <- peak
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	err := cmd.Wait()
 	wall := time.Since(start)
+	close(done)
+	peak := <-peaked
 	if err != nil && cmd.ProcessState == nil {
 		log.Fatalf("newsbot once: %v", err)
 	}
 	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	var cpu time.Duration
-	var peak float64
 	if ru != nil {
 		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		peak = float64(ru.Maxrss) / 1024
 	}
 	r1 := stats(port)
 	fmt.Printf("%-8s %8.2f %8.2f %9s %9.1f %9s %8d %8d   %s\n", name, wall.Seconds(), cpu.Seconds(), "-", peak, "-",
@@ -74,4 +99,17 @@ func (t *tail) last() string {
 		}
 	}
 	return s
+}
+
+// expireAllRobots marks every robots.txt the store keeps expired, as if
+// a day had passed since all were fetched in one tick.
+func expireAllRobots(storage string) {
+	db, err := sql.Open("sqlite", storage)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE robots SET expires_at = 0`); err != nil {
+		log.Fatalf("expire robots.txt: %v", err)
+	}
 }
