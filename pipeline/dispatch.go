@@ -86,7 +86,7 @@ func (r *readAhead) fetch(ctx context.Context) {
 			t.Stop()
 			continue
 		}
-		r.run.List(ctx, *src)
+		r.run.ReadAhead(ctx, *src)
 		r.mu.Lock()
 		r.signal() // the host may be free again for another fetcher
 		r.mu.Unlock()

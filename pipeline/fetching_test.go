@@ -234,3 +234,18 @@ func TestOnceKeepsRobots(t *testing.T) {
 		t.Errorf("the next runs asked for robots.txt %d more times", n-first)
 	}
 }
+
+// A check reads each source once, however many watchers read it, and
+// with a fetcher reading ahead: the test site's feed is read by three of
+// its watchers, its section page by two.
+func TestEachSourceReadOnceACheck(t *testing.T) {
+	e := testenv.New(t, "skip", "xoxb-test-token")
+	for run := 1; run <= 2; run++ {
+		e.Once()
+		for _, p := range []string{"/rss/politik.xml", "/politik/", "/atom/world.xml"} {
+			if n := e.Site.Hits(p); n != int64(run) {
+				t.Errorf("after %d checks, %s was read %d times", run, p, n)
+			}
+		}
+	}
+}

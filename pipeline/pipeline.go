@@ -101,6 +101,7 @@ func (p *Pipeline) check(ctx context.Context, t *tick, w *Watcher, st *Stats) {
 	j := p.begin(ctx, t, w, st)          // fresh.go: what the check carries, items held back included
 	for _, src := range j.sources(ctx) { // fetch.go: this replica's sources, read ahead
 		items, ok := j.list(ctx, src) // fetch.go: a conditional request, the source's health
+		j.t.run.Release(src)          // this watcher has the list: the run need not keep it for it
 		if !ok {
 			continue
 		}

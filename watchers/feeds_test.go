@@ -353,3 +353,26 @@ func TestBrokenFeeds(t *testing.T) {
 		})
 	}
 }
+
+// Once every watcher that reads a source has taken its list, the run
+// keeps it no more, and reading ahead does not fetch it again; a watcher
+// still to take it gets the one read.
+func TestRunReleasesALists(t *testing.T) {
+	srv := newServer(t, map[string]page{"/rss": {contentType: "application/rss+xml", body: `<?xml version="1.0"?><rss version="2.0"><channel><title>K</title><item><title>Syrien</title><link>/a.html</link></item></channel></rss>`}})
+	src := watchers.Source{Name: "kurier", URL: srv.URL + "/rss"}
+	run := watchers.NewFetcher(5*time.Second, "newsbot-test", 1<<20).NewRun(map[string]string{"kurier": "nahost,syrien"})
+	ctx := context.Background()
+	run.ReadAhead(ctx, src)
+	if items, err := run.List(ctx, src); err != nil || len(items) != 1 {
+		t.Fatalf("List = %v, %v", items, err)
+	}
+	run.Release(src) // nahost
+	if items, _ := run.List(ctx, src); len(items) != 1 || srv.hits["/rss"].Load() != 1 {
+		t.Errorf("the second reader: %d items, %d requests; want the one read", len(items), srv.hits["/rss"].Load())
+	}
+	run.Release(src) // syrien
+	run.ReadAhead(ctx, src)
+	if n := srv.hits["/rss"].Load(); n != 1 {
+		t.Errorf("read ahead after all readers took it: %d requests, want 1", n)
+	}
+}

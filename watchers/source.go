@@ -58,6 +58,9 @@ type Run struct {
 	// validators are those Preload read for the run's sources, by key;
 	// nil: each source's are read when it is.
 	validators map[string]news.Validators
+	// left counts, by source, the readers that have not taken its list
+	// (Release).
+	left map[string]int
 }
 
 type call[T any] struct {
@@ -100,6 +103,18 @@ func once[T any](r *Run, m map[string]*call[T], key string, fn func() (T, error)
 	c.val, c.err = fn()
 	close(c.done)
 	return c.val, c.err
+}
+
+// ReadAhead lists the source ahead of its watchers, unless they have all
+// taken its list already.
+func (r *Run) ReadAhead(ctx context.Context, src Source) {
+	r.mu.Lock()
+	n, ok := r.left[src.Name+"\x00"+src.URL]
+	r.mu.Unlock()
+	if ok && n <= 0 {
+		return
+	}
+	r.List(ctx, src)
 }
 
 // List returns the articles a source lists now, in the source's order.
@@ -219,6 +234,34 @@ func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
 		return []news.Item{item}, nil
 	}
 	return pageLinks(resp, src)
+}
+
+// Release says a watcher of the run has taken the source's list: once
+// all its readers have, the run keeps it no more. (The first check of
+// ten thousand feeds held three hundred thousand items otherwise.)
+func (r *Run) Release(src Source) {
+	key := src.Name + "\x00" + src.URL
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.left == nil {
+		r.left = map[string]int{}
+	}
+	n, ok := r.left[key]
+	if !ok {
+		n = strings.Count(r.readers[src.Name], ",") + 1
+	}
+	n--
+	r.left[key] = n // at 0: taken by all, and not to be read ahead
+	if n > 0 {
+		return
+	}
+	if c, ok := r.sources[key]; ok {
+		select {
+		case <-c.done:
+			delete(r.sources, key) // read: a watcher that lists it again reads it again
+		default: // still being read
+		}
+	}
 }
 
 // Commit keeps the validators of the sources this run read, so that the
