@@ -249,3 +249,52 @@ func TestEachSourceReadOnceACheck(t *testing.T) {
 		}
 	}
 }
+
+// A crowded host (a publisher's twenty section feeds, a request each
+// host_interval) keeps its own sources waiting, not the fetchers: the
+// sources on other hosts are all read at once, though the watcher lists
+// the crowded host's first and only two fetchers read ahead.
+func TestCrowdedHostDoesNotSlowTheOthers(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	start := time.Now()
+	var mu sync.Mutex
+	var crowdedLast, othersLast time.Duration
+	feed := `<?xml version="1.0"?><rss version="2.0"><channel><title>K</title><item><title>Meldung</title><link>/a.html</link></item></channel></rss>`
+	crowded := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		crowdedLast = max(crowdedLast, time.Since(start))
+		mu.Unlock()
+		w.Write([]byte(feed))
+	}))
+	defer crowded.Close()
+	var sources, names []string
+	for i := range 20 {
+		sources = append(sources, fmt.Sprintf("  - {name: sektion%d, url: %q}", i, fmt.Sprintf("%s/sektion/%d.xml", crowded.URL, i)))
+		names = append(names, fmt.Sprintf("sektion%d", i))
+	}
+	for i := range 20 {
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			othersLast = max(othersLast, time.Since(start))
+			mu.Unlock()
+			w.Write([]byte(feed))
+		}))
+		defer other.Close()
+		sources = append(sources, fmt.Sprintf("  - {name: andere%d, url: %q}", i, other.URL+"/feed.xml"))
+		names = append(names, fmt.Sprintf("andere%d", i))
+	}
+	e := testenv.Bare(t, fmt.Sprintf("first_run: skip\nsources:\n%s\nwatchers:\n  - {name: alle, schedule: \"@hourly\", sources: [%s], keywords: [Syrien]}\n",
+		strings.Join(sources, "\n"), strings.Join(names, ", ")))
+	e.Edit("http: {host_interval: 0s}", fmt.Sprintf("http: {host_interval: %s, parallel: 1, robots: false}", interval))
+	start = time.Now()
+	e.Once()
+	mu.Lock()
+	defer mu.Unlock()
+	// The crowded host takes 20 intervals, 4 s; the others need none.
+	if crowdedLast < 15*interval {
+		t.Fatalf("the crowded host was read in %v: its interval was not kept", crowdedLast)
+	}
+	if othersLast > crowdedLast/2 {
+		t.Errorf("the other hosts' sources were read by %v, the crowded host's by %v: they waited behind it", othersLast, crowdedLast)
+	}
+}
