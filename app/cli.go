@@ -23,6 +23,7 @@ import (
 const usage = `newsbot watches news sources for keywords and posts summarized alerts to Slack.
 
 Usage:
+  newsbot demo     [--channel C]                      a news site of its own, a watcher, its alerts: no network, no config
   newsbot run      [--config FILE]                    run the watchers on their schedules
   newsbot once     [--config FILE] [--watcher NAME] [--timeout 2m]
                                                       check every watcher (or one) now, deliver, exit
@@ -62,6 +63,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch c.name {
+	case "demo":
+		return demo(ctx, c.channel, stdout, stderr)
 	case "check":
 		if len(c.args) != 1 {
 			fmt.Fprintln(stderr, "newsbot check: give one URL or HTML file")
@@ -104,6 +107,7 @@ type command struct {
 	name, config   string
 	verbose, json  bool
 	watcher, query string
+	channel        string
 	timeout        time.Duration
 	args           []string // the positional arguments
 	flags          *flag.FlagSet
@@ -130,6 +134,8 @@ func parseCommand(args []string, stderr io.Writer) (*command, int) {
 		fs.StringVar(&c.watcher, "watcher", "", "scan for this watcher only")
 		fs.StringVar(&c.query, "query", "", "scan for this query instead of the watchers")
 		fs.BoolVar(&c.json, "json", false, "print one JSON object a line")
+	case "demo":
+		fs.StringVar(&c.channel, "channel", "", "post the demo's alerts to this Slack channel, with the token in SLACK_BOT_TOKEN")
 	case "run", "validate":
 	default:
 		fmt.Fprintf(stderr, "newsbot: unknown command %q\n\n%s", c.name, usage)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -448,5 +449,31 @@ func TestAlertPicture(t *testing.T) {
 		if want, err := os.ReadFile(filepath.Join(docs, file)); err != nil || !bytes.Equal(got, want) {
 			t.Errorf("docs/%s is not drawn from the alert newsbot posts now: go test -run TestAlertPicture -update-picture ./e2e (%v)", file, err)
 		}
+	}
+}
+
+// newsbot demo, the README's first command: no config, no token, no
+// network (a proxy that answers nothing stands in for the internet), a
+// news site inside the process, and real alerts in seconds, exit 0.
+func TestDemo(t *testing.T) {
+	cmd := exec.Command(testenv.Binary, "demo")
+	cmd.Dir = t.TempDir() // no config.yaml around
+	cmd.Env = append(os.Environ(), "HTTP_PROXY=http://127.0.0.1:1", "HTTPS_PROXY=http://127.0.0.1:1", "SLACK_BOT_TOKEN=")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("newsbot demo: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	if n := strings.Count(out, "── nahost → #nahost"); n < 1 || !strings.Contains(out, "Syrien: Waffenruhe in Idlib") || !strings.Contains(out, "matched: Syrien") {
+		t.Errorf("newsbot demo printed %d alerts, want the Syria article among them:\n%s", n, out)
+	}
+	for _, chrome := range testenv.Chrome {
+		if strings.Contains(out, chrome) {
+			t.Errorf("a demo alert shows the site's chrome %q:\n%s", chrome, out)
+		}
+	}
+	if !strings.Contains(stderr.String(), "3 alerts sent, 0 errors") {
+		t.Errorf("the demo's last line: %s", stderr.String())
 	}
 }
