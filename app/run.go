@@ -188,7 +188,30 @@ func (a *App) tick(ctx context.Context, ws []*pipeline.Watcher, schedule string)
 		names[i] = w.Name
 	}
 	a.metrics.tickSeconds.WithLabelValues(schedule).Observe(time.Since(start).Seconds())
-	a.log.Info("tick done: "+st.String(), "watchers", strings.Join(names, ","), "took", time.Since(start).Round(time.Millisecond))
+	a.log.Info("tick done: "+st.String(), "watchers", strings.Join(names, ","), "took", time.Since(start).Round(time.Millisecond),
+		"next", nextTick(ws, time.Now(), a.cfg.Location()))
+}
+
+// nextTick says when the watchers tick next, in the config's zone: the
+// time, with the date when it is not today.
+func nextTick(ws []*pipeline.Watcher, now time.Time, loc *time.Location) string {
+	var next time.Time
+	for _, w := range ws {
+		if w.Cron == nil {
+			continue
+		}
+		if t := w.Cron.Next(now); next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	if next.IsZero() {
+		return "never"
+	}
+	next, now = next.In(loc), now.In(loc)
+	if next.YearDay() == now.YearDay() && next.Year() == now.Year() {
+		return next.Format("15:04:05")
+	}
+	return next.Format("2006-01-02 15:04")
 }
 
 // cronParser parses schedules in the config's time zone.

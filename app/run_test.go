@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +179,63 @@ func TestRateLimitedChannelDoesNotHoldOthers(t *testing.T) {
 	if len(order) != 4 || !strings.Contains(order[2], "Meldung 0") || !strings.Contains(order[3], "Meldung 2") {
 		t.Errorf("order:\n%s\nwant #b's two, then #a's in the order found", strings.Join(order, "\n"))
 	}
+}
+
+// A daemon says a source's failure with its cause at the first tick, in
+// brief at the next while the cause is the same; each tick's line says
+// when the next one is.
+func TestDaemonSaysFailuresOnceAndTheNextTick(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`storage: %q
+slack: {channel: "#c"}
+http: {host_interval: 0s}
+sources:
+  - {name: weg, url: "http://%s/feed.xml"}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [weg], keywords: [Syrien]}
+`, filepath.Join(t.TempDir(), "newsbot.db"), addr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := pipeline.Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var logs strings.Builder
+	a, err := New(context.Background(), cfg, ws, Options{Logger: slog.New(slog.NewTextHandler(lockedBuilder{&mu, &logs}, nil)), Stdout: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	a.tick(ctx, ws, "start")
+	a.tick(ctx, ws, "@hourly")
+	mu.Lock()
+	defer mu.Unlock()
+	out := logs.String()
+	first := strings.Index(out, `msg="source failed: connection refused by `+addr)
+	again := strings.Index(out, `msg="source still failing: connection refused by `+addr)
+	if first < 0 || again < first || strings.Count(out, "source failed:") != 1 {
+		t.Errorf("want the failure with its cause once, then in brief:\n%s", out)
+	}
+	if strings.Count(out, "tick done:") != 2 || strings.Count(out, " next=") != 2 {
+		t.Errorf("each tick's line should say when the next is:\n%s", out)
+	}
+}
+
+type lockedBuilder struct {
+	mu *sync.Mutex
+	b  *strings.Builder
+}
+
+func (l lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }

@@ -65,14 +65,22 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 		return nil, false
 	}
 	if err != nil {
-		// A source shared by several watchers failed once: say it once.
-		if first {
-			log.Error("source failed", "url", src.URL, "error", err)
+		// A source shared by several watchers failed once: say it once,
+		// the cause first; a source failing as at the tick before, in
+		// brief.
+		reason := watchers.Reason(err)
+		if !first {
+			log.Debug("source failed: "+reason, "url", src.URL, "error", err)
+			return nil, false
+		}
+		if prev, again := j.p.failures.Swap(src.Name, reason); again && prev == reason {
+			log.Warn("source still failing: "+reason, "url", src.URL)
 		} else {
-			log.Debug("source failed", "url", src.URL, "error", err)
+			log.Error("source failed: "+reason, "url", src.URL, "error", err)
 		}
 		return nil, false
 	}
+	j.p.failures.Delete(src.Name)
 	j.answered[src.Name] = true
 	for _, it := range items {
 		j.listed[it.Key()] = true

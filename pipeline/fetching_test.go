@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -296,5 +297,31 @@ func TestCrowdedHostDoesNotSlowTheOthers(t *testing.T) {
 	}
 	if othersLast > crowdedLast/2 {
 		t.Errorf("the other hosts' sources were read by %v, the crowded host's by %v: they waited behind it", othersLast, crowdedLast)
+	}
+}
+
+// A source that cannot be reached says why, the cause first (a port
+// nobody listens on: connection refused), not as a robots.txt that could
+// not be had, though robots.txt is asked first; and a daemon says it in
+// brief at the next tick while the cause is the same.
+func TestUnreachableSourceSaysWhy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e := testenv.Bare(t, fmt.Sprintf(`
+sources:
+  - {name: weg, url: "http://%s/feed.xml"}
+watchers:
+  - {name: syrien, schedule: "@hourly", sources: [weg], keywords: [Syrien]}
+`, addr))
+	out := e.Once()
+	if !strings.Contains(out, `msg="source failed: connection refused by `+addr) {
+		t.Errorf("the log does not say the cause first:\n%s", out)
+	}
+	if strings.Contains(out, "robots.txt could not be had: not fetching") {
+		t.Errorf("an unreachable site logged as a robots.txt problem:\n%s", out)
 	}
 }

@@ -35,7 +35,7 @@ const sourceFailures = 3
 func (p *Pipeline) sourceHealth(ctx context.Context, src watchers.Source, items []news.Item, unchanged bool, err error, log *slog.Logger) {
 	var failure string
 	if err != nil {
-		failure = err.Error()
+		failure = watchers.Reason(err)
 	}
 	tell, since, serr := p.Store.SourceChecked(ctx, src.Name, failure, sourceFailures)
 	if serr != nil {
@@ -44,8 +44,8 @@ func (p *Pipeline) sourceHealth(ctx context.Context, src watchers.Source, items 
 	}
 	switch tell {
 	case news.HealthDown:
-		p.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) has failed %d checks in a row since %s: %v",
-			src.Name, src.URL, sourceFailures, since.In(p.Config.Location()).Format("2006-01-02 15:04"), err))
+		p.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) has failed %d checks in a row since %s: %s",
+			src.Name, src.URL, sourceFailures, since.In(p.Config.Location()).Format("2006-01-02 15:04"), failure))
 	case news.HealthUp:
 		p.tellOps(ctx, log, fmt.Sprintf("newsbot: source %s (%s) answers again", src.Name, src.URL))
 	}

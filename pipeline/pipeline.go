@@ -25,6 +25,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -91,6 +92,9 @@ type Pipeline struct {
 
 	// pruned is when the store was last pruned (Unix seconds).
 	pruned atomic.Int64
+	// failures holds, by source, why it failed at its last check, so
+	// that a daemon says a failure that lasts in brief.
+	failures sync.Map
 }
 
 // check runs one watcher over its sources: every article it finds goes

@@ -3,6 +3,7 @@ package watchers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -65,6 +66,7 @@ type robotsEntry struct {
 	data     *robotstxt.RobotsData
 	expires  time.Time
 	failed   bool             // data is the disallow-all of an unavailable robots.txt
+	cause    string           // why it was unavailable, as Reason says it
 	v        news.Validators  // to ask whether it changed
 	save     *news.RobotsFile // fetched, not yet kept in the store
 }
@@ -117,6 +119,10 @@ func (c *robotsCache) load(ctx context.Context, store RobotsStore, sites []strin
 // set makes the entry what the file says.
 func (e *robotsEntry) set(f news.RobotsFile) {
 	e.data, e.failed = robotsData(f), f.Status == 0
+	e.cause = ""
+	if e.failed {
+		e.cause = string(f.Body) // kept there: see fetchRobots
+	}
 	e.expires, e.v, e.fetched = f.Expires, f.Validators, true
 }
 
@@ -150,10 +156,11 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 	e := c.entry(site)
 	var data *robotstxt.RobotsData
 	var failed bool
+	var cause string
 	for data == nil {
 		switch {
 		case e.fetched && !time.Now().After(e.expires):
-			data, failed = e.data, e.failed
+			data, failed, cause = e.data, e.failed, e.cause
 			c.mu.Unlock()
 		case e.fetching != nil:
 			// Another request is fetching it: wait for that one.
@@ -199,7 +206,7 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 				e.set(file)
 			}
 			e.save = &file
-			data, failed = e.data, e.failed
+			data, failed, cause = e.data, e.failed, e.cause
 			c.mu.Unlock()
 		}
 	}
@@ -211,6 +218,9 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 		path += "?" + u.RawQuery
 	}
 	if !data.TestAgent(path, agentToken(f.UserAgent)) {
+		if failed && cause != "" {
+			return fmt.Errorf("%w: %w", ErrRobotsUnavailable, &causeError{cause})
+		}
 		if failed {
 			return ErrRobotsUnavailable
 		}
@@ -244,7 +254,16 @@ func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request, e *
 		file.Status = se.Code
 		return file, true
 	default:
-		f.Log.Warn("robots.txt could not be had: not fetching the site's pages for a while (RFC 9309)", "site", site, "error", err)
+		// Kept with why, for the errors of the site's requests meanwhile
+		// (robotsEntry.set). A site not reached at all is the source's
+		// failure, which its error says; a robots.txt that fails (5xx) is
+		// said here.
+		if unreachable(err) {
+			file.Body = []byte(Reason(err))
+		} else {
+			file.Body = []byte("the site's robots.txt could not be had (" + Reason(err) + "): nothing is fetched from the site for a while (RFC 9309)")
+			f.Log.Warn("robots.txt could not be had: not fetching the site's pages for a while (RFC 9309)", "site", site, "error", err)
+		}
 		file.Expires = now.Add(robotsFailedTTL)
 		return file, true
 	}
