@@ -53,6 +53,8 @@ func Load(path string) (*config.Config, []*pipeline.Watcher, error) {
 		return nil, nil, err
 	}
 	if len(problems) > 0 {
+		// What may be a mistake is said beside what is one.
+		problems = append(problems, cfg.Warnings()...)
 		problems.Sort()
 		return nil, nil, problems
 	}
@@ -96,6 +98,8 @@ type App struct {
 	// scheduling: Run's scheduler runs; checked: its start-up check is
 	// done.
 	scheduling, checked atomic.Bool
+	// replaced: a reload's new app takes over when this one stops.
+	replaced atomic.Bool
 }
 
 // New opens the store and the notifier for a loaded config, and readies

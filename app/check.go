@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +25,9 @@ type CheckResult struct {
 	// Refused are the occurrences of watchers' terms in capitals that did
 	// not count, and why (see "Keywords" in the README).
 	Refused []CheckRefusal `json:"refused,omitempty"`
+	// Notes are what the config did not do to this article, and why
+	// (stem: true on an article of no language it can stem).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // CheckRefusal is an occurrence of a watcher's term in capitals that did
@@ -56,6 +61,9 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher, tar
 		return CheckPage(ctx, f, ws, target, true)
 	}
 	b, err := os.ReadFile(target)
+	if errors.Is(err, fs.ErrNotExist) && looksLikeAddress(target) {
+		return nil, fmt.Errorf("%s: no such file; for a web page give its URL with the scheme: https://%s", target, target)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", target, err)
 	}
@@ -64,6 +72,27 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher, tar
 		abs = target
 	}
 	return checkBody(ws, target, "file://"+filepath.ToSlash(abs), watchers.UTF8(b, ""))
+}
+
+// looksLikeAddress says whether a path not found is a web address
+// without its scheme (www.example.com/x, example.com): a host name
+// with a dot, then maybe a path.
+func looksLikeAddress(target string) bool {
+	host, _, _ := strings.Cut(target, "/")
+	if strings.Contains(target, "://") || !strings.Contains(host, ".") || strings.HasSuffix(strings.ToLower(host), ".html") || strings.HasSuffix(strings.ToLower(host), ".htm") {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r == ':' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // CheckPage is Check for a URL. One not trusted (given in Slack, by
@@ -98,6 +127,9 @@ func checkBody(ws []*pipeline.Watcher, target, page string, body []byte) (*Check
 	}
 	scans := &pipeline.Scans{}
 	for _, w := range ws {
+		if note := w.StemNote(art.Lang); note != "" {
+			res.Notes = append(res.Notes, note)
+		}
 		for _, f := range w.Eval(art, "", scans).Refused {
 			res.Refused = append(res.Refused, CheckRefusal{Watcher: w.Name, Term: f.Term, Field: f.Field, Why: f.Why, Context: f.Context})
 		}
@@ -149,5 +181,8 @@ func (res *CheckResult) WriteText(w io.Writer) {
 	}
 	for _, r := range res.Refused {
 		fmt.Fprintf(w, "\nWatcher %s: %s in %s not counted, %s: …%s…\n", r.Watcher, r.Term, r.Field, r.Why, r.Context)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}
 }

@@ -36,17 +36,53 @@ Usage:
 --config defaults to config.yaml. --verbose logs debug messages.
 `
 
+// cliHelp is what newsbot CMD -h says before the flags.
+var cliHelp = map[string]string{
+	"demo": `newsbot demo [--channel C]
+
+Starts a small news site inside the process, runs a watcher for Syria on
+it and prints the alerts it finds: no network, no token, no config. With
+SLACK_BOT_TOKEN set and --channel, the alerts are posted there too.`,
+	"run": `newsbot run [--config FILE]
+
+Runs the watchers on their schedules until SIGINT or SIGTERM; SIGHUP or a
+change to the file reads the config again.`,
+	"once": `newsbot once [--config FILE] [--watcher NAME] [--timeout 2m]
+
+Checks every watcher (or one) now, delivers its alerts and exits: for
+cron. Exit status 0: it ran and every alert is sent (or held as
+configured); 1: the store can't be opened; 2: the command line or the
+config is wrong; 3: alerts are left pending or were parked as
+undeliverable.`,
+	"validate": `newsbot validate [--config FILE]
+
+Checks the config file and says every problem with its line, and what
+may be a mistake (warnings) without failing.`,
+	"check": `newsbot check [--config FILE] [--json] URL|FILE
+
+Shows what newsbot sees in one article: its text, date, language, the
+summary, and what each watcher's query finds in it. A URL needs its
+scheme (https://).`,
+	"scan": `newsbot scan [--config FILE] [--watcher NAME] [--query Q] [--json] PATH...
+
+Runs the watchers (or one, or a query) over saved HTML articles, files or
+folders, and prints each match.`,
+}
+
 // Main runs the newsbot command with its arguments (those after the
 // program's name) and returns its exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 2 && args[0] == "help" {
+		args = []string{args[1], "-h"}
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	if args[0] == "version" {
+	if args[0] == "version" || args[0] == "--version" || args[0] == "-version" {
 		fmt.Fprint(stdout, BuildInfo())
 		return 0
 	}
@@ -90,6 +126,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		printLoadError(stderr, err)
 		return 2
 	}
+	for _, w := range cfg.Warnings() {
+		c.log.Warn(w.String())
+	}
 	if c.watcher != "" {
 		if _, err := cfg.Watcher(c.watcher); err != nil {
 			fmt.Fprintln(stderr, "newsbot:", err)
@@ -121,7 +160,10 @@ func parseCommand(args []string, stderr io.Writer) (*command, int) {
 	c := &command{name: args[0]}
 	fs := flag.NewFlagSet("newsbot "+c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", cliHelp[c.name])
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.config, "config", "config.yaml", "the config file")
 	fs.BoolVar(&c.verbose, "verbose", false, "log debug messages")
 	switch c.name {
@@ -223,6 +265,14 @@ func printLoadError(w io.Writer, err error) {
 	fmt.Fprintln(w, "newsbot:", err)
 }
 
+// warned is validate's word on its warnings.
+func warned(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return ", " + textutil.Plural(int64(n), "warning") + " on stderr"
+}
+
 func validate(path string, cfg *config.Config, err error, stdout, stderr io.Writer) int {
 	if err != nil {
 		var ps config.Problems
@@ -241,7 +291,10 @@ func validate(path string, cfg *config.Config, err error, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, cfg.Problem("storage", "%s: %v", cfg.Storage, err))
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d sources, %d watchers)\n", path, len(cfg.Sources), len(cfg.Watchers))
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(stderr, w)
+	}
+	fmt.Fprintf(stdout, "%s: ok (%s, %s%s)\n", path, textutil.Plural(int64(len(cfg.Sources)), "source"), textutil.Plural(int64(len(cfg.Watchers)), "watcher"), warned(len(cfg.Warnings())))
 	return 0
 }
 
@@ -311,7 +364,8 @@ func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query 
 			}
 		}
 		if len(ws) == 0 {
-			fmt.Fprintf(stderr, "newsbot scan: %v: %q\n", config.ErrNoWatcher, watcher)
+			_, err := cfg.Watcher(watcher)
+			fmt.Fprintln(stderr, "newsbot scan:", err)
 			return 2
 		}
 	default:
@@ -331,7 +385,7 @@ func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query 
 				if done%50 == 0 || done == total {
 					width := 30
 					n := done * width / max(total, 1)
-					fmt.Fprintf(stderr, "\r[%s%s] %d/%d files", strings.Repeat("#", n), strings.Repeat(" ", width-n), done, total)
+					fmt.Fprintf(stderr, "\r[%s%s] %d/%s", strings.Repeat("#", n), strings.Repeat(" ", width-n), done, textutil.Plural(int64(total), "file"))
 					if done == total {
 						fmt.Fprintln(stderr)
 					}
@@ -351,6 +405,6 @@ func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query 
 		failed++
 		fmt.Fprintf(stderr, "newsbot scan: %s: %v\n", path, err)
 	}, progress)
-	fmt.Fprintf(stderr, "newsbot: %d files scanned, %s, %d unreadable\n", len(files), textutil.Plural(int64(hits), "match"), failed)
+	fmt.Fprintf(stderr, "newsbot: %s scanned, %s, %d unreadable\n", textutil.Plural(int64(len(files)), "file"), textutil.Plural(int64(hits), "match"), failed)
 	return 0
 }

@@ -81,7 +81,7 @@ func TestSpike(t *testing.T) {
 		if err := a.store.RecordAlert(ctx, al, []string{al.URL}); err != nil {
 			t.Fatal(err)
 		}
-		db, err := sql.Open("sqlite", a.cfg.Storage)
+		db, err := sql.Open("sqlite", a.cfg.Storage+"?_pragma=busy_timeout(10000)")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestSpikeByHourOfWeek(t *testing.T) {
 	w := a.watchers[0]
 	w.Spike = &config.Spike{Window: config.Duration(time.Hour), Factor: 3, Min: 5}
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", a.cfg.Storage)
+	db, err := sql.Open("sqlite", a.cfg.Storage+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,7 +149,11 @@ func (a *App) Run(ctx context.Context) error {
 	a.scheduling.Store(false)
 	stopping.Store(true)
 	a.deliver.Stopping()
-	a.log.Info("shutting down: finishing the work in flight")
+	if a.replaced.Load() {
+		a.log.Info("reloading: the old config finishes the work in flight")
+	} else {
+		a.log.Info("shutting down: finishing the work in flight")
+	}
 	stopped := c.Stop()
 	timer := time.NewTimer(ShutdownGrace)
 	defer timer.Stop()

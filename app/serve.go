@@ -144,6 +144,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// The new app is ready: the old one finishes the work in flight
 		// (as on SIGTERM) and gives way. Meanwhile health says reloading.
 		d.reloading.Store(true)
+		a.replaced.Store(true)
 		stop()
 		<-done
 		// Its leases go with it: the new app's first tick checks every
@@ -193,6 +194,9 @@ func (d *Daemon) reload(ctx context.Context, old *config.Config, opts Options, s
 		}
 		*sum = seen // refused as it is: again when it changes
 		return nil
+	}
+	for _, w := range cfg.Warnings() {
+		opts.Logger.Warn(w.String())
 	}
 	if cfg.HTTP.Listen != old.HTTP.Listen {
 		opts.Logger.Warn("http.listen changed: it takes effect when newsbot is restarted", "listening", old.HTTP.Listen, "new", cfg.HTTP.Listen)

@@ -92,7 +92,8 @@ type Config struct {
 	pos   map[string]Position
 	lists map[string][]string
 	// loc is Timezone loaded (compile).
-	loc *time.Location
+	loc      *time.Location
+	warnings Problems
 	// sourceIndex finds a source by its name (Source).
 	sourcesOnce sync.Once
 	sourceIndex map[string]int

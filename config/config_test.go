@@ -265,6 +265,12 @@ watchers:
 	if want := []string{"$100", "US$ 5", "$HOME", "Idlib"}; !slices.Equal(c.Watchers[0].Keywords, want) {
 		t.Errorf("keywords = %q, want %q", c.Watchers[0].Keywords, want)
 	}
+	// The unset variable is named, at its place, as a warning.
+	ws := c.Warnings()
+	if len(ws) != 1 || !ws[0].Warning || ws[0].Field != "http.user_agent" || ws[0].Pos.Line != 7 ||
+		!strings.Contains(ws[0].String(), "warning: ${NEWSBOT_TEST_UNSET_VARIABLE} is not set") {
+		t.Errorf("warnings = %v, want one for ${NEWSBOT_TEST_UNSET_VARIABLE} at http.user_agent, line 7", ws)
+	}
 }
 
 // problem is a problem as the user reads it, without the file name.

@@ -18,6 +18,7 @@ type decoder struct {
 	pos      map[string]Position
 	lists    map[string][]string // a list's path → its elements' paths
 	problems Problems
+	warnings Problems // what may be a mistake, or not
 	// unknownKeys are the paths of unknown keys: problems that do not make
 	// the fields around them unreadable.
 	unknownKeys map[string]bool
@@ -70,7 +71,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		if !d.scalar(n, path, "a duration such as 24h") {
 			return
 		}
-		dur, err := ParseDuration(expandEnv(n.Value))
+		dur, err := ParseDuration(d.expandEnv(n, path))
 		if err != nil {
 			d.bad(n, path, "%v", err)
 			return
@@ -126,7 +127,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		v.Set(s)
 	case v.Kind() == reflect.String:
 		if d.scalar(n, path, "a string") {
-			v.SetString(expandEnv(n.Value))
+			v.SetString(d.expandEnv(n, path))
 		}
 	case v.Kind() == reflect.Int, v.Kind() == reflect.Float64, v.Kind() == reflect.Bool:
 		d.parsed(n, v, path)
@@ -147,7 +148,7 @@ func (d *decoder) parsed(n *yaml.Node, v reflect.Value, path string) {
 	if !d.scalar(n, path, want) {
 		return
 	}
-	s := expandEnv(n.Value)
+	s := d.expandEnv(n, path)
 	var err error
 	switch v.Kind() {
 	case reflect.Int:
@@ -243,13 +244,22 @@ func kindName(n *yaml.Node) string {
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expandEnv replaces ${VAR} with the variable's value. A bare $ is kept, so
-// that keywords such as "$100" mean what they say.
-func expandEnv(s string) string {
+// expandEnv replaces ${VAR} in the node's value with the variable's
+// value; a variable that is not set is said (a warning: empty may be
+// meant). A bare $ is kept, so that keywords such as "$100" mean what
+// they say.
+func (d *decoder) expandEnv(n *yaml.Node, path string) string {
+	s := n.Value
 	if !strings.Contains(s, "${") {
 		return s
 	}
 	return envRef.ReplaceAllStringFunc(s, func(ref string) string {
-		return os.Getenv(ref[2 : len(ref)-1])
+		name := ref[2 : len(ref)-1]
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			d.warnings = append(d.warnings, Problem{File: d.file, Pos: Position{n.Line, n.Column}, Field: path, Warning: true,
+				Msg: fmt.Sprintf("%s is not set in the environment: the value is empty", ref)})
+		}
+		return v
 	})
 }

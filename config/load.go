@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -20,6 +21,8 @@ type Problem struct {
 	Pos   Position
 	Field string
 	Msg   string
+	// Warning: what may be a mistake, or not (Config.Warnings).
+	Warning bool
 }
 
 // Problems is every problem found in a file; it is the error Load returns
@@ -31,7 +34,11 @@ func (p Problem) String() string {
 	if field == "" {
 		field = "config"
 	}
-	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Pos.Line, p.Pos.Col, field, p.Msg)
+	msg := p.Msg
+	if p.Warning {
+		msg = "warning: " + msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Pos.Line, p.Pos.Col, field, msg)
 }
 
 // Sort puts problems in the order they stand in the file.
@@ -79,6 +86,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	// A field that could not be decoded is reported once, for what is
 	// wrong with it, not again as missing.
 	ps := d.problems
+	c.warnings = d.warnings
 	c.setDefaults()
 	for _, p := range c.validate() {
 		if !d.failed(p.Field) {
@@ -122,6 +130,19 @@ func yamlProblem(path string, data []byte, err error) Problem {
 		}
 	}
 	return p
+}
+
+// Warnings are what may be a mistake in the file, or not (a ${VAR} not
+// set, a mention_on term the watcher does not have): validate shows them,
+// run and once log them.
+func (c *Config) Warnings() Problems { return c.warnings }
+
+// Warn adds a warning at the field's place, for checks done outside
+// this package.
+func (c *Config) Warn(path, format string, args ...any) {
+	p := c.Problem(path, format, args...)
+	p.Warning = true
+	c.warnings = append(c.warnings, p)
 }
 
 // Path is the file the config was read from.
@@ -187,5 +208,17 @@ func (c *Config) Watcher(name string) (*Watcher, error) {
 			return &c.Watchers[i], nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %q", ErrNoWatcher, name)
+	return nil, fmt.Errorf("%w: %q (%s)", ErrNoWatcher, name, c.watcherNames())
+}
+
+// watcherNames says the watchers there are, for a name not among them.
+func (c *Config) watcherNames() string {
+	names := make([]string, len(c.Watchers))
+	for i, w := range c.Watchers {
+		names[i] = strconv.Quote(w.Name)
+	}
+	if len(names) == 0 {
+		return "the config has none"
+	}
+	return "the config has " + strings.Join(names, ", ")
 }

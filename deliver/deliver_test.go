@@ -152,7 +152,7 @@ func TestInterruptedAlertNotPostedTwice(t *testing.T) {
 	// Make the store look as it does after such a kill: the alert claimed
 	// long ago, never marked sent.
 	db := regexp.MustCompile(`storage: (.*)`).FindStringSubmatch(func() string { b, _ := os.ReadFile(e.Config); return string(b) }())[1]
-	sdb, err := sql.Open("sqlite", db)
+	sdb, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -221,6 +221,10 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 	if neu != 1 {
 		t.Errorf("the new watcher posted %d alerts to #neu, want 1\n%s", neu, d.output())
 	}
+	// A reload says so, not that newsbot is shutting down.
+	if out := d.output(); strings.Contains(out, "shutting down") || !strings.Contains(out, "reloading: the old config finishes the work in flight") {
+		t.Errorf("the reload's log does not say it reloads:\n%s", out)
+	}
 
 	// SIGHUP reads it again, unchanged.
 	before := strings.Count(d.output(), "config reloaded")

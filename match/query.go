@@ -260,6 +260,18 @@ func (n nearNode) positive(neg bool, out map[int]bool) {
 	n.b.positive(neg, out)
 }
 
+// Terms are the terms a match may name, as written: those that count
+// for a match (not under NOT), in the query's order.
+func (q *Query) Terms() []string {
+	var out []string
+	for i, l := range q.leaf {
+		if q.pos[i] && !slices.Contains(out, l.text) {
+			out = append(out, l.text)
+		}
+	}
+	return out
+}
+
 // Eval matches the query against a document.
 func (q *Query) Eval(d Doc) Result {
 	if q.empty {

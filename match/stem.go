@@ -26,3 +26,8 @@ func stem(lang, w string) string {
 	f(env)
 	return env.Current()
 }
+
+// CanStem says whether a document in the language lang ("de", "de-DE",
+// "en") has its terms stemmed by a watcher that stems in the document's
+// language.
+func CanStem(lang string) bool { return stemmers[langCode(lang)] != nil }

@@ -59,6 +59,9 @@ func (j *job) examineItem(ctx context.Context, it news.Item, last bool) result {
 	if j.p.tooOld(art.Published) {
 		return r
 	}
+	if note := j.w.StemNote(art.Lang); note != "" {
+		j.p.noteOnce("stem\x00"+j.w.Name, note, j.log)
+	}
 	m := j.w.Match(art, it.Source, j.t.scans)
 	if m == nil {
 		return r

@@ -95,6 +95,16 @@ type Pipeline struct {
 	// failures holds, by source, why it failed at its last check, so
 	// that a daemon says a failure that lasts in brief.
 	failures sync.Map
+	// noted holds what noteOnce said.
+	noted sync.Map
+}
+
+// noteOnce logs a note on the config once in the process's life (a
+// daemon's ticks do not repeat it).
+func (p *Pipeline) noteOnce(key, msg string, log *slog.Logger) {
+	if _, dup := p.noted.LoadOrStore(key, true); !dup {
+		log.Info(msg)
+	}
 }
 
 // check runs one watcher over its sources: every article it finds goes

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,7 +62,22 @@ func Compile(cfg *config.Config) ([]*Watcher, error) {
 	if err := bindSet(ws); err != nil {
 		return nil, err
 	}
+	for i, w := range ws {
+		warnMentionOn(cfg, cfg.WatcherPath(i), w)
+	}
 	return ws, nil
+}
+
+// warnMentionOn warns of a mention_on term that is none of the watcher's
+// terms: no alert would ever notify for it.
+func warnMentionOn(cfg *config.Config, p string, w *Watcher) {
+	terms := w.query.Terms()
+	for j, on := range w.MentionOn {
+		if !slices.Contains(terms, on) {
+			cfg.Warn(fmt.Sprintf("%s.mention_on[%d]", p, j), "%q is none of the watcher's terms (%s): no alert notifies for it",
+				on, strings.Join(terms, ", "))
+		}
+	}
 }
 
 // compile compiles the i-th watcher, or says what is wrong with it.
@@ -79,6 +96,12 @@ func compile(cfg *config.Config, i int) (*Watcher, config.Problems) {
 		}
 	}
 	if len(problems) > 0 {
+		// The query too, in the same pass.
+		if cw.Query != "" {
+			if _, err := (match.Spec{Query: cw.Query, Synonyms: cfg.Synonyms}).Compile(); err != nil {
+				problems = append(problems, cfg.Problem(p+".query", "%v", err))
+			}
+		}
 		return nil, problems
 	}
 	spec := match.Spec{Keywords: cw.Keywords, Query: cw.Query, Exclude: cw.Exclude, Synonyms: cfg.Synonyms, Forms: cw.Forms}
@@ -148,6 +171,20 @@ func (w *Watcher) QuietUntil(t time.Time) time.Time {
 		t = t.In(w.loc)
 	}
 	return w.Quiet.Until(t)
+}
+
+// StemNote says, for a watcher with stem: true and no lang:, that an
+// article in a language without a stemmer (or none known) had its
+// terms matched as written; "" otherwise.
+func (w *Watcher) StemNote(lang string) string {
+	if !w.Stem || w.Lang != "" || match.CanStem(lang) {
+		return ""
+	}
+	what := "the article's language is not known"
+	if lang != "" {
+		what = fmt.Sprintf("there is no stemmer for the article's language (%s)", lang)
+	}
+	return fmt.Sprintf("watcher %s: stem: true stems in the article's language, and %s: its terms were matched as written; set lang: de (or en) on the watcher to stem in that language", w.Name, what)
 }
 
 // mentions are who an alert with these terms notifies.

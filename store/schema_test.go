@@ -117,7 +117,7 @@ func TestStoriesMigrate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "newsbot.db")
 	// A store of the schema before versions were stories.
 	at := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "stories_v2") })
-	old, err := sql.Open("sqlite", path)
+	old, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

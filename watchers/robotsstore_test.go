@@ -95,7 +95,7 @@ func TestRobotsKeptBetweenProcesses(t *testing.T) {
 	mu.Unlock()
 
 	// Expired: asked again, whether it changed; still honoured.
-	raw, err := sql.Open("sqlite", path)
+	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
