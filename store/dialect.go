@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // dialect is what differs between the databases newsbot runs on; the SQL
@@ -161,8 +162,9 @@ func (d dialect) rebind(q string) string {
 
 // args are the statement's arguments as the database takes them: the
 // columns that hold yes or no are integers (0, 1) in both dialects, and
-// PostgreSQL's text holds no NUL, which becomes U+FFFD (the same way
-// every time, so that a key with one still finds itself).
+// PostgreSQL's text holds no NUL nor bytes that are not UTF-8, which
+// become U+FFFD (the same way every time, so that a key with one still
+// finds itself).
 func (d dialect) args(args []any) []any {
 	out := args
 	for i, a := range args {
@@ -191,17 +193,25 @@ func (d dialect) args(args []any) []any {
 	return out
 }
 
-// text is s as the dialect's text holds it: PostgreSQL's holds no NUL,
-// which becomes U+FFFD.
+// text is s as the dialect's text holds it: PostgreSQL's holds no NUL
+// and nothing that is not UTF-8 (a Latin-1 robots.txt's validators, an
+// error quoting a server); each becomes U+FFFD.
 func (d dialect) text(s string) string {
-	if d.numbered && strings.IndexByte(s, 0) >= 0 {
-		return strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if !d.numbered {
+		return s
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return s
 }
 
 // keyOf gives, for a key the database returned, the one of keys (as the
-// caller gave them) it is: the same but where text took a NUL as U+FFFD.
+// caller gave them) it is: the same but where text took a NUL or a
+// byte that is not UTF-8 as U+FFFD.
 func (d dialect) keyOf(keys []string) func(k string) string {
 	if !d.numbered {
 		return func(k string) string { return k }

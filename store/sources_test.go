@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"testing"
@@ -191,6 +192,41 @@ func TestRobotsKept(t *testing.T) {
 		if len(got) != 3 || faz.Status != 200 || string(faz.Body) != "User-agent: *\nDisallow: /x\n" || faz.Validators.ETag != `"1"` || !faz.Expires.Equal(later) ||
 			got["https://bote.example"].Status != 404 || got["https://down.example"].Status != 0 {
 			t.Errorf("Robots = %+v", got)
+		}
+	})
+}
+
+// What servers send is kept whatever its bytes: a robots.txt in Latin-1
+// with a NUL, validators that are not UTF-8, an error that quotes a
+// server's answer. PostgreSQL's text refuses invalid UTF-8 and NUL; one
+// such site must not cost the batch of every other site's robots.txt.
+func TestHostileBytesKept(t *testing.T) {
+	each(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := mustOpen(t)
+		exp := time.Now().Add(20 * time.Hour).Truncate(time.Second)
+		body := []byte("User-agent: *\nDisallow: /gr\xfc\xdfe\\x\x00\n")
+		files := []news.RobotsFile{
+			{Site: "https://latin.example", Status: 200, Body: body, Validators: news.Validators{ETag: "\"\xff\xfe\"", LastModified: "Mon\x00, 01 Jan"}, Expires: exp},
+			{Site: "https://ok.example", Status: 404, Expires: exp},
+		}
+		if err := s.SaveRobots(ctx, files); err != nil {
+			t.Fatalf("SaveRobots: %v", err)
+		}
+		if err := s.SaveRobots(ctx, []news.RobotsFile{{Site: "https://latin.example", Unchanged: true, Validators: news.Validators{ETag: "W/\"\xe4\""}, Expires: exp}}); err != nil {
+			t.Fatalf("SaveRobots, unchanged: %v", err)
+		}
+		got, err := s.Robots(ctx, []string{"https://latin.example", "https://ok.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := got["https://latin.example"]; f.Status != 200 || !bytes.Equal(f.Body, body) || f.Validators.ETag == "" || got["https://ok.example"].Status != 404 {
+			t.Errorf("Robots = %+v", got)
+		}
+		for range 3 {
+			if _, _, err := s.SourceChecked(ctx, "latin", "GET https://latin.example/rss: 500 \"Fehler: \xfcberlastet\x00\"", 3); err != nil {
+				t.Fatalf("SourceChecked: %v", err)
+			}
 		}
 	})
 }
