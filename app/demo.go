@@ -103,7 +103,7 @@ func demo(ctx context.Context, channel string, stdout, stderr io.Writer) int {
 	code := c.once(ctx, loaded, ws)
 	if code == 0 {
 		fmt.Fprint(stderr, "\nThat was one check. Your own: copy config.yaml, name your feeds and keywords, then\n"+
-			"  newsbot validate    check the file\n  newsbot once        one check now (add slack.token to post)\n  newsbot run         check on the schedules\n")
+			"  newsbot validate    check the file\n  newsbot once        one check now (with SLACK_BOT_TOKEN set, it posts to Slack)\n  newsbot run         check on the schedules\n")
 	}
 	return code
 }

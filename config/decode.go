@@ -242,6 +242,13 @@ func kindName(n *yaml.Node) string {
 	}
 }
 
+// optionalEmpty are the fields whose empty value is a choice newsbot
+// says itself when it starts (no token: alerts printed): a ${VAR} that
+// is all of one and not set is not warned of.
+var optionalEmpty = map[string]bool{
+	"slack.token": true, "slack.app_token": true, "slack.signing_secret": true, "slack.webhook_url": true,
+}
+
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // expandEnv replaces ${VAR} in the node's value with the variable's
@@ -256,7 +263,7 @@ func (d *decoder) expandEnv(n *yaml.Node, path string) string {
 	return envRef.ReplaceAllStringFunc(s, func(ref string) string {
 		name := ref[2 : len(ref)-1]
 		v, ok := os.LookupEnv(name)
-		if !ok {
+		if !ok && !(optionalEmpty[path] && ref == s) {
 			d.warnings = append(d.warnings, Problem{File: d.file, Pos: Position{n.Line, n.Column}, Field: path, Warning: true,
 				Msg: fmt.Sprintf("%s is not set in the environment: the value is empty", ref)})
 		}

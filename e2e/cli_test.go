@@ -68,15 +68,17 @@ watchers:
 }
 
 // validate says every problem of a watcher in one pass, and what may be
-// a mistake as a warning that does not fail it: a ${VAR} not set, a
-// mention_on term the watcher does not have.
+// a mistake as a warning that does not fail it: a ${VAR} not set (but
+// for a token, whose absence newsbot says itself), a mention_on term the
+// watcher does not have.
 func TestValidateWarnings(t *testing.T) {
 	e := &testenv.Env{T: t}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
 	os.WriteFile(cfg, []byte(`slack:
   channel: "#news"
-  token: "${NEWSBOT_E2E_NEVER_SET}"
+  token: ${NEWSBOT_E2E_NEVER_SET_TOKEN}
+http: {user_agent: "newsbot (+https://${NEWSBOT_E2E_NEVER_SET}/bot)"}
 sources: [{name: a, url: "https://example.org/feed"}]
 watchers:
   - name: nahost
@@ -92,8 +94,8 @@ watchers:
 		t.Errorf("validate: exit %d, stdout %q", code, stdout)
 	}
 	for _, want := range []string{
-		cfg + `:3:10: slack.token: warning: ${NEWSBOT_E2E_NEVER_SET} is not set in the environment: the value is empty`,
-		cfg + `:12:18: watchers[nahost].mention_on[0]: warning: "syrien" is none of the watcher's terms (Syrien, Assad, Damaskus): no alert notifies for it`,
+		cfg + `:4:20: http.user_agent: warning: ${NEWSBOT_E2E_NEVER_SET} is not set in the environment: the value is empty`,
+		cfg + `:13:18: watchers[nahost].mention_on[0]: warning: "syrien" is none of the watcher's terms (Syrien, Assad, Damaskus): no alert notifies for it`,
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("validate's warnings lack %q:\n%s", want, stderr)
@@ -101,6 +103,10 @@ watchers:
 	}
 	if strings.Contains(stderr, "Assad\" is none") {
 		t.Errorf("a term of the query is warned of:\n%s", stderr)
+	}
+	// No token is a choice newsbot says when it starts: not warned of.
+	if strings.Contains(stderr, "NEVER_SET_TOKEN") {
+		t.Errorf("an unset token is warned of:\n%s", stderr)
 	}
 
 	// Every problem of one watcher, the query's too, though its keywords

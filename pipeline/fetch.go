@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/newsbot/newsbot/news"
@@ -75,6 +76,8 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 		}
 		if prev, again := j.p.failures.Swap(src.Name, reason); again && prev == reason {
 			log.Warn("source still failing: "+reason, "url", src.URL)
+		} else if strings.Contains(err.Error(), reason) {
+			log.Error("source failed: "+reason, "url", src.URL) // the error says no more
 		} else {
 			log.Error("source failed: "+reason, "url", src.URL, "error", err)
 		}

@@ -321,7 +321,7 @@ watchers:
 	if !strings.Contains(out, `msg="source failed: connection refused by `+addr) {
 		t.Errorf("the log does not say the cause first:\n%s", out)
 	}
-	if strings.Contains(out, "robots.txt could not be had: not fetching") {
+	if strings.Contains(out, "robots.txt could not be had") {
 		t.Errorf("an unreachable site logged as a robots.txt problem:\n%s", out)
 	}
 }

@@ -75,6 +75,10 @@ type causeError struct{ reason string }
 
 func (e *causeError) Error() string { return e.reason }
 
+// Is makes a robots.txt not had for a cause ErrRobotsUnavailable, whose
+// words the error leaves out: a site not reached is said as such.
+func (e *causeError) Is(target error) bool { return target == ErrRobotsUnavailable }
+
 // opAddr is " by ADDRESS" for an error of a dial, or "".
 func opAddr(err error) string {
 	var op *net.OpError

@@ -44,7 +44,7 @@ func TestReason(t *testing.T) {
 		{"refused", get(closed), "connection refused by " + strings.TrimPrefix(strings.TrimSuffix(closed, "/feed.xml"), "http://")},
 		{"TLS", get(tlsSite.URL), "TLS: the site's certificate is signed by an authority this machine does not know"},
 		{"status", get(gone.URL + "/x"), "the site answered 404 Not Found"},
-		{"robots.txt of a site not reached", fmt.Errorf("GET x: %w", fmt.Errorf("%w: %w", watchers.ErrRobotsUnavailable, errors.New("x"))), "the site's robots.txt could not be had"},
+		{"robots.txt that failed", fmt.Errorf("GET x: %w", fmt.Errorf("%w: %w", watchers.ErrRobotsUnavailable, errors.New("x"))), "the site's robots.txt could not be had"},
 	} {
 		if got := watchers.Reason(tt.err); !strings.HasPrefix(got, tt.want) {
 			t.Errorf("%s: Reason(%v) = %q, want it to begin %q", tt.name, tt.err, got, tt.want)

@@ -3,7 +3,6 @@ package watchers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -219,7 +218,7 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 	}
 	if !data.TestAgent(path, agentToken(f.UserAgent)) {
 		if failed && cause != "" {
-			return fmt.Errorf("%w: %w", ErrRobotsUnavailable, &causeError{cause})
+			return &causeError{cause} // errors.Is ErrRobotsUnavailable
 		}
 		if failed {
 			return ErrRobotsUnavailable
