@@ -34,6 +34,7 @@ Usage:
   newsbot version
 
 --config defaults to config.yaml. --verbose logs debug messages.
+newsbot CMD -h (or newsbot help CMD) says more of a command.
 `
 
 // cliHelp is what newsbot CMD -h says before the flags.

@@ -10,7 +10,7 @@ import (
 // before the next one starts, not Go's 100 %. A tick's garbage is most of
 // what newsbot allocates, so the peak is what this bounds: at 10,000
 // sources it keeps a steady-state cycle under 200 MB resident for a few
-// percent more CPU (see the README's "Performance at scale"). Prometheus
+// percent more CPU (see docs/performance.md). Prometheus
 // sets the same for the same reason.
 const GCPercent = 75
 
