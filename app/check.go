@@ -75,24 +75,36 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher, tar
 }
 
 // looksLikeAddress says whether a path not found is a web address
-// without its scheme (www.example.com/x, example.com): a host name
-// with a dot, then maybe a path.
+// without its scheme (www.example.com/x, faz.net): a host name whose
+// last label reads as a top-level domain (letters), not as a file's
+// extension (article.txt, page.xhtml).
 func looksLikeAddress(target string) bool {
 	host, _, _ := strings.Cut(target, "/")
-	if strings.Contains(target, "://") || !strings.Contains(host, ".") || strings.HasSuffix(strings.ToLower(host), ".html") || strings.HasSuffix(strings.ToLower(host), ".htm") {
+	host, _, _ = strings.Cut(host, ":") // a port
+	labels := strings.Split(strings.ToLower(host), ".")
+	if strings.Contains(target, "://") || len(labels) < 2 {
 		return false
 	}
-	for _, label := range strings.Split(host, ".") {
-		if label == "" {
+	for _, l := range labels {
+		if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
 			return false
 		}
-		for _, r := range label {
-			if !(r == '-' || r == ':' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
-				return false
-			}
-		}
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 || strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "" || fileExtensions[tld] {
+		return false
 	}
 	return true
+}
+
+// fileExtensions are those of files check may be given, or be given by
+// mistake: not top-level domains (a few are both, such as .md; a file
+// is the likelier).
+var fileExtensions = map[string]bool{
+	"html": true, "htm": true, "xhtml": true, "mhtml": true, "mht": true, "shtml": true, "xml": true, "rss": true,
+	"atom": true, "json": true, "txt": true, "md": true, "yaml": true, "yml": true, "php": true, "asp": true,
+	"aspx": true, "jsp": true, "gz": true, "zip": true, "csv": true, "pdf": true, "doc": true, "docx": true,
+	"warc": true, "eml": true, "out": true, "log": true, "bak": true, "tmp": true, "orig": true,
 }
 
 // CheckPage is Check for a URL. One not trusted (given in Slack, by

@@ -56,3 +56,26 @@ watchers:
 		}
 	}
 }
+
+// check on a path that is not there points at https:// only where the
+// path reads as a web address, not as a file's name.
+func TestLooksLikeAddress(t *testing.T) {
+	for target, want := range map[string]bool{
+		"www.example.com/politik/x.html": true,
+		"faz.net":                        true,
+		"tagesschau.de:443/x":            true,
+		"spiegel.de/ausland/":            true,
+		"saved-article.txt":              false,
+		"page.xhtml":                     false,
+		"archive/2026-10/a.html":         false,
+		"./x.y/z":                        false,
+		"a.b.c/d.txt":                    false,
+		"feed.xml":                       false,
+		"https://faz.net":                false,
+		"notes":                          false,
+	} {
+		if got := looksLikeAddress(target); got != want {
+			t.Errorf("looksLikeAddress(%q) = %v, want %v", target, got, want)
+		}
+	}
+}

@@ -24,8 +24,8 @@ var ErrRobots = errors.New("disallowed by the site's robots.txt")
 // while, and the page is tried again later.
 var ErrRobotsUnavailable = errors.New("the site's robots.txt could not be had")
 
-// RobotsTTL is how long a robots.txt is kept: about a day (RFC 9309 asks
-// for no more), each site's between ¾ and 1¼ of it, so that the sites of
+// RobotsTTL is how long a robots.txt is kept at most: a day (RFC 9309
+// asks for no more), each site's between ¾ and all of it, so that the sites of
 // a config fetched in one tick are asked again over hours, not all in
 // one tick a day later. cmd/loadbench shortens it, to measure a daemon
 // across the expiry.
@@ -38,7 +38,7 @@ const robotsFailedTTL = 5 * time.Minute
 // robotsExpiry is when a robots.txt fetched (or confirmed) now is asked
 // for again.
 func robotsExpiry(now time.Time) time.Time {
-	return now.Add(RobotsTTL*3/4 + time.Duration(rand.Int64N(int64(RobotsTTL/2)+1)))
+	return now.Add(RobotsTTL*3/4 + time.Duration(rand.Int64N(int64(RobotsTTL/4)+1)))
 }
 
 // RobotsStore keeps sites' robots.txt between processes, so that newsbot
@@ -189,15 +189,15 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 					}
 				}
 			}
-			file, ok := fetchRobots(ctx, f, site, page, e)
+			file, err := fetchRobots(ctx, f, site, page, e)
 			c.mu.Lock()
 			e.fetching = nil
 			close(done)
-			if !ok {
-				// Cut short (a signal, once's --timeout): not the site's
-				// failure, and nothing learnt.
+			if err != nil {
+				// Nothing learnt of the site's robots.txt: the request for
+				// the page fails as the one for robots.txt did.
 				c.mu.Unlock()
-				return ctx.Err()
+				return err
 			}
 			if file.Unchanged {
 				e.expires = file.Expires
@@ -229,29 +229,35 @@ func (c *robotsCache) allowed(ctx context.Context, f *Fetcher, u *url.URL, page 
 }
 
 // fetchRobots asks the site for its robots.txt (whether it changed, when
-// the entry has validators), and returns what is to be kept of it; ok is
-// false when the request was cut short.
-func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request, e *robotsEntry) (file news.RobotsFile, ok bool) {
+// the entry has validators), and returns what is to be kept of it; an
+// error when nothing is learnt of it: the request was cut short (a
+// signal, once's --timeout), the site asked to wait (Retry-After), or the
+// request may not go there (a private address for a link found in a
+// source): none of these is the site's robots.txt failing, to keep for
+// a while and for other processes.
+func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request, e *robotsEntry) (file news.RobotsFile, _ error) {
 	resp, err := f.Do(ctx, Request{URL: site + "/robots.txt", Trusted: page.Trusted, ListedBy: page.ListedBy, If: e.v, uncharged: true})
 	now := time.Now()
 	file = news.RobotsFile{Site: site, Expires: robotsExpiry(now)}
 	var se *StatusError
 	switch {
 	case ctx.Err() != nil:
-		return file, false
+		return file, ctx.Err()
+	case errors.Is(err, ErrBackOff), errors.Is(err, ErrRefusedAddress):
+		return file, err
 	case err == nil && resp.NotModified && e.data != nil:
 		// As before: kept for another while.
 		file.Validators, file.Unchanged = e.v, true
-		return file, true
+		return file, nil
 	case err == nil:
 		file.Status, file.Body, file.Validators = http.StatusOK, resp.Body, resp.Validators
 		if !disallowsAny(resp.Body) {
 			file.Body = nil // allows all: nothing to keep
 		}
-		return file, true
+		return file, nil
 	case errors.As(err, &se) && se.Code >= 400 && se.Code < 500 && se.Code != 429:
 		file.Status = se.Code
-		return file, true
+		return file, nil
 	default:
 		// Kept with why, for the errors of the site's requests meanwhile
 		// (robotsEntry.set). A site not reached at all is the source's
@@ -264,7 +270,7 @@ func fetchRobots(ctx context.Context, f *Fetcher, site string, page Request, e *
 			f.Log.Warn("robots.txt could not be had: not fetching the site's pages for a while (RFC 9309)", "site", site, "error", err)
 		}
 		file.Expires = now.Add(robotsFailedTTL)
-		return file, true
+		return file, nil
 	}
 }
 

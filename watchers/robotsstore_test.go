@@ -3,6 +3,7 @@ package watchers_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsbot/newsbot/news"
 	"github.com/newsbot/newsbot/store"
 	"github.com/newsbot/newsbot/watchers"
 )
@@ -112,4 +114,39 @@ func TestRobotsKeptBetweenProcesses(t *testing.T) {
 		t.Errorf("after it expired: %d robots.txt requests, %d conditional; want a second, conditional", len(robotsAt), conditional)
 	}
 	mu.Unlock()
+}
+
+// A link found in one source that leads to another's private address is
+// refused, its robots.txt included; that refusal is not the site's
+// robots.txt failing: the source on that address is read right after it,
+// and no failure is kept in the store for other processes.
+func TestRefusedLinkDoesNotBlockTheSite(t *testing.T) {
+	intranet, _ := listenOn(t, "127.0.0.2") // a source in the config, on a private address
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer site.Close()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "newsbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := watchers.NewFetcher(3*time.Second, "newsbot-test", 1<<20)
+	f.Robots, f.RobotsStore = true, db
+	run := f.NewRun(nil)
+	if _, err := run.Article(ctx, news.Item{URL: intranet + "/a.html", ListedBy: site.URL + "/feed"}); !errors.Is(err, watchers.ErrRefusedAddress) {
+		t.Fatalf("another source's link to the intranet: %v, want refused", err)
+	}
+	if _, err := f.Get(ctx, intranet+"/"); err != nil {
+		t.Errorf("the intranet source after a refused link to it: %v, want it read", err)
+	}
+	if err := f.SaveRobots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := db.Robots(ctx, []string{intranet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file, ok := kept[intranet]; ok && file.Status == 0 {
+		t.Errorf("kept as a robots.txt that failed: %+v", file)
+	}
 }

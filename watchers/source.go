@@ -107,25 +107,41 @@ func once[T any](r *Run, m map[string]*call[T], key string, fn func() (T, error)
 
 // ReadAhead lists the source ahead of its watchers, unless they have all
 // taken its list already.
+//
+// Whether they have and the start of the read are one step: a read
+// ahead that began after the last reader let go of the list would read
+// the source a second time, and keep that body's validators although no
+// watcher looked at its items (the next tick's conditional request would
+// then pass over them).
 func (r *Run) ReadAhead(ctx context.Context, src Source) {
+	key := src.Name + "\x00" + src.URL
 	r.mu.Lock()
-	n, ok := r.left[src.Name+"\x00"+src.URL]
-	r.mu.Unlock()
-	if ok && n <= 0 {
+	n, released := r.left[key]
+	_, started := r.sources[key]
+	if released && n <= 0 || started {
+		r.mu.Unlock()
 		return
 	}
-	r.List(ctx, src)
+	c := &call[[]news.Item]{done: make(chan struct{})}
+	r.sources[key] = c
+	r.mu.Unlock()
+	c.val, c.err = r.listSource(ctx, src)
+	close(c.done)
 }
 
 // List returns the articles a source lists now, in the source's order.
 func (r *Run) List(ctx context.Context, src Source) ([]news.Item, error) {
 	return once(r, r.sources, src.Name+"\x00"+src.URL, func() ([]news.Item, error) {
-		items, err := r.list(ctx, src)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", src.Name, err)
-		}
-		return items, nil
+		return r.listSource(ctx, src)
 	})
+}
+
+func (r *Run) listSource(ctx context.Context, src Source) ([]news.Item, error) {
+	items, err := r.list(ctx, src)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	return items, nil
 }
 
 // validatorsKey is the key a source's validators are kept under: the
