@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/newsbot/newsbot/pipeline"
 	"github.com/newsbot/newsbot/watchers"
@@ -28,6 +29,9 @@ type CheckResult struct {
 	// Notes are what the config did not do to this article, and why
 	// (stem: true on an article of no language it can stem).
 	Notes []string `json:"notes,omitempty"`
+	// Sitemap, for a sitemap given instead of an article, says what it
+	// holds (and the rest is empty).
+	Sitemap *SitemapSummary `json:"sitemap,omitempty"`
 }
 
 // CheckRefusal is an occurrence of a watcher's term in capitals that did
@@ -70,6 +74,9 @@ func Check(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher, tar
 	abs, err := filepath.Abs(target)
 	if err != nil {
 		abs = target
+	}
+	if watchers.IsSitemap(b) {
+		return checkSitemap("file://"+filepath.ToSlash(abs), b, "", 0)
 	}
 	return checkBody(ws, target, "file://"+filepath.ToSlash(abs), watchers.UTF8(b, ""))
 }
@@ -116,6 +123,9 @@ func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher,
 	if err != nil {
 		return nil, err
 	}
+	if watchers.IsSitemap(resp.Body) {
+		return checkSitemap(resp.URL, resp.Body, resp.ContentType, f.MaxBody)
+	}
 	if watchers.IsFeedDocument(resp.Body, resp.ContentType) {
 		return nil, fmt.Errorf("%s is a feed, not an article page: give check one of its articles, or list the feed under sources", url)
 	}
@@ -123,6 +133,15 @@ func CheckPage(ctx context.Context, f *watchers.Fetcher, ws []*pipeline.Watcher,
 		return nil, fmt.Errorf("%s is neither an article page nor a feed: %s", url, why)
 	}
 	return checkBody(ws, url, resp.URL, watchers.UTF8(resp.Body, resp.ContentType))
+}
+
+// checkSitemap is Check for a sitemap: what it holds.
+func checkSitemap(url string, body []byte, contentType string, max int64) (*CheckResult, error) {
+	sm, err := watchers.ParseSitemap(body, contentType, max)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", url, err)
+	}
+	return &CheckResult{URL: url, Matches: []CheckMatch{}, Sitemap: summarizeSitemap(sm, time.Now())}, nil
 }
 
 func checkBody(ws []*pipeline.Watcher, target, page string, body []byte) (*CheckResult, error) {
@@ -163,6 +182,10 @@ func checkBody(ws []*pipeline.Watcher, target, page string, body []byte) (*Check
 
 // WriteText writes the result as newsbot check prints it.
 func (res *CheckResult) WriteText(w io.Writer) {
+	if res.Sitemap != nil {
+		res.Sitemap.writeText(w, res.URL)
+		return
+	}
 	fmt.Fprintf(w, "URL:    %s\nTitle:  %s\nLang:   %s\n", res.URL, res.Title, res.Lang)
 	if res.Teaser != "" {
 		fmt.Fprintf(w, "Teaser: %s\n", res.Teaser)

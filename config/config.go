@@ -174,8 +174,9 @@ func (h HTTP) RobotsOn() bool { return h.Robots == nil || *h.Robots }
 type Source struct {
 	Name string `yaml:"name" jsonschema:"required"`
 	URL  string `yaml:"url" jsonschema:"required"`
-	// Type forces feed or page; empty means found from the content.
-	Type news.SourceType `yaml:"type" jsonschema:"enum=feed,enum=page"`
+	// Type forces feed, page or sitemap (a news sitemap or a sitemap
+	// index); empty means found from the content.
+	Type news.SourceType `yaml:"type" jsonschema:"enum=feed,enum=page,enum=sitemap"`
 	// Links is a CSS selector: on a page, the links that are articles.
 	// A page without it is one article.
 	Links string `yaml:"links"`

@@ -197,16 +197,16 @@ func (v *validation) sources() map[string]bool {
 			v.bad(p+".url", "must be an absolute http(s) URL, not %q", s.URL)
 		}
 		switch s.Type {
-		case news.SourceAuto, news.SourceFeed, news.SourcePage:
+		case news.SourceAuto, news.SourceFeed, news.SourcePage, news.SourceSitemap:
 		default:
-			v.bad(p+".type", "must be %q or %q, not %q", news.SourceFeed, news.SourcePage, s.Type)
+			v.bad(p+".type", "must be %q, %q or %q, not %q", news.SourceFeed, news.SourcePage, news.SourceSitemap, s.Type)
 		}
 		if s.MaxItems < 0 {
 			v.bad(p+".max_items", "must be more than 0 (default: max_items, %d)", c.MaxItems)
 		}
 		if s.Links != "" {
-			if s.Type == news.SourceFeed {
-				v.bad(p+".links", "a feed lists its articles itself; links applies to pages")
+			if s.Type == news.SourceFeed || s.Type == news.SourceSitemap {
+				v.bad(p+".links", "a %s lists its articles itself; links applies to pages", s.Type)
 			}
 			if _, err := cascadia.Compile(s.Links); err != nil {
 				v.bad(p+".links", "invalid CSS selector %q: %v", s.Links, err)

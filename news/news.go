@@ -382,14 +382,16 @@ type RobotsFile struct {
 }
 
 // SourceType is what a source is: a feed, whose items are the articles,
-// or an HTML page, one article or a list of links to them.
+// an HTML page, one article or a list of links to them, or a (news)
+// sitemap, whose entries are the articles.
 type SourceType string
 
 // Source types; SourceAuto tells from the content.
 const (
-	SourceAuto SourceType = ""
-	SourceFeed SourceType = "feed"
-	SourcePage SourceType = "page"
+	SourceAuto    SourceType = ""
+	SourceFeed    SourceType = "feed"
+	SourcePage    SourceType = "page"
+	SourceSitemap SourceType = "sitemap"
 )
 
 // HealthChange is what a source check changed in the source's health, as

@@ -49,7 +49,7 @@ type Run struct {
 	// conditional requests are kept per source and set of readers, so
 	// that a watcher never misses what others read before it came.
 	readers  map[string]string
-	commits  map[string]commit // by source name
+	commits  map[string][]commit // by source name
 	mu       sync.Mutex
 	sources  map[string]*call[[]news.Item]
 	articles map[string]*call[*news.Article]
@@ -81,7 +81,7 @@ func (f *Fetcher) NewRun(readers map[string]string) *Run {
 	return &Run{
 		f:        f,
 		readers:  readers,
-		commits:  map[string]commit{},
+		commits:  map[string][]commit{},
 		sources:  map[string]*call[[]news.Item]{},
 		articles: map[string]*call[*news.Article]{},
 		pages:    map[string]*Response{},
@@ -206,15 +206,25 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	if resp.NotModified {
 		return nil, ErrNotModified
 	}
+	if src.Type == news.SourceSitemap || src.Type == news.SourceAuto && IsSitemap(resp.Body) {
+		return r.listSitemap(ctx, src, resp, key)
+	}
 	items, err := r.parse(resp, src)
 	if err == nil {
 		// Kept only for a source read without error: a broken one is
 		// read (and reported) again.
-		r.mu.Lock()
-		r.commits[src.Name] = commit{key: key, v: resp.Validators}
-		r.mu.Unlock()
+		r.commit(src.Name, key, resp.Validators)
 	}
 	return items, err
+}
+
+// commit keeps validators of a body the source's watchers read, to be
+// saved by Commit: the source's own, and for a sitemap index, each of
+// its sitemaps'.
+func (r *Run) commit(source, key string, v news.Validators) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.commits[source] = append(r.commits[source], commit{key: key, v: v})
 }
 
 func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
@@ -289,17 +299,19 @@ func (r *Run) Commit(ctx context.Context, failed func(source string) bool) error
 		return nil
 	}
 	r.mu.Lock()
-	commits := make(map[string]commit, len(r.commits))
-	for name, c := range r.commits {
-		commits[name] = c
+	commits := make(map[string][]commit, len(r.commits))
+	for name, cs := range r.commits {
+		commits[name] = cs
 	}
 	r.mu.Unlock()
-	for name, c := range commits {
+	for name, cs := range commits {
 		if failed(name) {
 			continue
 		}
-		if err := r.f.Cache.SaveValidators(ctx, c.key, c.v); err != nil {
-			return err
+		for _, c := range cs {
+			if err := r.f.Cache.SaveValidators(ctx, c.key, c.v); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -41,6 +41,9 @@ func Plural(n int64, noun string) string {
 	if strings.HasSuffix(noun, "ch") {
 		return fmt.Sprintf("%d %ses", n, noun)
 	}
+	if len(noun) > 1 && noun[len(noun)-1] == 'y' && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])) {
+		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1]) // entry, entries
+	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
