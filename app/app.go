@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg *config.Config, ws []*pipeline.Watcher, opts O
 	clock := func() time.Time { return a.now() }
 	a.deliver = &deliver.Deliverer{Outbox: db, Notifier: a.notifier, Log: a.log, Now: clock,
 		Pace: time.Duration(cfg.Slack.Pace), Webhook: cfg.Slack.WebhookURL != "", OpsChannel: cfg.Slack.OpsChannel,
-		Count: a.metrics.sent, Prepare: a.foldDigests, LookAfter: 2 * time.Duration(cfg.Slack.Timeout)}
+		Count: a.metrics.sent, Latency: a.metrics.alertLatency, Prepare: a.foldDigests, LookAfter: 2 * time.Duration(cfg.Slack.Timeout)}
 	if terminal {
 		a.deliver.Pace = 0 // a terminal takes them all at once
 	}

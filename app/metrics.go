@@ -27,6 +27,7 @@ type Metrics struct {
 	alerts      *prometheus.CounterVec // by watcher and kind: alert, follow_up, also, spike
 	sends       *prometheus.CounterVec // by result: ok, rate_limited, retry, failed
 	tickSeconds *prometheus.HistogramVec
+	latency     *prometheus.HistogramVec // by way: feed, page, sitemap, push
 
 	// outbox reads the outbox's counts by status when scraped: the
 	// running app's store's.
@@ -47,7 +48,10 @@ func NewMetrics() *Metrics {
 		Help: "Attempts to post to Slack, by result (ok, rate_limited, retry, failed, found_posted)."}, []string{"result"})
 	m.tickSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "newsbot_tick_duration_seconds",
 		Help: "How long a tick (a check of the watchers of a schedule; \"start\": of all, at start) took.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}, []string{"schedule"})
-	m.Registry.MustRegister(m.newItems, m.matches, m.alerts, m.sends, m.tickSeconds,
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "newsbot_alert_latency_seconds",
+		Help:    "From an item's publication (its date in the feed or sitemap, or a WebSub push's arrival) to its alert's post, by the way it came (feed, page, sitemap, push).",
+		Buckets: []float64{1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 43200, 86400}}, []string{"way"})
+	m.Registry.MustRegister(m.newItems, m.matches, m.alerts, m.sends, m.tickSeconds, m.latency,
 		sourcesCollector{m}, outboxCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -180,4 +184,9 @@ func (c sourcesCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, float64(sc.lastSuccess), name)
 		}
 	}
+}
+
+// alertLatency observes an alert's latency as it is posted.
+func (m *Metrics) alertLatency(way string, d time.Duration) {
+	m.latency.WithLabelValues(way).Observe(d.Seconds())
 }

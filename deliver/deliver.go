@@ -30,7 +30,9 @@ type Outbox interface {
 	// It brings the alert up to date from the store.
 	Claim(ctx context.Context, a *news.Alert) (bool, error)
 	// MarkSent records the message an alert went out as.
-	MarkSent(ctx context.Context, id int64, ts string) error
+	// MarkSent records the message an alert went out as, and its latency
+	// (negative: not known).
+	MarkSent(ctx context.Context, id int64, ts string, latency time.Duration) error
 	// MarkFailed records a failed attempt; news.Permanent parks the alert.
 	MarkFailed(ctx context.Context, id int64, reason string, f news.Failure) error
 }
@@ -83,6 +85,10 @@ type Deliverer struct {
 	// Count, when set, counts sends by result (ok, rate_limited, retry,
 	// failed, stopped, found_posted).
 	Count func(result string)
+	// Latency, when set, hears each alert's latency as it is posted:
+	// from its item's publication (or push) to the post, by the way it
+	// came (feed, page, sitemap, push).
+	Latency func(way string, d time.Duration)
 	// Prepare, when set, runs first in each delivery, under its lock, and
 	// says how often the store failed: it makes what has come due (the
 	// digests).

@@ -40,7 +40,7 @@ func (o *outbox) Claim(context.Context, *news.Alert) (bool, error) {
 	return o.claimErr == nil, o.claimErr
 }
 
-func (o *outbox) MarkSent(_ context.Context, id int64, ts string) error {
+func (o *outbox) MarkSent(_ context.Context, id int64, ts string, _ time.Duration) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sent[id] = ts

@@ -70,7 +70,18 @@ func (d *Deliverer) alreadyPosted(ctx context.Context, al *news.Alert, log *slog
 func (d *Deliverer) recordSent(ctx context.Context, log *slog.Logger, r *Result, al *news.Alert, ts string) {
 	r.Sent++
 	ctx = context.WithoutCancel(ctx)
-	if err := retry(ctx, func() error { return d.Outbox.MarkSent(ctx, al.ID, ts) }); err != nil {
+	latency := time.Duration(-1)
+	// A first alert's: a follow-up, a digest or a spike is no item's
+	// news arriving.
+	if al.ThreadOf == 0 && al.Digest == nil && !al.Origin.IsZero() {
+		if l := d.now().Sub(al.Origin); l >= 0 {
+			latency = l
+			if d.Latency != nil {
+				d.Latency(al.Way, l)
+			}
+		}
+	}
+	if err := retry(ctx, func() error { return d.Outbox.MarkSent(ctx, al.ID, ts, latency) }); err != nil {
 		r.StoreErrors++
 		log.Error("alert sent, but recording it failed; it may be sent again", "error", err)
 	}

@@ -168,7 +168,7 @@ func TestRunServesMetricsAndReloads(t *testing.T) {
 		}
 	}
 	for _, prefix := range []string{`newsbot_source_last_success_timestamp_seconds{source="world"}`, `newsbot_tick_duration_seconds_count`,
-		`newsbot_source_fetch_bytes_total{source="rundschau"}`, `go_goroutines`, `process_resident_memory_bytes`} {
+		`newsbot_source_fetch_bytes_total{source="rundschau"}`, `newsbot_alert_latency_seconds_count{way="feed"}`, `go_goroutines`, `process_resident_memory_bytes`} {
 		if metric(m, prefix) <= 0 {
 			t.Errorf("no %s in /metrics", prefix)
 		}

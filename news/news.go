@@ -35,6 +35,10 @@ type Item struct {
 	// to what there is: its enclosure, its feed's site, or a page it
 	// shares with the feed's other items.
 	Via string `json:",omitempty"`
+	// From is the kind of source that listed it (feed, page, sitemap);
+	// Pushed, for an item a WebSub hub pushed, when the push arrived.
+	From   SourceType `json:",omitempty"`
+	Pushed time.Time  `json:",omitzero"`
 }
 
 // Article is the main text of a page, without navigation, sidebars,
@@ -102,6 +106,12 @@ type Alert struct {
 	Forms     map[string][]string `json:",omitempty"`
 	Published time.Time
 	Found     time.Time
+	// Origin is when the item became known to the world, from which its
+	// latency to the post is counted: a pushed item's arrival (WebSub),
+	// else its date in the source (feed, sitemap), else the page's; zero
+	// when none is known. Way is how it came: feed, page, sitemap, push.
+	Origin time.Time `json:",omitzero"`
+	Way    string    `json:",omitempty"`
 	// Marks are the byte ranges of matched words in Summary, so that a
 	// notifier can emphasise them.
 	Marks [][2]int

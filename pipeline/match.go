@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/newsbot/newsbot/match"
 	"github.com/newsbot/newsbot/news"
@@ -87,6 +88,8 @@ func (j *job) alertOf(it news.Item, art *news.Article, m *Match) *news.Alert {
 		Forms:       m.Forms,
 		Published:   art.Published,
 		Found:       now,
+		Origin:      origin(it, art, now),
+		Way:         way(it),
 		Lang:        art.Lang,
 		FromFeed:    art.FromFeed,
 		Mentions:    w.mentions(m.Terms),
@@ -133,4 +136,27 @@ func (w *Watcher) storyTerms(art *news.Article, source string, m *Match) []strin
 		}
 	}
 	return out
+}
+
+// origin is when an item became known to the world, for its latency: a
+// push's arrival, else its date in the source, else its page's; zero
+// when none is known or the date is after now (a clock or a date that is
+// wrong says nothing of the latency).
+func origin(it news.Item, art *news.Article, now time.Time) time.Time {
+	t := it.Pushed
+	if t.IsZero() {
+		t = cmp.Or(it.Published, art.Published)
+	}
+	if t.After(now) {
+		return time.Time{}
+	}
+	return t
+}
+
+// way is how an item came: pushed, or the kind of source that listed it.
+func way(it news.Item) string {
+	if !it.Pushed.IsZero() {
+		return "push"
+	}
+	return cmp.Or(string(it.From), "feed")
 }

@@ -181,7 +181,7 @@ func TestUnsureFailure(t *testing.T) {
 		if newer.ID == a.ID || newer.ThreadOf != a.ID {
 			t.Errorf("the follow-up replaced an alert that may have been posted (ID %d, ThreadOf %d)", newer.ID, newer.ThreadOf)
 		}
-		if err := s.MarkSent(ctx, a.ID, "1700000000.000001"); err != nil {
+		if err := s.MarkSent(ctx, a.ID, "1700000000.000001", -1); err != nil {
 			t.Fatal(err)
 		}
 		p, _ := s.Pending(ctx)

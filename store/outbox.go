@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/newsbot/newsbot/news"
 )
@@ -172,13 +173,19 @@ func (s *Store) Claim(ctx context.Context, a *news.Alert) (bool, error) {
 	return true, nil
 }
 
-// MarkSent records that the alert went out, with the message's timestamp;
-// for a digest, that timestamp is its alerts' message too.
-func (s *Store) MarkSent(ctx context.Context, id int64, ts string) error {
+// MarkSent records that the alert went out, with the message's timestamp
+// and its latency (from the item's publication to the post; negative
+// when not known); for a digest, that timestamp is its alerts' message
+// too.
+func (s *Store) MarkSent(ctx context.Context, id int64, ts string, latency time.Duration) error {
+	var ms any // NULL: not known
+	if latency >= 0 {
+		ms = latency.Milliseconds()
+	}
 	err := s.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx,
-			`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '', unsure = 0 WHERE id = ?`,
-			StatusSent, ts, s.now().Unix(), id); err != nil {
+			`UPDATE alerts SET status = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = '', unsure = 0, latency_ms = ? WHERE id = ?`,
+			StatusSent, ts, s.now().Unix(), ms, id); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE alerts SET ts = ? WHERE digest_id = ? AND status = ?`, ts, id, StatusFolded)

@@ -128,7 +128,7 @@ func TestMarkSentAndFailed(t *testing.T) {
 			}
 			as = append(as, a)
 		}
-		if err := s.MarkSent(ctx, as[0].ID, "1700000000.000001"); err != nil {
+		if err := s.MarkSent(ctx, as[0].ID, "1700000000.000001", -1); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.MarkFailed(ctx, as[1].ID, "HTTP 500", news.Retry); err != nil {
@@ -182,7 +182,7 @@ func TestMarkSentAndFailed(t *testing.T) {
 		}
 
 		// A retry that succeeds clears the error.
-		if err := s.MarkSent(ctx, as[1].ID, "1700000000.000002"); err != nil {
+		if err := s.MarkSent(ctx, as[1].ID, "1700000000.000002", -1); err != nil {
 			t.Fatal(err)
 		}
 		var errMsg string

@@ -195,6 +195,10 @@ var migrations = []string{
 		last_modified TEXT NOT NULL DEFAULT '',
 		expires_at    {int64} NOT NULL
 	){norowid};`,
+
+	// Each alert's latency: from the item's publication (or its push's
+	// arrival) to its post, in milliseconds; NULL when not known.
+	`ALTER TABLE alerts ADD COLUMN latency_ms {int64};`,
 }
 
 // storyColumns are the columns a story record has had from the first.

@@ -177,7 +177,7 @@ func (sm *Sitemap) Items(source, listedBy string, now time.Time) []news.Item {
 		if !e.Published.IsZero() && e.Published.Before(now.Add(-SitemapWindow)) {
 			continue
 		}
-		it := news.Item{URL: Canonical(e.URL, ""), Title: e.Title, Published: e.Published, Lang: e.Lang, Source: source, ListedBy: listedBy}
+		it := news.Item{URL: Canonical(e.URL, ""), Title: e.Title, Published: e.Published, Lang: e.Lang, Source: source, ListedBy: listedBy, From: news.SourceSitemap}
 		if e.Keywords != "" {
 			// What the publisher says the article is about: the item's
 			// text when its page cannot be had.

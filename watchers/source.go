@@ -209,7 +209,10 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	if src.Type == news.SourceSitemap || src.Type == news.SourceAuto && IsSitemap(resp.Body) {
 		return r.listSitemap(ctx, src, resp, key)
 	}
-	items, err := r.parse(resp, src)
+	items, typ, err := r.parse(resp, src)
+	for i := range items {
+		items[i].From = typ
+	}
 	if err == nil {
 		// Kept only for a source read without error: a broken one is
 		// read (and reported) again.
@@ -227,7 +230,9 @@ func (r *Run) commit(source, key string, v news.Validators) {
 	r.commits[source] = append(r.commits[source], commit{key: key, v: v})
 }
 
-func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
+// parse reads a source's document as its type says, or, without one, as
+// what it turns out to be (a feed or a page), and says which.
+func (r *Run) parse(resp *Response, src Source) ([]news.Item, news.SourceType, error) {
 	// A feed's body as UTF-8, decoded once: to tell a feed, and to read it.
 	var feedBody []byte
 	typ := src.Type
@@ -236,7 +241,7 @@ func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
 		if feedBody = feedUTF8(resp.Body, resp.ContentType); IsFeed(feedBody) {
 			typ = news.SourceFeed
 		} else if why := notFeed(resp.Body, resp.ContentType); why != "" {
-			return nil, &NotFeedError{URL: resp.URL, Reason: why}
+			return nil, typ, &NotFeedError{URL: resp.URL, Reason: why}
 		}
 	}
 	if typ == news.SourceFeed {
@@ -248,18 +253,19 @@ func (r *Run) parse(resp *Response, src Source) ([]news.Item, error) {
 		if errors.As(err, &broken) && len(items) > 0 {
 			// What can be had is had; the log says what was lost.
 			r.f.Log.Warn("feed is broken: read the items before the break", "source", src.Name, "url", resp.URL, "items", len(items), "error", broken.Err)
-			return items, nil
+			return items, typ, nil
 		}
-		return items, err
+		return items, typ, err
 	}
 	if src.Links == "" {
 		item := news.Item{URL: Canonical(resp.URL, ""), Source: src.Name, ListedBy: resp.URL}
 		r.mu.Lock()
 		r.pages[item.URL] = resp
 		r.mu.Unlock()
-		return []news.Item{item}, nil
+		return []news.Item{item}, typ, nil
 	}
-	return pageLinks(resp, src)
+	items, err := pageLinks(resp, src)
+	return items, typ, err
 }
 
 // Release says a watcher of the run has taken the source's list: once
