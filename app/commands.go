@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,6 +129,7 @@ func (a *App) status(ctx context.Context, log interface{ Error(string, ...any) }
 		}
 		b.WriteString("\n")
 	}
+	a.writePolls(&b, now)
 	if len(failing) == 0 {
 		b.WriteString("Every source answered at its last check.")
 	} else {
@@ -374,4 +376,24 @@ func (a *App) search(ctx context.Context, query string, log interface{ Error(str
 		fmt.Fprintf(&b, "• %s (%s, %s; %s)\n", bot.Link(al.URL, cmp.Or(al.Title, al.URL)), cmp.Or(al.Source, news.Host(al.URL)), clock(al.Found.In(now.Location()), now), al.Watcher)
 	}
 	return Reply{Text: textutil.Truncate(strings.TrimSpace(b.String()), replyLimit)}
+}
+
+// writePolls says how often the sources are checked: those checked most
+// often first, at most maxPollLines of them.
+func (a *App) writePolls(b *strings.Builder, now time.Time) {
+	const maxPollLines = 15
+	polls := a.pipeline.Polls(a.watchers, now)
+	slices.SortStableFunc(polls, func(x, y pipeline.Poll) int { return cmp.Compare(x.Interval, y.Interval) })
+	b.WriteString("*Sources checked every:*\n")
+	for i, p := range polls {
+		if i == maxPollLines {
+			fmt.Fprintf(b, "• … and %d more, checked less often\n", len(polls)-i)
+			break
+		}
+		fmt.Fprintf(b, "• %s: %s (%s)", p.Source, textutil.Roughly(p.Interval), p.Why)
+		if !p.Next.IsZero() {
+			fmt.Fprintf(b, "; next %s", clock(p.Next.In(now.Location()), now))
+		}
+		b.WriteString("\n")
+	}
 }

@@ -90,9 +90,30 @@ func (a *App) Run(ctx context.Context) error {
 	sort.Strings(specs)
 	for _, spec := range specs {
 		ws := groups[spec]
-		job := func() { a.tick(work, ws, spec) }
+		// A schedule's tick and its early checks run one at a time.
+		var mu sync.Mutex
+		job := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			a.tick(work, ws, spec)
+		}
 		if _, err := c.AddJob(spec, cron.FuncJob(job)); err != nil {
 			return fmt.Errorf("schedule %q: %w", spec, err)
+		}
+		if a.cfg.Polling.On() {
+			// Sources that publish often are checked early (poll.go),
+			// looked for every half polling.fastest.
+			early := func() {
+				if !a.checked.Load() || !mu.TryLock() {
+					return // the start-up check, or the tick, does it
+				}
+				defer mu.Unlock()
+				now := time.Now()
+				if due := a.pipeline.Due(ws, now, nextRun(ws, now)); len(due) > 0 {
+					a.tickEarly(work, due, spec)
+				}
+			}
+			c.Schedule(cron.Every(max(time.Duration(a.cfg.Polling.Fastest)/2, time.Second)), cron.FuncJob(early))
 		}
 	}
 
@@ -196,9 +217,28 @@ func (a *App) tick(ctx context.Context, ws []*pipeline.Watcher, schedule string)
 		"next", nextTick(ws, time.Now(), a.cfg.Location()))
 }
 
-// nextTick says when the watchers tick next, in the config's zone: the
-// time, with the date when it is not today.
-func nextTick(ws []*pipeline.Watcher, now time.Time, loc *time.Location) string {
+// tickEarly checks the sources of a schedule's watchers that are due
+// before their tick (adaptive polling). Its line is logged when it found
+// something, or failed.
+func (a *App) tickEarly(ctx context.Context, ws []*pipeline.Watcher, schedule string) {
+	st := &pipeline.Stats{}
+	start := time.Now()
+	a.pipeline.Tick(ctx, ws, st)
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.Name
+	}
+	checked, failed, _ := st.Sources()
+	log := a.log.Debug
+	if st.New.Load() > 0 || failed > 0 || st.StoreErrs.Load() > 0 {
+		log = a.log.Info
+	}
+	log("early check (sources that publish often): "+st.String(), "watchers", strings.Join(names, ","), "sources", checked,
+		"took", time.Since(start).Round(time.Millisecond), "schedule", schedule)
+}
+
+// nextRun is when the watchers tick next; zero: never.
+func nextRun(ws []*pipeline.Watcher, now time.Time) time.Time {
 	var next time.Time
 	for _, w := range ws {
 		if w.Cron == nil {
@@ -208,6 +248,13 @@ func nextTick(ws []*pipeline.Watcher, now time.Time, loc *time.Location) string 
 			next = t
 		}
 	}
+	return next
+}
+
+// nextTick says when the watchers tick next, in the config's zone: the
+// time, with the date when it is not today.
+func nextTick(ws []*pipeline.Watcher, now time.Time, loc *time.Location) string {
+	next := nextRun(ws, now)
 	if next.IsZero() {
 		return "never"
 	}

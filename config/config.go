@@ -31,6 +31,8 @@ const (
 	DefaultTimeout     = 20 * time.Second
 	DefaultMaxBody     = 5 << 20
 	DefaultStoryWindow = 48 * time.Hour
+	// DefaultFastest is polling.fastest's default.
+	DefaultFastest = time.Minute
 	// DefaultMaxItems is how many new items a check takes from a source.
 	DefaultMaxItems = 100
 	// DefaultHostConnections and DefaultHostInterval keep newsbot to
@@ -81,6 +83,9 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	Slack    Slack  `yaml:"slack"`
 	HTTP     HTTP   `yaml:"http"`
+	// Polling is how newsbot run adapts each source's checks to how
+	// often it publishes.
+	Polling Polling `yaml:"polling"`
 	// Summarize, when set, has a language model write alerts' summaries.
 	Summarize *Summarize `yaml:"summarize"`
 	// Synonyms are named sets of terms a query refers to as @name.
@@ -142,6 +147,21 @@ type Summarize struct {
 	// DailyBudget is how many summaries a day (UTC) the model may write.
 	DailyBudget int `yaml:"daily_budget"`
 }
+
+// Polling is adaptive polling: newsbot run checks a source that
+// publishes often more often than its watchers' schedule (which stays
+// the slowest), never more often than Fastest, nor before the server
+// says its copy is stale (Cache-Control, Expires).
+type Polling struct {
+	// Adaptive turns it on (default true).
+	Adaptive *bool `yaml:"adaptive"`
+	// Fastest is the shortest time between two checks of a source
+	// (default and least 1m).
+	Fastest Duration `yaml:"fastest"`
+}
+
+// On reports whether adaptive polling is on.
+func (p Polling) On() bool { return p.Adaptive == nil || *p.Adaptive }
 
 // HTTP is how newsbot fetches sources and articles.
 type HTTP struct {

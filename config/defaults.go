@@ -35,6 +35,7 @@ func (c *Config) setDefaults() {
 		s.Timeout = cmp.Or(s.Timeout, Duration(20*time.Second))
 		s.DailyBudget = cmp.Or(s.DailyBudget, 200)
 	}
+	c.Polling.Fastest = cmp.Or(c.Polling.Fastest, Duration(DefaultFastest))
 	h := &c.HTTP
 	h.Timeout = cmp.Or(h.Timeout, Duration(DefaultTimeout))
 	h.MaxBody = cmp.Or(h.MaxBody, DefaultMaxBody)

@@ -21,6 +21,9 @@ func (c *Config) validate() Problems {
 	v.slack()
 	v.summarize()
 	v.http()
+	if f, least := time.Duration(c.Polling.Fastest), MinInterval(); f < least {
+		v.bad("polling.fastest", "must be %s or more (the least interval between checks), not %s", shortDuration(least), shortDuration(f))
+	}
 	v.synonyms()
 	sources := v.sources()
 	if len(c.Watchers) == 0 {

@@ -97,6 +97,8 @@ type Pipeline struct {
 	failures sync.Map
 	// noted holds what noteOnce said.
 	noted sync.Map
+	// polls is what adaptive polling knows of the sources (poll.go).
+	polls polls
 }
 
 // noteOnce logs a note on the config once in the process's life (a

@@ -77,7 +77,7 @@ func (s *Stats) source(name string, state sourceState) (first bool) {
 
 // notReached counts the sources a check cut short did not get to, of
 // those the tick's watchers read.
-func (s *Stats) notReached(sources map[string][]string) {
+func (s *Stats) notReached(sources map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for name := range sources {

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,17 +51,7 @@ type tick struct {
 // ticks together, and only once all of them have recorded its items:
 // another group, or a tick cut short, reads the source in full.
 func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
-	readers := map[string][]string{}
-	for _, w := range ws {
-		for _, src := range w.sources {
-			readers[src.Name] = append(readers[src.Name], w.Name)
-		}
-	}
-	groups := make(map[string]string, len(readers))
-	for src, names := range readers {
-		sort.Strings(names)
-		groups[src] = strings.Join(names, ",")
-	}
+	groups := readersOf(ws)
 	p.prune(ctx, st)
 	t := &tick{run: p.Fetcher.NewRun(groups), scans: &Scans{}, groups: groups}
 	t.ahead = &readAhead{run: t.run, fetcher: p.Fetcher, fetchers: 2 * p.Config.HTTP.Parallel}
@@ -101,7 +89,7 @@ func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
 	}
 	p.Fetcher.CloseIdle()
 	if ctx.Err() != nil {
-		st.notReached(readers)
+		st.notReached(groups)
 		p.saveRobots(context.WithoutCancel(ctx), st) // what was learnt holds
 		return
 	}

@@ -32,8 +32,9 @@ type Watcher struct {
 	set     *match.Set
 	sources []watchers.Source
 	// mu keeps two ticks of one watcher (the start-up one and a scheduled
-	// one) from running at once and alerting twice.
-	mu sync.Mutex
+	// one, or an early check of some of its sources: only) from running
+	// at once and alerting twice.
+	mu *sync.Mutex
 }
 
 // Compile compiles the watchers of a valid config. When a term or a query
@@ -117,7 +118,7 @@ func compile(cfg *config.Config, i int) (*Watcher, config.Problems) {
 		// where in the YAML, and where in the query.
 		return nil, config.Problems{cfg.Problem(p+".query", "%v", err)}
 	}
-	w := &Watcher{Watcher: cw, query: q, loc: cfg.Location()}
+	w := &Watcher{Watcher: cw, query: q, loc: cfg.Location(), mu: &sync.Mutex{}}
 	// The config is valid: its times parse.
 	w.Cron, _ = cfg.Schedule(cw.Schedule)
 	if cw.Digest != "" {
@@ -156,7 +157,7 @@ func AdHoc(query string, synonyms map[string][]string) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Watcher{query: q}
+	w := &Watcher{query: q, mu: &sync.Mutex{}}
 	w.Name = "query"
 	if err := bindSet([]*Watcher{w}); err != nil {
 		return nil, err

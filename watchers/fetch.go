@@ -263,6 +263,9 @@ type Response struct {
 	NotModified bool
 	// Validators of this body, to send next time.
 	Validators news.Validators
+	// FreshUntil is when the server says its answer may have changed
+	// (Cache-Control max-age, else Expires); zero when it does not say.
+	FreshUntil time.Time
 }
 
 // StatusError is an HTTP answer other than 200.
@@ -376,8 +379,9 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 		}
 	}
 	v := news.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	fresh := freshUntil(resp.Header, time.Now())
 	if resp.StatusCode == http.StatusNotModified && (r.If.ETag != "" || r.If.LastModified != "") {
-		return &Response{URL: resp.Request.URL.String(), NotModified: true, Validators: r.If}, nil
+		return &Response{URL: resp.Request.URL.String(), NotModified: true, Validators: r.If, FreshUntil: fresh}, nil
 	}
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -392,7 +396,7 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	sum := sha256.Sum256(body)
 	v.Hash = hex.EncodeToString(sum[:16])
-	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type"), Validators: v}
+	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type"), Validators: v, FreshUntil: fresh}
 	if r.If.Hash != "" && r.If.Hash == v.Hash {
 		out.NotModified = true // the server ignores conditional requests
 		return out, nil

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/mmcdole/gofeed"
@@ -55,6 +56,7 @@ type Run struct {
 	articles map[string]*call[*news.Article]
 	pages    map[string]*Response // bodies of single-page sources, for Article
 	bytes    map[string]int       // body sizes of the sources read, by name
+	fresh    map[string]time.Time // Response.FreshUntil of the sources read, by name
 	// validators are those Preload read for the run's sources, by key;
 	// nil: each source's are read when it is.
 	validators map[string]news.Validators
@@ -199,9 +201,10 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	}
 	r.mu.Lock()
 	if r.bytes == nil {
-		r.bytes = map[string]int{}
+		r.bytes, r.fresh = map[string]int{}, map[string]time.Time{}
 	}
 	r.bytes[src.Name] = len(resp.Body)
+	r.fresh[src.Name] = resp.FreshUntil
 	r.mu.Unlock()
 	if resp.NotModified {
 		return nil, ErrNotModified
@@ -321,6 +324,14 @@ func (r *Run) Commit(ctx context.Context, failed func(source string) bool) error
 		}
 	}
 	return nil
+}
+
+// FreshUntil is when the source's server said its answer may change, at
+// its read in the run (zero: it did not say).
+func (r *Run) FreshUntil(source string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fresh[source]
 }
 
 // Bytes is the size of the body of the source's last read in the run

@@ -47,9 +47,12 @@ func Plural(n int64, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// Roughly is a duration as a person says it: "40 min", "9 h", "3 days".
+// Roughly is a duration as a person says it: "30 s", "40 min", "9 h",
+// "3 days".
 func Roughly(d time.Duration) string {
 	switch {
+	case d < 55*time.Second:
+		return fmt.Sprintf("%d s", max(1, int(d.Round(time.Second)/time.Second)))
 	case d < time.Hour:
 		return fmt.Sprintf("%d min", max(1, int(d.Round(time.Minute)/time.Minute)))
 	case d < 48*time.Hour:
