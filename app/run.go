@@ -147,6 +147,15 @@ func (a *App) Run(ctx context.Context) error {
 		})
 	})
 
+	if a.cfg.WebSub.CallbackURL != "" {
+		// Subscriptions to the hubs feeds name, renewals, and ends.
+		c.AddFunc("@every 1m", func() {
+			if a.checked.Load() {
+				a.syncWebSub(work)
+			}
+		})
+	}
+
 	// Retry what is still pending now and then, in case Slack was down.
 	c.AddFunc("@every 1m", func() {
 		st := &pipeline.Stats{}
@@ -162,6 +171,7 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(first)
 		a.tick(work, a.watchers, "start")
 		a.checked.Store(true)
+		a.syncWebSub(work) // the hubs the feeds named
 	}()
 	c.Start()
 	a.scheduling.Store(true)

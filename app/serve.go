@@ -262,11 +262,22 @@ func (d *Daemon) commands() *commands {
 	return d.cmds
 }
 
-// Handler serves /metrics (Prometheus), /healthz, /readyz, and /newsbot
-// at POST /slack/commands.
+// Handler serves /metrics (Prometheus), /healthz, /readyz, /newsbot at
+// POST /slack/commands, and WebSub's callbacks at /websub/ID.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /slack/commands", d.commands())
+	// WebSub: a hub's verifications and pushes (app/websub.go).
+	webSub := func(w http.ResponseWriter, r *http.Request) {
+		a := d.app.Load()
+		if a == nil {
+			http.Error(w, "newsbot is starting", http.StatusServiceUnavailable)
+			return
+		}
+		a.serveWebSub(w, r, r.PathValue("id"))
+	}
+	mux.HandleFunc("GET /websub/{id}", webSub)
+	mux.HandleFunc("POST /websub/{id}", webSub)
 	// A metric that can't be had (the store is down) leaves the others.
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -33,6 +33,8 @@ const (
 	DefaultStoryWindow = 48 * time.Hour
 	// DefaultFastest is polling.fastest's default.
 	DefaultFastest = time.Minute
+	// DefaultLease is websub.lease's default.
+	DefaultLease = 10 * 24 * time.Hour
 	// DefaultMaxItems is how many new items a check takes from a source.
 	DefaultMaxItems = 100
 	// DefaultHostConnections and DefaultHostInterval keep newsbot to
@@ -86,6 +88,8 @@ type Config struct {
 	// Polling is how newsbot run adapts each source's checks to how
 	// often it publishes.
 	Polling Polling `yaml:"polling"`
+	// WebSub has feeds that name a hub pushed to newsbot run.
+	WebSub WebSub `yaml:"websub"`
 	// Summarize, when set, has a language model write alerts' summaries.
 	Summarize *Summarize `yaml:"summarize"`
 	// Synonyms are named sets of terms a query refers to as @name.
@@ -162,6 +166,20 @@ type Polling struct {
 
 // On reports whether adaptive polling is on.
 func (p Polling) On() bool { return p.Adaptive == nil || *p.Adaptive }
+
+// WebSub subscribes newsbot run to the hubs of the feeds that name one
+// (WebSub, W3C): the hub pushes new entries to CallbackURL, and newsbot
+// processes them at once.
+type WebSub struct {
+	// CallbackURL is a public URL that reaches http.listen (through a
+	// proxy, say): newsbot adds /websub/ID for each subscription when it
+	// ends in /websub, or the whole path /websub/ID otherwise. Empty: no
+	// subscriptions.
+	CallbackURL string `yaml:"callback_url"`
+	// Lease is the subscription's time newsbot asks the hub for (default
+	// 10 days; the hub decides); it is renewed before it ends.
+	Lease Duration `yaml:"lease"`
+}
 
 // HTTP is how newsbot fetches sources and articles.
 type HTTP struct {

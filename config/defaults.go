@@ -36,6 +36,7 @@ func (c *Config) setDefaults() {
 		s.DailyBudget = cmp.Or(s.DailyBudget, 200)
 	}
 	c.Polling.Fastest = cmp.Or(c.Polling.Fastest, Duration(DefaultFastest))
+	c.WebSub.Lease = cmp.Or(c.WebSub.Lease, Duration(DefaultLease))
 	h := &c.HTTP
 	h.Timeout = cmp.Or(h.Timeout, Duration(DefaultTimeout))
 	h.MaxBody = cmp.Or(h.MaxBody, DefaultMaxBody)

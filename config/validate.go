@@ -24,6 +24,16 @@ func (c *Config) validate() Problems {
 	if f, least := time.Duration(c.Polling.Fastest), MinInterval(); f < least {
 		v.bad("polling.fastest", "must be %s or more (the least interval between checks), not %s", shortDuration(least), shortDuration(f))
 	}
+	if cb := c.WebSub.CallbackURL; cb != "" {
+		if !httpURL(cb) {
+			v.bad("websub.callback_url", "must be an absolute http(s) URL that reaches http.listen, not %q", cb)
+		} else if c.HTTP.Listen == "" {
+			v.bad("websub.callback_url", "needs http.listen: the hubs push to newsbot run there")
+		}
+	}
+	if l := time.Duration(c.WebSub.Lease); l < time.Hour {
+		v.bad("websub.lease", "must be 1h or more, not %s", shortDuration(l))
+	}
 	v.synonyms()
 	sources := v.sources()
 	if len(c.Watchers) == 0 {

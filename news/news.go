@@ -437,3 +437,36 @@ func Host(u string) string {
 	}
 	return strings.ToLower(p.Hostname())
 }
+
+// WebSub is a subscription to a feed's hub (WebSub, W3C): the hub pushes
+// the feed's new entries to newsbot's callback, signed with Secret.
+type WebSub struct {
+	// ID names the subscription in its callback URL.
+	ID     string
+	Source string
+	Hub    string
+	// Topic is the feed's own address (its rel="self").
+	Topic  string
+	Secret string
+	State  WebSubState
+	// LeaseUntil is when the hub's subscription ends, unless renewed;
+	// Requested, when newsbot last asked the hub; Pushed, when the hub
+	// last pushed.
+	LeaseUntil, Requested, Pushed time.Time
+}
+
+// WebSubState is where a subscription stands.
+type WebSubState string
+
+// Subscription states.
+const (
+	// WebSubRequested: asked for, not yet verified by the hub.
+	WebSubRequested WebSubState = "requested"
+	// WebSubActive: verified; the hub pushes until LeaseUntil.
+	WebSubActive WebSubState = "active"
+	// WebSubDenied: the hub refused it.
+	WebSubDenied WebSubState = "denied"
+	// WebSubLeaving: newsbot asked the hub to unsubscribe (the source
+	// left the config, or names another hub).
+	WebSubLeaving WebSubState = "leaving"
+)

@@ -59,8 +59,12 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 	if _, done := j.st.logged.LoadOrStore("health:"+src.Name, true); !done {
 		j.p.metrics().SourceChecked(src.Name, len(items), j.t.run.Bytes(src.Name), unchanged, err, j.p.now())
 		j.p.sourceHealth(ctx, src, items, unchanged, err, log)
-		// poll.go: when these watchers read it, and how often it publishes.
+		// poll.go: when these watchers read it, and how often it publishes;
+		// the WebSub hub a feed names.
 		j.p.checkedSource(j.t.groups[src.Name], src.Name, items, err == nil && !unchanged, j.t.run.FreshUntil(src.Name), j.p.now())
+		if h, ok := j.t.run.Hub(src.Name); ok {
+			j.p.hubs.Store(src.Name, h)
+		}
 	}
 	if state == sourceWaiting {
 		// Not a failure: the fetcher said so when the publisher asked.

@@ -99,6 +99,9 @@ type Pipeline struct {
 	noted sync.Map
 	// polls is what adaptive polling knows of the sources (poll.go).
 	polls polls
+	// hubs are the WebSub hubs the feeds named at their last full read
+	// (watchers.Hub, by source name).
+	hubs sync.Map
 }
 
 // noteOnce logs a note on the config once in the process's life (a

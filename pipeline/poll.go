@@ -45,6 +45,32 @@ type polls struct {
 	// checked is, by readers and source ("a,b\x00source"), when those
 	// watchers last checked it.
 	checked map[string]time.Time
+	// pushed is, by source, when its WebSub hub last pushed.
+	pushed map[string]time.Time
+}
+
+// pushTrust is how long after a push a source's hub is trusted to push
+// its news: meanwhile it is polled on its watchers' schedule only.
+const pushTrust = 24 * time.Hour
+
+// pushedSource notes a push of the source's hub.
+func (p *Pipeline) pushedSource(source string, at time.Time) {
+	p.polls.mu.Lock()
+	defer p.polls.mu.Unlock()
+	if p.polls.pushed == nil {
+		p.polls.pushed = map[string]time.Time{}
+	}
+	p.polls.pushed[source] = at
+}
+
+// Hub is the WebSub hub the source named at its last full read; ok is
+// false when it named none, or was not read in full yet.
+func (p *Pipeline) Hub(source string) (watchers.Hub, bool) {
+	h, ok := p.hubs.Load(source)
+	if !ok || h.(watchers.Hub).Hub == "" {
+		return watchers.Hub{}, false
+	}
+	return h.(watchers.Hub), true
 }
 
 // rateWindow is how far back items' dates count for a source's rate.
@@ -97,8 +123,11 @@ func (p *Pipeline) interval(source string, slowest time.Duration) (time.Duration
 	fastest := time.Duration(p.Config.Polling.Fastest)
 	p.polls.mu.Lock()
 	gap, known := p.polls.gap[source]
+	pushed := p.polls.pushed[source]
 	p.polls.mu.Unlock()
 	switch {
+	case !pushed.IsZero() && p.now().Sub(pushed) < pushTrust:
+		return slowest, "its watchers' schedule: its WebSub hub pushes its news"
 	case !p.Config.Polling.On():
 		return slowest, "its watchers' schedule: polling.adaptive is off"
 	case !known:

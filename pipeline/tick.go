@@ -51,12 +51,35 @@ type tick struct {
 // ticks together, and only once all of them have recorded its items:
 // another group, or a tick cut short, reads the source in full.
 func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
+	p.tick(ctx, ws, st, nil)
+}
+
+// Pushed is a feed's body a WebSub hub pushed for a source.
+type Pushed struct {
+	Source      watchers.Source
+	Body        []byte
+	ContentType string
+	Topic       string
+	Arrival     time.Time
+}
+
+// TickPushed checks the watchers that read a source on the body its hub
+// pushed, as a tick would (without fetching the source, and without a
+// lease: the replica the hub reached has the body).
+func (p *Pipeline) TickPushed(ctx context.Context, ws []*Watcher, push Pushed, st *Stats) {
+	p.tick(ctx, ws, st, &push)
+}
+
+func (p *Pipeline) tick(ctx context.Context, ws []*Watcher, st *Stats, push *Pushed) {
 	groups := readersOf(ws)
 	p.prune(ctx, st)
 	t := &tick{run: p.Fetcher.NewRun(groups), scans: &Scans{}, groups: groups}
 	t.ahead = &readAhead{run: t.run, fetcher: p.Fetcher, fetchers: 2 * p.Config.HTTP.Parallel}
 	defer t.stopFetchers()
-	if p.Leasing {
+	if push != nil {
+		t.run.Push(push.Source, push.Body, push.ContentType, push.Topic, push.Arrival)
+		p.pushedSource(push.Source.Name, push.Arrival)
+	} else if p.Leasing {
 		t.lease = leaseFor(ws, p.now())
 	}
 	// The sources' validators in one read of the store, not one a source.

@@ -212,3 +212,13 @@ func (w *Watcher) mentions(terms []string) []string {
 	}
 	return out
 }
+
+// Source returns the watcher's source of this name.
+func (w *Watcher) Source(name string) (watchers.Source, bool) {
+	for _, src := range w.sources {
+		if src.Name == name {
+			return src, true
+		}
+	}
+	return watchers.Source{}, false
+}

@@ -199,6 +199,19 @@ var migrations = []string{
 	// Each alert's latency: from the item's publication (or its push's
 	// arrival) to its post, in milliseconds; NULL when not known.
 	`ALTER TABLE alerts ADD COLUMN latency_ms {int64};`,
+
+	// WebSub subscriptions, so that replicas and restarts keep them.
+	`CREATE TABLE websub (
+		id           TEXT PRIMARY KEY,
+		source       TEXT NOT NULL UNIQUE,
+		hub          TEXT NOT NULL,
+		topic        TEXT NOT NULL,
+		secret       TEXT NOT NULL,
+		state        TEXT NOT NULL,
+		lease_until  {int64} NOT NULL DEFAULT 0,
+		requested_at {int64} NOT NULL DEFAULT 0,
+		pushed_at    {int64} NOT NULL DEFAULT 0
+	){norowid};`,
 }
 
 // storyColumns are the columns a story record has had from the first.

@@ -266,6 +266,9 @@ type Response struct {
 	// FreshUntil is when the server says its answer may have changed
 	// (Cache-Control max-age, else Expires); zero when it does not say.
 	FreshUntil time.Time
+	// Links are the answer's Link headers (a WebSub hub may be named
+	// there).
+	Links []string
 }
 
 // StatusError is an HTTP answer other than 200.
@@ -396,7 +399,8 @@ func (f *Fetcher) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	sum := sha256.Sum256(body)
 	v.Hash = hex.EncodeToString(sum[:16])
-	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type"), Validators: v, FreshUntil: fresh}
+	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type"), Validators: v, FreshUntil: fresh,
+		Links: resp.Header.Values("Link")}
 	if r.If.Hash != "" && r.If.Hash == v.Hash {
 		out.NotModified = true // the server ignores conditional requests
 		return out, nil

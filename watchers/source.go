@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,6 +58,10 @@ type Run struct {
 	pages    map[string]*Response // bodies of single-page sources, for Article
 	bytes    map[string]int       // body sizes of the sources read, by name
 	fresh    map[string]time.Time // Response.FreshUntil of the sources read, by name
+	hubs     map[string]Hub       // the WebSub hubs of the feeds read, by source name
+	// pushed are bodies a WebSub hub pushed, by source name: read instead
+	// of fetching the source.
+	pushed map[string]pushedBody
 	// validators are those Preload read for the run's sources, by key;
 	// nil: each source's are read when it is.
 	validators map[string]news.Validators
@@ -176,7 +181,44 @@ func (r *Run) Preload(ctx context.Context, srcs []Source) error {
 	return nil
 }
 
+// pushedBody is a feed's body a WebSub hub pushed, and when.
+type pushedBody struct {
+	resp *Response
+	at   time.Time
+}
+
+// Push gives the run a body of the source that a WebSub hub pushed (at
+// arrival): the run reads it instead of fetching the source, its items
+// say they were pushed, and no conditional request is kept of it.
+func (r *Run) Push(src Source, body []byte, contentType, topic string, arrival time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pushed == nil {
+		r.pushed = map[string]pushedBody{}
+	}
+	r.pushed[src.Name] = pushedBody{resp: &Response{URL: topic, ContentType: contentType, Body: body}, at: arrival}
+}
+
+// Hub is the WebSub hub the source named when the run read it in full;
+// ok is false when it was not read so (a 304, a failure, a page).
+func (r *Run) Hub(source string) (h Hub, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h, ok = r.hubs[source]
+	return h, ok
+}
+
 func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
+	r.mu.Lock()
+	push, pushed := r.pushed[src.Name]
+	r.mu.Unlock()
+	if pushed {
+		items, _, err := r.parse(push.resp, Source{Name: src.Name, URL: src.URL, Type: news.SourceFeed, MaxItems: src.MaxItems})
+		for i := range items {
+			items[i].From, items[i].Pushed = news.SourceFeed, push.at
+		}
+		return items, err
+	}
 	req := Request{URL: src.URL, Trusted: true, Robots: !src.NoRobots}
 	readers := r.readers[src.Name]
 	key := r.validatorsKey(src)
@@ -215,6 +257,14 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	items, typ, err := r.parse(resp, src)
 	for i := range items {
 		items[i].From = typ
+	}
+	if typ == news.SourceFeed && err == nil {
+		r.mu.Lock()
+		if r.hubs == nil {
+			r.hubs = map[string]Hub{}
+		}
+		r.hubs[src.Name] = FindHub(resp.Body, http.Header{"Link": resp.Links}, resp.URL)
+		r.mu.Unlock()
 	}
 	if err == nil {
 		// Kept only for a source read without error: a broken one is
