@@ -37,7 +37,7 @@ watchers:
 }
 
 // runDaemon runs d until the test ends, and returns once its app is open.
-func runDaemon(t *testing.T, d *Daemon) {
+func runDaemon(t testing.TB, d *Daemon) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -69,7 +69,7 @@ func newTestApp(t *testing.T, schedule string, slackKeys ...string) (*App, *test
 	return a, site, slack
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {

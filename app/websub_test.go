@@ -94,7 +94,7 @@ func (h *testHub) hasVerified(mode string) bool {
 
 // push posts a body to the subscription's callback, signed with secret
 // ("" unsigned), and returns the status.
-func push(t *testing.T, callback, secret, body string) int {
+func push(t testing.TB, callback, secret, body string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, callback, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/rss+xml")
@@ -111,7 +111,7 @@ func push(t *testing.T, callback, secret, body string) int {
 	return resp.StatusCode
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -225,8 +225,10 @@ watchers:
 	}
 	defer raw.Close()
 	var latency sql.NullInt64
-	if err := raw.QueryRow(`SELECT latency_ms FROM alerts`).Scan(&latency); err != nil || !latency.Valid {
-		t.Errorf("the pushed alert's latency: %v, %v; want one, from the push's arrival", latency, err)
+	// Posted within 2 s of the push (it takes some 20–80 ms here, with
+	// the race detector; the bound is the issue's, far above it).
+	if err := raw.QueryRow(`SELECT latency_ms FROM alerts`).Scan(&latency); err != nil || !latency.Valid || latency.Int64 > 2000 {
+		t.Errorf("the pushed alert's latency: %v, %v; want one under 2 s, from the push's arrival", latency, err)
 	}
 
 	// The source leaves the config: the subscription ends.

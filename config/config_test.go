@@ -325,6 +325,12 @@ func TestLoadProblems(t *testing.T) {
 		{"bad-digest.yaml", []problem{{11, 13, "watchers[nahost].digest", `invalid digest schedule "every morning"`}, {16, 13, "watchers[kurz].digest", "shorter than a minute"}}},
 		{"webhook-and-token.yaml", []problem{{3, 16, "slack.webhook_url", "set slack.token or slack.webhook_url, not both"}}},
 		{"slash-commands.yaml", []problem{{3, 14, "slack.app_token", "must be an app-level token (xapp-"}, {4, 19, "slack.signing_secret", "http.listen, which is not set"}}},
+		{"bad-push-and-poll.yaml", []problem{
+			{2, 17, "websub.callback_url", "needs http.listen"},
+			{3, 10, "websub.lease", "must be 1h or more, not 10m"},
+			{4, 20, "polling.fastest", "must be 1m or more (the least interval between checks), not 10s"},
+			{9, 12, "sources[rundschau].links", "a sitemap lists its articles itself"},
+		}},
 		{"duplicate-source.yaml", []problem{{6, 11, "sources[1].name", `duplicate source name "rundschau"`}}},
 		{"duplicate-watcher.yaml", []problem{{11, 11, "watchers[1].name", `duplicate watcher name "nahost"`}}},
 		{"no-channel.yaml", []problem{{5, 5, "watchers[nahost].channel", "slack.channel gives no default"}}},

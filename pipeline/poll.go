@@ -159,8 +159,11 @@ func (p *Pipeline) Due(ws []*Watcher, now, next time.Time) []*Watcher {
 		if checked.IsZero() {
 			continue
 		}
+		// Due a quarter of polling.fastest early at most: the looks come
+		// every half of it, and one just short of the time would leave
+		// the source for a whole look more.
 		iv, _ := p.interval(src, slowest)
-		if at := later(checked.Add(iv), fresh); !at.After(now) {
+		if at := later(checked.Add(iv), fresh); at.Sub(now) < fastest/4 {
 			due[src] = true
 		}
 	}
