@@ -31,6 +31,9 @@ Usage:
   newsbot check    [--config FILE] [--json] URL|FILE  show what newsbot sees in one article
   newsbot scan     [--config FILE] [--watcher NAME] [--query Q] [--json] PATH...
                                                       run the watchers (or a query) over saved articles
+  newsbot discover [--config FILE] [--json] URL...   the feeds and news sitemaps a site offers, as sources:
+  newsbot import   [--config FILE] FILE.opml          a feed reader's subscriptions, as sources:
+  newsbot export   [--config FILE]                    the config's sources as OPML
   newsbot version
 
 --config defaults to config.yaml. --verbose logs debug messages.
@@ -64,6 +67,24 @@ may be a mistake (warnings) without failing.`,
 Shows what newsbot sees in one article: its text, date, language, the
 summary, and what each watcher's query finds in it. A URL needs its
 scheme (https://).`,
+	"discover": `newsbot discover [--config FILE] [--json] URL...
+
+Finds what a site offers for monitoring, from its address (a home page, a
+section page, a feed): the feeds its pages name or link, its news
+sitemaps (named in robots.txt), and the WebSub hub a feed names; says
+what each holds, and prints a sources: block ready to paste into
+config.yaml (names the config has are not taken again).`,
+	"import": `newsbot import [--config FILE] FILE.opml
+
+Reads a feed reader's OPML export (Feedly, Inoreader, FreshRSS, Miniflux,
+NetNewsWire, …) and prints its feeds as a sources: block, each in its
+folder (a watcher reads a folder with folders: [NAME]); each outline
+passed over is said, with its line, on stderr. Feeds the config has are
+passed over.`,
+	"export": `newsbot export [--config FILE]
+
+Writes the config's sources as OPML 2.0, in their folders, for a feed
+reader (or newsbot import).`,
 	"scan": `newsbot scan [--config FILE] [--watcher NAME] [--query Q] [--json] PATH...
 
 Runs the watchers (or one, or a query) over saved HTML articles, files or
@@ -110,6 +131,26 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return check(ctx, c.config, c.flags, c.args[0], c.json, stdout, stderr)
 	case "scan":
 		return scan(ctx, c.config, c.flags, c.watcher, c.query, c.json, c.args, stdout, stderr)
+	case "import":
+		if len(c.args) != 1 {
+			fmt.Fprintln(stderr, "newsbot import: give one OPML file (- for standard input)")
+			return 2
+		}
+		cfg, code := c.optionalConfig(stderr)
+		if code != 0 {
+			return code
+		}
+		return importOPML(c.args[0], cfg, stdout, stderr)
+	case "discover":
+		if len(c.args) == 0 {
+			fmt.Fprintln(stderr, "newsbot discover: give one or more addresses: a home page, a section page, a feed")
+			return 2
+		}
+		cfg, code := c.optionalConfig(stderr)
+		if code != 0 {
+			return code
+		}
+		return discover(ctx, cfg, c.args, c.json, stdout, stderr)
 	}
 	if len(c.args) > 0 {
 		fmt.Fprintf(stderr, "newsbot %s: unexpected argument %q\n", c.name, c.args[0])
@@ -139,7 +180,28 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if c.name == "run" {
 		return c.run(ctx, cfg, ws)
 	}
+	if c.name == "export" {
+		return exportOPML(cfg, stdout, stderr)
+	}
 	return c.once(ctx, cfg, ws)
+}
+
+// optionalConfig is the config for a command that may do without one
+// (import, discover: its names are taken, its sources known): nil when
+// the default file is not there; a config asked for that can't be
+// loaded is an error (exit 2).
+func (c *command) optionalConfig(stderr io.Writer) (*config.Config, int) {
+	explicit := false
+	c.flags.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+	if _, err := os.Stat(c.config); err != nil && !explicit {
+		return nil, 0
+	}
+	cfg, _, err := Load(c.config)
+	if err != nil {
+		printLoadError(stderr, err)
+		return nil, 2
+	}
+	return cfg, 0
 }
 
 // command is a command line, parsed.
@@ -179,7 +241,9 @@ func parseCommand(args []string, stderr io.Writer) (*command, int) {
 		fs.BoolVar(&c.json, "json", false, "print one JSON object a line")
 	case "demo":
 		fs.StringVar(&c.channel, "channel", "", "post the demo's alerts to this Slack channel, with the token in SLACK_BOT_TOKEN")
-	case "run", "validate":
+	case "discover":
+		fs.BoolVar(&c.json, "json", false, "print one JSON object")
+	case "run", "validate", "import", "export":
 	default:
 		fmt.Fprintf(stderr, "newsbot: unknown command %q\n\n%s", c.name, usage)
 		return nil, 2

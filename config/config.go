@@ -223,13 +223,19 @@ type Source struct {
 	Robots *bool `yaml:"robots"`
 	// MaxItems overrides the config's max_items for this source.
 	MaxItems int `yaml:"max_items"`
+	// Folder groups sources (as a feed reader's folders, kept by newsbot
+	// import): a watcher's folders name all the sources of a folder.
+	Folder string `yaml:"folder"`
 }
 
 // Watcher checks its sources on a schedule for its keywords.
 type Watcher struct {
 	Name     string   `yaml:"name" jsonschema:"required"`
 	Schedule string   `yaml:"schedule" jsonschema:"required"`
-	Sources  []string `yaml:"sources" jsonschema:"required"`
+	// Sources and Folders name what the watcher reads: sources by name,
+	// and every source of a folder.
+	Sources []string `yaml:"sources"`
+	Folders []string `yaml:"folders"`
 	Keywords []string `yaml:"keywords"`
 	// Query is a boolean query (see package match); a watcher matches on
 	// any keyword or the query.

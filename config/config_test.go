@@ -498,3 +498,29 @@ func TestPostgresStorage(t *testing.T) {
 		t.Errorf("a URL without a host: %v", err)
 	}
 }
+
+// A watcher may name folders of sources (as a feed reader's, kept by
+// newsbot import): it reads every source in them, and those it names,
+// each once; a folder no source is in is a problem, with the folders
+// there are.
+func TestWatcherFolders(t *testing.T) {
+	c := mustParse(t, `
+sources:
+  - {name: faz, url: "https://faz.example/rss", folder: Politik}
+  - {name: zeit, url: "https://zeit.example/rss", folder: Politik}
+  - {name: kicker, url: "https://kicker.example/rss", folder: Sport}
+  - {name: bote, url: "https://bote.example/rss"}
+watchers:
+  - {name: w, schedule: "@hourly", sources: [bote, zeit], folders: [Politik], keywords: [x], channel: "#c"}
+`)
+	if got := c.WatcherSources(&c.Watchers[0]); !slices.Equal(got, []string{"bote", "zeit", "faz"}) {
+		t.Errorf("sources = %v, want bote, zeit, faz", got)
+	}
+	_, err := config.Parse("config.yaml", []byte(`
+sources: [{name: faz, url: "https://faz.example/rss", folder: Politik}]
+watchers: [{name: w, schedule: "@hourly", folders: [Politk], keywords: [x], channel: "#c"}]
+`))
+	if err == nil || !strings.Contains(err.Error(), `watchers[w].folders[0]: no source is in folder "Politk" (the folders are "Politik")`) {
+		t.Errorf("unknown folder: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -221,4 +222,36 @@ func (c *Config) watcherNames() string {
 		return "the config has none"
 	}
 	return "the config has " + strings.Join(names, ", ")
+}
+
+// WatcherSources are the names of the sources a watcher reads: those it
+// names, then those of its folders, in the config's order, each once.
+func (c *Config) WatcherSources(w *Watcher) []string {
+	names := slices.Clone(w.Sources)
+	for _, f := range w.Folders {
+		for _, s := range c.Sources {
+			if s.Folder == f && !slices.Contains(names, s.Name) {
+				names = append(names, s.Name)
+			}
+		}
+	}
+	return names
+}
+
+func (c *Config) hasFolder(f string) bool {
+	return slices.ContainsFunc(c.Sources, func(s Source) bool { return s.Folder == f })
+}
+
+// folderNames says the folders there are, for one not among them.
+func (c *Config) folderNames() string {
+	var names []string
+	for _, s := range c.Sources {
+		if s.Folder != "" && !slices.Contains(names, strconv.Quote(s.Folder)) {
+			names = append(names, strconv.Quote(s.Folder))
+		}
+	}
+	if len(names) == 0 {
+		return "no source has a folder"
+	}
+	return "the folders are " + strings.Join(names, ", ")
 }

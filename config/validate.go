@@ -253,8 +253,13 @@ func (v *validation) watcher(i int, sources, names map[string]bool) {
 	} else if _, err := c.Schedule(w.Schedule); err != nil {
 		v.bad(p+".schedule", "invalid schedule %q: %v", w.Schedule, err)
 	}
-	if len(w.Sources) == 0 {
-		v.bad(p+".sources", "empty: name at least one source")
+	if len(w.Sources) == 0 && len(w.Folders) == 0 {
+		v.bad(p+".sources", "empty: name at least one source (or a folder of sources, in folders)")
+	}
+	for j, f := range w.Folders {
+		if !c.hasFolder(f) {
+			v.bad(fmt.Sprintf("%s.folders[%d]", p, j), "no source is in folder %q (%s)", f, c.folderNames())
+		}
 	}
 	seen := map[string]bool{}
 	for j, name := range w.Sources {

@@ -125,7 +125,7 @@ func compile(cfg *config.Config, i int) (*Watcher, config.Problems) {
 		w.Digest, _ = cfg.DigestSchedule(cw.Digest)
 	}
 	w.Quiet, _ = config.ParseQuiet(cw.Quiet)
-	for _, name := range cw.Sources {
+	for _, name := range cfg.WatcherSources(&cw) {
 		s, _ := cfg.Source(name)
 		w.sources = append(w.sources, watchers.Source{Name: s.Name, URL: s.URL, Type: s.Type, Links: s.Links,
 			NoRobots: s.Robots != nil && !*s.Robots, MaxItems: s.MaxItems})

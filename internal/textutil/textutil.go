@@ -38,7 +38,7 @@ func Plural(n int64, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	if strings.HasSuffix(noun, "ch") {
+	if strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "ss") || strings.HasSuffix(noun, "sh") || strings.HasSuffix(noun, "x") {
 		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	if len(noun) > 1 && noun[len(noun)-1] == 'y' && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])) {

@@ -35,7 +35,7 @@ func TestPlural(t *testing.T) {
 		want string
 	}{
 		{1, "file", "1 file"}, {0, "file", "0 files"}, {2, "match", "2 matches"},
-		{3, "entry", "3 entries"}, {1, "entry", "1 entry"}, {2, "day", "2 days"},
+		{3, "entry", "3 entries"}, {1, "entry", "1 entry"}, {2, "day", "2 days"}, {3, "address", "3 addresses"},
 	} {
 		if got := Plural(tt.n, tt.noun); got != tt.want {
 			t.Errorf("Plural(%d, %q) = %q, want %q", tt.n, tt.noun, got, tt.want)
