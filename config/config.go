@@ -230,12 +230,12 @@ type Source struct {
 
 // Watcher checks its sources on a schedule for its keywords.
 type Watcher struct {
-	Name     string   `yaml:"name" jsonschema:"required"`
-	Schedule string   `yaml:"schedule" jsonschema:"required"`
+	Name     string `yaml:"name" jsonschema:"required"`
+	Schedule string `yaml:"schedule" jsonschema:"required"`
 	// Sources and Folders name what the watcher reads: sources by name,
 	// and every source of a folder.
-	Sources []string `yaml:"sources"`
-	Folders []string `yaml:"folders"`
+	Sources  []string `yaml:"sources"`
+	Folders  []string `yaml:"folders"`
 	Keywords []string `yaml:"keywords"`
 	// Query is a boolean query (see package match); a watcher matches on
 	// any keyword or the query.

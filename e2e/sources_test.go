@@ -123,7 +123,7 @@ func TestDiscover(t *testing.T) {
 <url><loc>{{BASE}}/genf.html</loc><news:news><news:publication><news:name>Kurier</news:name><news:language>de</news:language></news:publication><news:publication_date>` + now.Format(time.RFC3339) + `</news:publication_date><news:title>Genf</news:title></news:news></url></urlset>`,
 	})
 	linking := site(t, map[string]string{
-		"/politik/": `<html><body><h1>Politik</h1><ul><li><a href="/politik/a.html">Ein Artikel</a></li></ul><footer><a href="/service/rss">RSS</a></footer></body></html>`,
+		"/politik/":    `<html><body><h1>Politik</h1><ul><li><a href="/politik/a.html">Ein Artikel</a></li></ul><footer><a href="/service/rss">RSS</a></footer></body></html>`,
 		"/service/rss": rss("Bote", 2),
 	})
 	nothing := site(t, map[string]string{"/": `<html><body><h1>Anzeiger</h1><a href="/impressum">Impressum</a></body></html>`})
