@@ -100,12 +100,16 @@ type App struct {
 	scheduling, checked atomic.Bool
 	// replaced: a reload's new app takes over when this one stops.
 	replaced atomic.Bool
+	// running is Run's context while it runs (WebSub pushes are
+	// processed within it); pushing bounds the pushes processed at once.
+	running atomic.Pointer[context.Context]
+	pushing chan struct{}
 }
 
 // New opens the store and the notifier for a loaded config, and readies
 // the pipeline and delivery.
 func New(ctx context.Context, cfg *config.Config, ws []*pipeline.Watcher, opts Options) (*App, error) {
-	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, metrics: opts.Metrics}
+	a := &App{cfg: cfg, watchers: ws, log: opts.Logger, now: opts.Now, metrics: opts.Metrics, pushing: make(chan struct{}, maxPushes)}
 	if a.metrics == nil {
 		a.metrics = NewMetrics()
 	}

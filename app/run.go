@@ -70,6 +70,8 @@ func (a *App) Run(ctx context.Context) error {
 	// but lets the tick in flight finish.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	a.running.Store(&work)
+	defer a.running.Store(nil)
 	a.pipeline.Leasing = true
 
 	logger := cronLogger{a.log}

@@ -39,9 +39,18 @@ const (
 	webSubForget = 24 * time.Hour
 )
 
-// callback is a subscription's callback URL.
+// maxPushes is how many pushes are processed at once; one more is
+// answered 503, and the hub sends it again.
+const maxPushes = 8
+
+// callback is a subscription's callback URL: /websub/ID under
+// websub.callback_url (which may end in /websub already).
 func (a *App) callback(id string) string {
-	return strings.TrimRight(a.cfg.WebSub.CallbackURL, "/") + "/" + id
+	base := strings.TrimRight(a.cfg.WebSub.CallbackURL, "/")
+	if !strings.HasSuffix(base, "/websub") {
+		base += "/websub"
+	}
+	return base + "/" + id
 }
 
 // syncWebSub subscribes to the hubs the config's feeds name, renews the
@@ -56,11 +65,19 @@ func (a *App) syncWebSub(ctx context.Context) {
 		a.log.Error("store failed", "error", err)
 		return
 	}
-	bySource := map[string]news.WebSub{}
-	for _, s := range subs {
-		bySource[s.Source] = s
-	}
 	now := a.now()
+	bySource := map[string]news.WebSub{} // the subscriptions in force, or asked for
+	for _, s := range subs {
+		switch {
+		case s.State != news.WebSubLeaving:
+			bySource[s.Source] = s
+		case now.Sub(s.Requested) > webSubForget:
+			// The hub never verified the unsubscription: its lease ends.
+			if err := a.store.DeleteWebSub(ctx, s.ID); err != nil {
+				a.log.Error("store failed", "error", err)
+			}
+		}
+	}
 	for _, src := range a.cfg.Sources {
 		sub, has := bySource[src.Name]
 		delete(bySource, src.Name)
@@ -75,22 +92,15 @@ func (a *App) syncWebSub(ctx context.Context) {
 				a.log.Error("store failed", "error", err)
 				continue
 			}
-			a.subscribe(ctx, sub, now)
+			a.subscribe(ctx, sub, src.URL, now)
 		case !has:
 		case sub.State == news.WebSubActive && sub.LeaseUntil.Sub(now) < renewBefore(sub),
 			sub.State == news.WebSubRequested && now.Sub(sub.Requested) > webSubRetry:
-			a.subscribe(ctx, sub, now)
+			a.subscribe(ctx, sub, src.URL, now)
 		}
 	}
 	for _, sub := range bySource { // sources the config no longer has
-		switch {
-		case sub.State != news.WebSubLeaving:
-			a.unsubscribe(ctx, sub, now)
-		case now.Sub(sub.Requested) > webSubForget:
-			if err := a.store.DeleteWebSub(ctx, sub.ID); err != nil {
-				a.log.Error("store failed", "error", err)
-			}
-		}
+		a.unsubscribe(ctx, sub, now)
 	}
 }
 
@@ -103,14 +113,14 @@ func renewBefore(sub news.WebSub) time.Duration {
 
 // subscribe asks the hub for the subscription (or its renewal), unless
 // another replica just did.
-func (a *App) subscribe(ctx context.Context, sub news.WebSub, now time.Time) {
+func (a *App) subscribe(ctx context.Context, sub news.WebSub, source string, now time.Time) {
 	if ok, err := a.store.ClaimWebSubRequest(ctx, sub.ID, now.Add(-webSubRetry), now); err != nil || !ok {
 		if err != nil {
 			a.log.Error("store failed", "error", err)
 		}
 		return
 	}
-	a.askHub(ctx, sub, "subscribe", url.Values{
+	a.askHub(ctx, sub, source, "subscribe", url.Values{
 		"hub.secret":        {sub.Secret},
 		"hub.lease_seconds": {strconv.Itoa(int(time.Duration(a.cfg.WebSub.Lease) / time.Second))},
 	})
@@ -124,17 +134,24 @@ func (a *App) unsubscribe(ctx context.Context, sub news.WebSub, now time.Time) {
 		a.log.Error("store failed", "error", err)
 		return
 	}
-	a.askHub(ctx, sub, "unsubscribe", url.Values{})
+	source := ""
+	if src, ok := a.cfg.Source(sub.Source); ok {
+		source = src.URL
+	}
+	a.askHub(ctx, sub, source, "unsubscribe", url.Values{})
 }
 
 // askHub posts a subscription request to the hub; the hub answers 202
-// and verifies it at the callback.
-func (a *App) askHub(ctx context.Context, sub news.WebSub, mode string, form url.Values) {
+// and verifies it at the callback. The hub's address is one the feed
+// named: it is asked as a link found in the source is fetched, a
+// private address only where the source itself is (its own URL, not
+// the one the feed says it has), unless http.allow_private_networks.
+func (a *App) askHub(ctx context.Context, sub news.WebSub, source, mode string, form url.Values) {
 	form.Set("hub.mode", mode)
 	form.Set("hub.topic", sub.Topic)
 	form.Set("hub.callback", a.callback(sub.ID))
 	log := a.log.With("source", sub.Source, "hub", sub.Hub, "topic", sub.Topic)
-	status, body, err := a.fetcher.PostForm(ctx, sub.Hub, sub.Topic, form)
+	status, body, err := a.fetcher.PostForm(ctx, sub.Hub, source, form)
 	switch {
 	case err != nil:
 		log.Warn("the WebSub hub could not be reached: polling goes on, and newsbot asks again later", "mode", mode, "reason", watchers.Reason(err))
@@ -183,8 +200,21 @@ func (a *App) serveWebSub(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	src, known := a.cfg.Source(sub.Source)
-	if !known || !a.commands.begin() {
-		http.Error(w, "newsbot is reloading or stopping", http.StatusServiceUnavailable)
+	if !known {
+		http.Error(w, "no such source: the config changed", http.StatusGone)
+		return
+	}
+	run := a.running.Load()
+	if run == nil || !a.commands.begin() {
+		http.Error(w, "newsbot is starting, reloading or stopping", http.StatusServiceUnavailable)
+		return
+	}
+	select {
+	case a.pushing <- struct{}{}:
+	default:
+		a.commands.end()
+		log.Warn("refused a WebSub push: as many are being processed as newsbot takes at once; the hub sends it again")
+		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
 	}
 	if err := a.store.WebSubPushed(ctx, sub.ID, arrival); err != nil {
@@ -193,12 +223,15 @@ func (a *App) serveWebSub(w http.ResponseWriter, r *http.Request, id string) {
 	w.WriteHeader(http.StatusAccepted)
 	go func() {
 		defer a.commands.end()
-		a.processPush(src.Name, pipeline.Pushed{Body: body, ContentType: r.Header.Get("Content-Type"), Topic: sub.Topic, Arrival: arrival})
+		defer func() { <-a.pushing }()
+		a.processPush(*run, src.Name, pipeline.Pushed{Body: body, ContentType: r.Header.Get("Content-Type"), Arrival: arrival})
 	}()
 }
 
-// processPush checks the watchers that read the source on the pushed body.
-func (a *App) processPush(source string, push pipeline.Pushed) {
+// processPush checks the watchers that read the source on the pushed
+// body, within the app's run: a shutdown or a reload cuts it short
+// (the poll finds what it did not do).
+func (a *App) processPush(run context.Context, source string, push pipeline.Pushed) {
 	var ws []*pipeline.Watcher
 	for _, w := range a.watchers {
 		if src, ok := w.Source(source); ok {
@@ -209,7 +242,7 @@ func (a *App) processPush(source string, push pipeline.Pushed) {
 	if len(ws) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(run, 2*time.Minute)
 	defer cancel()
 	st := &pipeline.Stats{}
 	start := time.Now()
@@ -228,7 +261,7 @@ func (a *App) verifyWebSub(w http.ResponseWriter, r *http.Request, sub news.WebS
 	mode, topic, challenge := q.Get("hub.mode"), q.Get("hub.topic"), q.Get("hub.challenge")
 	ctx := r.Context()
 	switch {
-	case mode == "denied":
+	case mode == "denied" && (topic == "" || topic == sub.Topic):
 		if err := a.store.SetWebSubState(ctx, sub.ID, news.WebSubDenied, time.Time{}); err != nil {
 			log.Error("store failed", "error", err)
 		}
@@ -241,7 +274,7 @@ func (a *App) verifyWebSub(w http.ResponseWriter, r *http.Request, sub news.WebS
 	case mode == "subscribe" && sub.State != news.WebSubLeaving:
 		lease := time.Duration(a.cfg.WebSub.Lease)
 		if s, err := strconv.Atoi(q.Get("hub.lease_seconds")); err == nil && s > 0 {
-			lease = time.Duration(s) * time.Second
+			lease = min(time.Duration(min(s, 366*24*3600))*time.Second, 366*24*time.Hour)
 		}
 		if err := a.store.SetWebSubState(ctx, sub.ID, news.WebSubActive, a.now().Add(lease)); err != nil {
 			log.Error("store failed", "error", err)

@@ -44,12 +44,19 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 		return nil, false // cut short: not the source's failure
 	}
 	unchanged := errors.Is(err, watchers.ErrNotModified)
-	if unchanged {
-		// Nothing new since this group last read it; what was held
-		// back from it is tried again.
+	// A pushed body, or a sitemap index read in part: what it does not
+	// list it may list still.
+	partial := err == nil && j.t.run.Partial(src.Name)
+	if unchanged || partial {
+		// Nothing new since this group last read it (or only a part of
+		// it read); what was held back from it is tried again.
 		err = nil
+		listed := map[string]bool{}
+		for _, it := range items {
+			listed[it.Key()] = true
+		}
 		for _, it := range j.held {
-			if it.Source == src.Name {
+			if it.Source == src.Name && !listed[it.Key()] {
 				items = append(items, it)
 			}
 		}
@@ -58,10 +65,11 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 	first := j.st.source(src.Name, state)
 	if _, done := j.st.logged.LoadOrStore("health:"+src.Name, true); !done {
 		j.p.metrics().SourceChecked(src.Name, len(items), j.t.run.Bytes(src.Name), unchanged, err, j.p.now())
-		j.p.sourceHealth(ctx, src, items, unchanged, err, log)
+		// A part of the list is not the list: its freshness is the poll's.
+		j.p.sourceHealth(ctx, src, items, unchanged || partial, err, log)
 		// poll.go: when these watchers read it, and how often it publishes;
 		// the WebSub hub a feed names.
-		j.p.checkedSource(j.t.groups[src.Name], src.Name, items, err == nil && !unchanged, j.t.run.FreshUntil(src.Name), j.p.now())
+		j.p.checkedSource(j.t.groups[src.Name], src.Name, items, err == nil && !unchanged && !partial, j.t.run.FreshUntil(src.Name), j.p.now())
 		if h, ok := j.t.run.Hub(src.Name); ok {
 			j.p.hubs.Store(src.Name, h)
 		}
@@ -90,7 +98,9 @@ func (j *job) list(ctx context.Context, src watchers.Source) (items []news.Item,
 		return nil, false
 	}
 	j.p.failures.Delete(src.Name)
-	j.answered[src.Name] = true
+	if !partial {
+		j.answered[src.Name] = true // what was held back and is not listed is dropped
+	}
 	for _, it := range items {
 		j.listed[it.Key()] = true
 	}

@@ -79,6 +79,11 @@ func (j *job) fresh(ctx context.Context, src watchers.Source, items []news.Item)
 		j.storeFailed(log, err)
 		return nil, false
 	}
+	if !primed && j.t.pushed {
+		// A push lists a few entries: the source's first check is the
+		// poll's, which reads them all (first_run).
+		return nil, false
+	}
 	if primed || j.p.Config.FirstRun != config.FirstRunSkip {
 		fresh = j.capped(src, fresh, log)
 	}

@@ -142,14 +142,17 @@ func (p *Pipeline) interval(source string, slowest time.Duration) (time.Duration
 
 // Due returns the watchers of a schedule, each with only its sources due
 // for an early check now; none when their scheduled tick (next) comes
-// soon anyway, or adaptive polling is off. A source not yet checked by
-// these watchers waits for their tick.
+// soon anyway, or adaptive polling is off, or the schedule is in one of
+// its pauses (the night or the weekend of "*/10 8-17 * * 1-5": the time
+// to its next tick is longer than between its ticks). A source not yet
+// checked by these watchers waits for their tick, and so does one that
+// is checked on the schedule anyway.
 func (p *Pipeline) Due(ws []*Watcher, now, next time.Time) []*Watcher {
 	fastest := time.Duration(p.Config.Polling.Fastest)
-	if !p.Config.Polling.On() || next.Sub(now) < fastest/2 {
+	slowest := scheduleInterval(ws, now)
+	if !p.Config.Polling.On() || next.Sub(now) < fastest/2 || next.Sub(now) > slowest+slowest/10 {
 		return nil
 	}
-	slowest := scheduleInterval(ws, now)
 	readers := readersOf(ws)
 	due := map[string]bool{}
 	for src, names := range readers {
@@ -163,6 +166,9 @@ func (p *Pipeline) Due(ws []*Watcher, now, next time.Time) []*Watcher {
 		// every half of it, and one just short of the time would leave
 		// the source for a whole look more.
 		iv, _ := p.interval(src, slowest)
+		if iv >= slowest {
+			continue // checked on the schedule
+		}
 		if at := later(checked.Add(iv), fresh); at.Sub(now) < fastest/4 {
 			due[src] = true
 		}

@@ -40,6 +40,8 @@ type tick struct {
 	// and language; llmDown is set once a call failed.
 	llm     sync.Map
 	llmDown atomic.Bool
+	// pushed: the tick is of a body a WebSub hub pushed.
+	pushed bool
 }
 
 // Tick checks every given watcher once, sharing one fetch of each source
@@ -59,7 +61,6 @@ type Pushed struct {
 	Source      watchers.Source
 	Body        []byte
 	ContentType string
-	Topic       string
 	Arrival     time.Time
 }
 
@@ -67,7 +68,13 @@ type Pushed struct {
 // pushed, as a tick would (without fetching the source, and without a
 // lease: the replica the hub reached has the body).
 func (p *Pipeline) TickPushed(ctx context.Context, ws []*Watcher, push Pushed, st *Stats) {
-	p.tick(ctx, ws, st, &push)
+	var only []*Watcher // the pushed source alone: the others wait for their checks
+	for _, w := range ws {
+		if o := w.only(map[string]bool{push.Source.Name: true}); o != nil {
+			only = append(only, o)
+		}
+	}
+	p.tick(ctx, only, st, &push)
 }
 
 func (p *Pipeline) tick(ctx context.Context, ws []*Watcher, st *Stats, push *Pushed) {
@@ -77,7 +84,8 @@ func (p *Pipeline) tick(ctx context.Context, ws []*Watcher, st *Stats, push *Pus
 	t.ahead = &readAhead{run: t.run, fetcher: p.Fetcher, fetchers: 2 * p.Config.HTTP.Parallel}
 	defer t.stopFetchers()
 	if push != nil {
-		t.run.Push(push.Source, push.Body, push.ContentType, push.Topic, push.Arrival)
+		t.pushed = true
+		t.run.Push(push.Source, push.Body, push.ContentType, push.Arrival)
 		p.pushedSource(push.Source.Name, push.Arrival)
 	} else if p.Leasing {
 		t.lease = leaseFor(ws, p.now())

@@ -203,7 +203,7 @@ var migrations = []string{
 	// WebSub subscriptions, so that replicas and restarts keep them.
 	`CREATE TABLE websub (
 		id           TEXT PRIMARY KEY,
-		source       TEXT NOT NULL UNIQUE,
+		source       TEXT NOT NULL,
 		hub          TEXT NOT NULL,
 		topic        TEXT NOT NULL,
 		secret       TEXT NOT NULL,

@@ -65,12 +65,15 @@ func (s *Store) WebSub(ctx context.Context, id string) (sub news.WebSub, ok bool
 	return sub, true, nil
 }
 
-// SaveWebSub keeps a subscription (the source's one: a new one replaces
-// what the source had).
+// SaveWebSub keeps a subscription. A new one of a source replaces the
+// one it had, unless that one is leaving (its hub is yet to verify the
+// unsubscription, at its callback).
 func (s *Store) SaveWebSub(ctx context.Context, sub news.WebSub) error {
 	err := s.tx(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM websub WHERE source = ? AND id != ?`, sub.Source, sub.ID); err != nil {
-			return err
+		if sub.State != news.WebSubLeaving {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM websub WHERE source = ? AND id != ? AND state != ?`, sub.Source, sub.ID, string(news.WebSubLeaving)); err != nil {
+				return err
+			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO websub (`+webSubColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET source = excluded.source, hub = excluded.hub, topic = excluded.topic, secret = excluded.secret,

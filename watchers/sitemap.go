@@ -228,9 +228,10 @@ func (r *Run) listSitemap(ctx context.Context, src Source, resp *Response, key s
 		return sm.Items(src.Name, resp.URL, now), nil
 	}
 	var items []news.Item
-	changed := false
+	changed, unchanged := 0, 0
 	var firstErr error
-	for _, ref := range sm.Recent(now) {
+	recent := sm.Recent(now)
+	for _, ref := range recent {
 		childKey := key + "\x00" + ref.URL
 		req := Request{URL: ref.URL, ListedBy: resp.URL, Robots: !src.NoRobots}
 		if r.f.Cache != nil && r.readers[src.Name] != "" {
@@ -249,6 +250,7 @@ func (r *Run) listSitemap(ctx context.Context, src Source, resp *Response, key s
 			continue
 		}
 		if child.NotModified {
+			unchanged++
 			continue
 		}
 		csm, err := ParseSitemap(child.Body, child.ContentType, r.f.MaxBody)
@@ -259,20 +261,31 @@ func (r *Run) listSitemap(ctx context.Context, src Source, resp *Response, key s
 			firstErr = cmp.Or(firstErr, fmt.Errorf("sitemap %s: %w", ref.URL, err))
 			continue
 		}
-		changed = true
+		changed++
 		r.commit(src.Name, childKey, child.Validators)
 		items = append(items, csm.Items(src.Name, child.URL, now)...)
 	}
-	switch {
-	case changed:
+	if firstErr != nil && changed+unchanged > 0 {
 		// What could be read is read; a sitemap that failed is asked in
-		// full again next time.
-		if firstErr != nil {
-			r.f.Log.Warn("a sitemap of the index could not be read", "source", src.Name, "error", firstErr)
+		// full again next time. Only an index none of whose sitemaps
+		// answered is the source's failure.
+		r.f.Log.Warn("a sitemap of the index could not be read", "source", src.Name, "error", firstErr)
+	}
+	if changed < len(recent) {
+		// Its items are those of the sitemaps that changed: what was held
+		// back from it is not dropped (Partial).
+		r.mu.Lock()
+		if r.partial == nil {
+			r.partial = map[string]bool{}
 		}
+		r.partial[src.Name] = true
+		r.mu.Unlock()
+	}
+	switch {
+	case changed > 0:
 		slices.SortStableFunc(items, func(a, b news.Item) int { return b.Published.Compare(a.Published) })
 		return items, nil
-	case firstErr != nil:
+	case unchanged == 0 && firstErr != nil:
 		return nil, firstErr
 	}
 	return nil, ErrNotModified

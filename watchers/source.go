@@ -62,6 +62,8 @@ type Run struct {
 	// pushed are bodies a WebSub hub pushed, by source name: read instead
 	// of fetching the source.
 	pushed map[string]pushedBody
+	// partial names the sitemap indexes read in part (Partial).
+	partial map[string]bool
 	// validators are those Preload read for the run's sources, by key;
 	// nil: each source's are read when it is.
 	validators map[string]news.Validators
@@ -190,13 +192,28 @@ type pushedBody struct {
 // Push gives the run a body of the source that a WebSub hub pushed (at
 // arrival): the run reads it instead of fetching the source, its items
 // say they were pushed, and no conditional request is kept of it.
-func (r *Run) Push(src Source, body []byte, contentType, topic string, arrival time.Time) {
+//
+// The body is the source's as far as its links go: they are fetched as
+// those of the source's own address (src.URL), not of the address the
+// feed says it has, which its publisher chooses.
+func (r *Run) Push(src Source, body []byte, contentType string, arrival time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pushed == nil {
 		r.pushed = map[string]pushedBody{}
 	}
-	r.pushed[src.Name] = pushedBody{resp: &Response{URL: topic, ContentType: contentType, Body: body}, at: arrival}
+	r.pushed[src.Name] = pushedBody{resp: &Response{URL: src.URL, ContentType: contentType, Body: body}, at: arrival}
+}
+
+// Partial reports whether the source's list in the run is a part of what
+// it lists: a pushed body (the new entries), or a sitemap index some of
+// whose sitemaps were unchanged or failed. Items held back from it that
+// it does not list are not taken as dropped.
+func (r *Run) Partial(source string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, pushed := r.pushed[source]
+	return pushed || r.partial[source]
 }
 
 // Hub is the WebSub hub the source named when the run read it in full;
