@@ -171,10 +171,9 @@ func (p Polling) On() bool { return p.Adaptive == nil || *p.Adaptive }
 // (WebSub, W3C): the hub pushes new entries to CallbackURL, and newsbot
 // processes them at once.
 type WebSub struct {
-	// CallbackURL is a public URL that reaches http.listen (through a
-	// proxy, say): newsbot adds /websub/ID for each subscription when it
-	// ends in /websub, or the whole path /websub/ID otherwise. Empty: no
-	// subscriptions.
+	// CallbackURL is the public address of newsbot run's http.listen
+	// (through a proxy, say), with or without /websub: a subscription's
+	// callback is /websub/ID under it. Empty: no subscriptions.
 	CallbackURL string `yaml:"callback_url"`
 	// Lease is the subscription's time newsbot asks the hub for (default
 	// 10 days; the hub decides); it is renewed before it ends.
