@@ -21,8 +21,7 @@ import (
 // site is a local news site of pages by path ({{BASE}} is its address).
 func site(t *testing.T, pages map[string]string) *httptest.Server {
 	t.Helper()
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := pages[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -36,7 +35,7 @@ func site(t *testing.T, pages map[string]string) *httptest.Server {
 		default:
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		}
-		w.Write([]byte(strings.ReplaceAll(body, "{{BASE}}", srv.URL)))
+		w.Write([]byte(strings.ReplaceAll(body, "{{BASE}}", "http://"+r.Host)))
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/news"
 )
 
 func userVersion(t *testing.T, s *Store) int {
@@ -225,4 +227,45 @@ func TestConcurrentUse(t *testing.T) {
 			t.Errorf("Pending = %d alerts, %v; want 160", len(pending), err)
 		}
 	})
+}
+
+// A new store is made whole or not at all: what a process killed while
+// making it leaves is never an empty file at the store's path (which the
+// next start would refuse as a store lost), and two processes making it
+// at once open one store.
+func TestNewStoreMadeWhole(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "newsbot.db")
+	// What a kill while making one left, long ago.
+	stale := path + ".new-1-1"
+	os.WriteFile(stale, nil, 0o644)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(stale, old, old)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	stores := make([]*Store, 2)
+	errs := make([]error, 2)
+	for i := range stores {
+		wg.Go(func() { stores[i], errs[i] = Open(ctx, path) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	if err := stores[0].SaveValidators(ctx, "k", news.Validators{ETag: `"1"`}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := stores[1].Validators(ctx, "k"); err != nil || v.ETag != `"1"` {
+		t.Errorf("the second process's store is another: %+v, %v", v, err)
+	}
+	left, _ := filepath.Glob(path + ".new-*")
+	if len(left) != 0 {
+		t.Errorf("left beside the store: %v", left)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("the store's file: %v, %v", fi, err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 )
@@ -25,6 +26,56 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if err := CheckPath(path); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if err := createSQLite(ctx, path); err != nil {
+			return nil, fmt.Errorf("create store %s: %w", path, err)
+		}
+	}
+	return openSQLiteFile(ctx, path)
+}
+
+// createSQLite makes a new store at path whole or not at all: it is made
+// beside it, under a name of its own, and linked into place once its
+// schema is written. A process killed while SQLite made the file left an
+// empty one, which the next start refused (CheckPath) as a store lost.
+// Of two processes making it at once, one links its store; the other's
+// is dropped, and it opens the one linked.
+func createSQLite(ctx context.Context, path string) error {
+	// What a process killed while making one left, a while ago.
+	if stale, _ := filepath.Glob(path + ".new-*"); len(stale) > 0 {
+		for _, f := range stale {
+			if fi, err := os.Stat(f); err == nil && time.Since(fi.ModTime()) > 10*time.Minute {
+				os.Remove(f)
+			}
+		}
+	}
+	tmp := fmt.Sprintf("%s.new-%d-%d", path, os.Getpid(), time.Now().UnixNano())
+	defer func() {
+		for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"} {
+			os.Remove(f)
+		}
+	}()
+	s, err := openSQLiteFile(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	if err := s.Close(); err != nil { // the write-ahead log goes into the file
+		return err
+	}
+	err = os.Link(tmp, path)
+	switch {
+	case err == nil, errors.Is(err, fs.ErrExist):
+		return nil
+	case func() bool { _, serr := os.Stat(path); return errors.Is(serr, fs.ErrNotExist) }():
+		// A file system without hard links: moved into place instead.
+		return os.Rename(tmp, path)
+	}
+	return nil // made meanwhile by another process
+}
+
+// openSQLiteFile opens the database file at path (SQLite makes it when
+// it is not there) and brings its schema up to date.
+func openSQLiteFile(ctx context.Context, path string) (*Store, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
