@@ -175,7 +175,7 @@ func TestListFeeds(t *testing.T) {
 				t.Fatalf("List gave %d items, want %d:\n%s", len(items), len(wantItems), dump(items))
 			}
 			for i, w := range wantItems {
-				w.Source = "feed"
+				w.Source, w.From = "feed", news.SourceFeed // a feed, whatever its type said
 				g := items[i]
 				if !strings.HasSuffix(g.ListedBy, "/feeds/x") {
 					t.Errorf("item %d: ListedBy %q, want the feed's URL", i, g.ListedBy)

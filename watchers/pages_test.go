@@ -25,7 +25,7 @@ func TestListPageLinks(t *testing.T) {
 		t.Fatalf("List gave %d items, want the 3 article links:\n%s", len(items), dump(items))
 	}
 	for i, w := range want {
-		w.Source, w.Lang, w.ListedBy = "politik", "de", site.URL+"/politik/"
+		w.Source, w.Lang, w.ListedBy, w.From = "politik", "de", site.URL+"/politik/", news.SourcePage
 		if items[i] != w {
 			t.Errorf("item %d:\n got %+v\nwant %+v", i, items[i], w)
 		}
@@ -59,7 +59,7 @@ func TestListPageLinksBaseAndDedup(t *testing.T) {
 		t.Fatalf("List gave %d items, want %d:\n%s", len(items), len(want), dump(items))
 	}
 	for i, w := range want {
-		w.Source, w.Lang = "archiv", "de"
+		w.Source, w.Lang, w.From = "archiv", "de", news.SourcePage
 		items[i].ListedBy = ""
 		if items[i] != w {
 			t.Errorf("item %d:\n got %+v\nwant %+v", i, items[i], w)
@@ -76,7 +76,7 @@ func TestListPageIsOneArticle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := news.Item{URL: site.URL + path, Source: "syrien", ListedBy: src.URL}
+	want := news.Item{URL: site.URL + path, Source: "syrien", ListedBy: src.URL, From: news.SourcePage}
 	if len(items) != 1 || items[0] != want {
 		t.Fatalf("List = %s, want the page itself: %+v", dump(items), want)
 	}
