@@ -58,7 +58,7 @@ func discover(ctx context.Context, cfg *config.Config, targets []string, asJSON 
 		fcfg, _ = config.Parse("", []byte("sources: [{name: x, url: 'http://x/'}]\nwatchers: [{name: x, schedule: '@hourly', sources: [x], keywords: [x], channel: x}]"))
 	}
 	f := NewFetcher(fcfg)
-	d := &discoverer{f: f, sitemapsOf: map[string][]Found{}}
+	d := &discoverer{f: f, sitemapsOf: map[string][]Found{}, seen: map[string]bool{}}
 	var all []Discovery
 	for _, t := range targets {
 		if !strings.Contains(t, "://") {
@@ -121,10 +121,15 @@ func discover(ctx context.Context, cfg *config.Config, targets []string, asJSON 
 type discoverer struct {
 	f          *watchers.Fetcher
 	sitemapsOf map[string][]Found // by site
+	seen       map[string]bool    // sitemaps read
 }
 
 func (d *discoverer) discover(ctx context.Context, address string) Discovery {
 	dis := Discovery{Address: address, Found: []Found{}}
+	// An address's requests, however many its page and robots.txt name,
+	// take a minute at most.
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	resp, err := d.f.Do(ctx, watchers.Request{URL: address, Trusted: true, Robots: true})
 	if err != nil {
 		dis.Nothing = watchers.Reason(err)
@@ -213,6 +218,10 @@ func (d *discoverer) siteSitemaps(ctx context.Context, site string) []Found {
 		if i == maxCandidates {
 			break
 		}
+		if d.seen[u] {
+			continue
+		}
+		d.seen[u] = true
 		sresp, err := d.f.Do(ctx, watchers.Request{URL: u, ListedBy: site + "/", Robots: true})
 		if err != nil {
 			continue
@@ -225,10 +234,15 @@ func (d *discoverer) siteSitemaps(ctx context.Context, site string) []Found {
 }
 
 // newsSitemap is a fetched sitemap when it has <news:news> entries; for
-// an index, those of its recent sitemaps that have.
+// an index, those of its recent sitemaps that have (one level down, as a
+// source reads an index: an index in an index is not followed).
 func (d *discoverer) newsSitemap(ctx context.Context, resp *watchers.Response, how string) ([]Found, bool) {
+	return d.sitemapAt(ctx, resp, how, true)
+}
+
+func (d *discoverer) sitemapAt(ctx context.Context, resp *watchers.Response, how string, follow bool) ([]Found, bool) {
 	sm, err := watchers.ParseSitemap(resp.Body, resp.ContentType, d.f.MaxBody)
-	if err != nil {
+	if err != nil || sm.Index && !follow {
 		return nil, false
 	}
 	now := time.Now()
@@ -244,11 +258,15 @@ func (d *discoverer) newsSitemap(ctx context.Context, resp *watchers.Response, h
 		if i == maxCandidates {
 			break
 		}
+		if d.seen[ref.URL] {
+			continue
+		}
+		d.seen[ref.URL] = true
 		child, err := d.f.Do(ctx, watchers.Request{URL: ref.URL, ListedBy: resp.URL, Robots: true})
 		if err != nil {
 			continue
 		}
-		if fd, ok := d.newsSitemap(ctx, child, how+", in its index "+resp.URL); ok {
+		if fd, ok := d.sitemapAt(ctx, child, how+", in its index "+resp.URL, false); ok {
 			out = append(out, fd...)
 		}
 	}

@@ -50,7 +50,13 @@ func importOPML(path string, cfg *config.Config, stdout, stderr io.Writer) int {
 			skipped = append(skipped, opml.Skipped{Line: f.Line, Title: f.Title, Why: fmt.Sprintf("already in %s, as %s", cfg.Path(), name)})
 			continue
 		}
-		s := newSource{Name: taken.name(cmpOr(f.Name, f.Title), f.URL), URL: f.URL, Type: f.Type, Links: f.Links, Folder: f.Folder}
+		switch f.Type {
+		case "", string(news.SourceFeed), string(news.SourcePage), string(news.SourceSitemap):
+		default:
+			f.Type = "" // found from the content
+		}
+		s := newSource{Name: taken.name(cmpOr(f.Name, f.Title), f.URL), URL: f.URL, Type: f.Type, Links: f.Links, Folder: f.Folder,
+			NoRobots: f.NoRobots, MaxItems: f.MaxItems}
 		if f.Name != "" {
 			s.Name = taken.adopt(f.Name, s.Name) // a newsbot export's own name, as it was
 		}
@@ -89,7 +95,10 @@ func importOPML(path string, cfg *config.Config, stdout, stderr io.Writer) int {
 func exportOPML(cfg *config.Config, stdout, stderr io.Writer) int {
 	feeds := make([]opml.Feed, 0, len(cfg.Sources))
 	for _, s := range cfg.Sources {
-		f := opml.Feed{Title: s.Name, Name: s.Name, URL: s.URL, Folder: s.Folder, Links: s.Links}
+		f := opml.Feed{Title: s.Name, Name: s.Name, URL: s.URL, Folder: s.Folder, Links: s.Links, NoRobots: s.Robots != nil && !*s.Robots}
+		if s.MaxItems != cfg.MaxItems {
+			f.MaxItems = s.MaxItems // its own (the config's is filled in where it has none)
+		}
 		if s.Type != news.SourceAuto {
 			f.Type = string(s.Type)
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -22,6 +23,9 @@ type newSource struct {
 	Type   string `json:"type,omitempty"`
 	Links  string `json:"links,omitempty"`
 	Folder string `json:"folder,omitempty"`
+	// NoRobots and MaxItems are robots: false and max_items.
+	NoRobots bool `json:"robots_off,omitempty"`
+	MaxItems int  `json:"max_items,omitempty"`
 	// Notes say what it holds (items, newest, language, title, hub).
 	Notes []string `json:"notes,omitempty"`
 }
@@ -35,20 +39,28 @@ func writeSources(w io.Writer, heading []string, srcs []newSource) error {
 	}
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, s := range srcs {
-		m := &yaml.Node{Kind: yaml.MappingNode, HeadComment: strings.Join(s.Notes, "\n")}
-		add := func(k, v string) {
+		m := &yaml.Node{Kind: yaml.MappingNode, HeadComment: comment(s.Notes)}
+		add := func(k, v, tag string) {
 			if v != "" {
-				m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &yaml.Node{Kind: yaml.ScalarNode, Value: v})
+				// Tagged, so that a value such as null, ~ or 1e3 is written
+				// quoted and read back as the string it is.
+				m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v})
 			}
 		}
-		add("name", s.Name)
-		add("url", s.URL)
-		add("type", s.Type)
-		add("links", s.Links)
-		add("folder", s.Folder)
+		add("name", noEnv(s.Name), "!!str")
+		add("url", urlNoEnv(s.URL), "!!str")
+		add("type", s.Type, "!!str")
+		add("links", noEnv(s.Links), "!!str")
+		add("folder", noEnv(s.Folder), "!!str")
+		if s.NoRobots {
+			add("robots", "false", "!!bool")
+		}
+		if s.MaxItems > 0 {
+			add("max_items", strconv.Itoa(s.MaxItems), "!!int")
+		}
 		seq.Content = append(seq.Content, m)
 	}
-	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: strings.Join(heading, "\n"),
+	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: comment(heading),
 		Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "sources"}, seq}}
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
@@ -58,18 +70,47 @@ func writeSources(w io.Writer, heading []string, srcs []newSource) error {
 	return enc.Close()
 }
 
+// comment is lines as a YAML comment holds them: a character YAML
+// refuses (a control character, as old exports have: &#146;) is U+FFFD.
+func comment(lines []string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || unicode.IsPrint(r) {
+			return r
+		}
+		return '\uFFFD'
+	}, strings.Join(lines, "\n"))
+}
+
+// noEnv is a value with "${" made harmless: config.yaml puts the
+// environment's variables where ${NAME} stands, and a feed's title or an
+// OPML file's folder is no one's to name them (${SLACK_BOT_TOKEN}).
+func noEnv(s string) string { return strings.ReplaceAll(s, "${", "$ {") }
+
+// urlNoEnv is an address with its $, { and } percent-encoded, for the
+// same reason: a feed's address with ${SLACK_BOT_TOKEN} in its query
+// would send the token to its host at every check.
+func urlNoEnv(s string) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	return strings.NewReplacer("$", "%24", "{", "%7B", "}", "%7D").Replace(s)
+}
+
 // names gives sources names of their own: a simple name (letters,
 // digits, . _ -) is kept as it is; anything else becomes one, from the
 // words of the title (ä as ae, ß as ss), else from the address's host;
 // a name taken (by the config, or an earlier source) gets -2, -3, ….
-type names map[string]bool
+type names struct {
+	taken map[string]bool
+	next  map[string]int // by base, the suffix to try first
+}
 
 // namesOf are the names the config has taken.
-func namesOf(cfg *config.Config) names {
-	n := names{}
+func namesOf(cfg *config.Config) *names {
+	n := &names{taken: map[string]bool{}, next: map[string]int{}}
 	if cfg != nil {
 		for _, s := range cfg.Sources {
-			n[s.Name] = true
+			n.taken[s.Name] = true
 		}
 	}
 	return n
@@ -79,16 +120,16 @@ var simpleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$`)
 
 // adopt takes a newsbot export's own name as it is, instead of the name
 // made of it, when no other source has it; it returns the name taken.
-func (n names) adopt(name, made string) string {
-	if name == made || n[name] {
+func (n *names) adopt(name, made string) string {
+	if name == made || n.taken[name] || strings.TrimSpace(name) != name || name == "" || strings.Contains(name, "${") {
 		return made
 	}
-	delete(n, made)
-	n[name] = true
+	delete(n.taken, made)
+	n.taken[name] = true
 	return name
 }
 
-func (n names) name(title, address string) string {
+func (n *names) name(title, address string) string {
 	base := strings.TrimSpace(title)
 	if !simpleName.MatchString(base) {
 		base = slug(base)
@@ -100,10 +141,11 @@ func (n names) name(title, address string) string {
 		base = "source"
 	}
 	name := base
-	for i := 2; n[name]; i++ {
+	for i := max(n.next[base], 2); n.taken[name]; i++ {
 		name = fmt.Sprintf("%s-%d", base, i)
+		n.next[base] = i + 1
 	}
-	n[name] = true
+	n.taken[name] = true
 	return name
 }
 

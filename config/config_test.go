@@ -523,4 +523,26 @@ watchers: [{name: w, schedule: "@hourly", folders: [Politk], keywords: [x], chan
 	if err == nil || !strings.Contains(err.Error(), `watchers[w].folders[0]: no source is in folder "Politk" (the folders are "Politik")`) {
 		t.Errorf("unknown folder: %v", err)
 	}
+	// A folder holds its subfolders; an empty folder name names none, and
+	// a folder's name has no / or space at its ends.
+	c = mustParse(t, `
+sources:
+  - {name: a, url: "https://a.example/rss", folder: Lieblinge}
+  - {name: b, url: "https://b.example/rss", folder: Lieblinge/Sport}
+  - {name: c, url: "https://c.example/rss", folder: Lieblingessen}
+  - {name: d, url: "https://d.example/rss"}
+watchers: [{name: w, schedule: "@hourly", folders: [Lieblinge], keywords: [x], channel: "#c"}]
+`)
+	if got := c.WatcherSources(&c.Watchers[0]); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("folder with a subfolder: %v, want a, b", got)
+	}
+	_, err = config.Parse("config.yaml", []byte(`
+sources: [{name: a, url: "https://a.example/rss", folder: "/Top"}, {name: b, url: "https://b.example/rss"}]
+watchers: [{name: w, schedule: "@hourly", folders: [""], keywords: [x], channel: "#c"}]
+`))
+	for _, want := range []string{`sources[a].folder: "/Top": a folder's name has no space or / at its ends`, "watchers[w].folders[0]: empty"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("odd folders: %v, want %q", err, want)
+		}
+	}
 }

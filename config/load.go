@@ -230,7 +230,7 @@ func (c *Config) WatcherSources(w *Watcher) []string {
 	names := slices.Clone(w.Sources)
 	for _, f := range w.Folders {
 		for _, s := range c.Sources {
-			if s.Folder == f && !slices.Contains(names, s.Name) {
+			if inFolder(s.Folder, f) && !slices.Contains(names, s.Name) {
 				names = append(names, s.Name)
 			}
 		}
@@ -238,8 +238,14 @@ func (c *Config) WatcherSources(w *Watcher) []string {
 	return names
 }
 
+// inFolder reports whether a source's folder is f or one of its
+// subfolders (f/...).
+func inFolder(folder, f string) bool {
+	return f != "" && (folder == f || strings.HasPrefix(folder, f+"/"))
+}
+
 func (c *Config) hasFolder(f string) bool {
-	return slices.ContainsFunc(c.Sources, func(s Source) bool { return s.Folder == f })
+	return slices.ContainsFunc(c.Sources, func(s Source) bool { return inFolder(s.Folder, f) })
 }
 
 // folderNames says the folders there are, for one not among them.

@@ -214,6 +214,9 @@ func (v *validation) sources() map[string]bool {
 		default:
 			v.bad(p+".type", "must be %q, %q or %q, not %q", news.SourceFeed, news.SourcePage, news.SourceSitemap, s.Type)
 		}
+		if f := s.Folder; f != "" && (strings.TrimSpace(f) != f || strings.HasPrefix(f, "/") || strings.HasSuffix(f, "/") || strings.Contains(f, "//")) {
+			v.bad(p+".folder", "%q: a folder's name has no space or / at its ends, and no empty folder in its path (Politik/Inland)", f)
+		}
 		if s.MaxItems < 0 {
 			v.bad(p+".max_items", "must be more than 0 (default: max_items, %d)", c.MaxItems)
 		}
@@ -257,7 +260,9 @@ func (v *validation) watcher(i int, sources, names map[string]bool) {
 		v.bad(p+".sources", "empty: name at least one source (or a folder of sources, in folders)")
 	}
 	for j, f := range w.Folders {
-		if !c.hasFolder(f) {
+		if strings.TrimSpace(f) == "" {
+			v.bad(fmt.Sprintf("%s.folders[%d]", p, j), "empty: name a folder of sources")
+		} else if !c.hasFolder(f) {
 			v.bad(fmt.Sprintf("%s.folders[%d]", p, j), "no source is in folder %q (%s)", f, c.folderNames())
 		}
 	}

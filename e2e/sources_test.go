@@ -296,3 +296,24 @@ func TestImportAndExportOPML(t *testing.T) {
 		}
 	}
 }
+
+// A sitemap index that lists itself (or another index) is not followed
+// round and round: discover reads one level of an index, as a source
+// does, and ends.
+func TestDiscoverEndsOnAnIndexOfItself(t *testing.T) {
+	now := time.Now().UTC().Format(time.RFC3339)
+	s := site(t, map[string]string{
+		"/":           `<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body></body></html>`,
+		"/feed.xml":   rss("Kurier", 1),
+		"/robots.txt": "Sitemap: {{BASE}}/idx.xml\nSitemap: {{BASE}}/idx.xml\n",
+		"/idx.xml": `<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>{{BASE}}/idx.xml</loc><lastmod>` + now + `</lastmod></sitemap>
+<sitemap><loc>{{BASE}}/news.xml</loc><lastmod>` + now + `</lastmod></sitemap></sitemapindex>`,
+		"/news.xml": `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>{{BASE}}/a.html</loc><news:news><news:publication><news:name>K</news:name><news:language>de</news:language></news:publication><news:publication_date>` + now + `</news:publication_date><news:title>A</news:title></news:news></url></urlset>`,
+	})
+	e := &testenv.Env{T: t}
+	code, stdout, stderr := e.Newsbot("discover", s.URL+"/")
+	srcs := sourcesOf(t, stdout)
+	if code != 0 || len(srcs) != 2 || srcs[1]["url"] != s.URL+"/news.xml" {
+		t.Errorf("discover: exit %d, %v\n%s", code, srcs, stderr)
+	}
+}

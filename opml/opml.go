@@ -6,12 +6,19 @@ package opml
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // Feed is one subscription of an OPML file.
@@ -27,6 +34,10 @@ type Feed struct {
 	// source (newsbot:name, newsbot:type, newsbot:links): its name in the
 	// config, its type (feed, page, sitemap) and its links' selector.
 	Name, Type, Links string
+	// NoRobots and MaxItems are newsbot's robots: false and max_items
+	// (newsbot:robots, newsbot:max_items).
+	NoRobots bool
+	MaxItems int
 	// Line is where the outline stands in the file.
 	Line int
 }
@@ -54,6 +65,7 @@ func Parse(r io.Reader) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	data = asUTF8(data)
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = false
 	d.Entity = xml.HTMLEntity // &nbsp;, &eacute; as some readers write them
@@ -72,6 +84,10 @@ func Parse(r io.Reader) (*File, error) {
 		if err != nil {
 			if !sawOPML {
 				return nil, fmt.Errorf("not an OPML file: %w", err)
+			}
+			var se *xml.SyntaxError
+			if errors.As(err, &se) {
+				return f, fmt.Errorf("line %d: %s (the outlines before it are read)", se.Line, se.Msg)
 			}
 			return f, fmt.Errorf("line %d: %w (the outlines before it are read)", line, err)
 		}
@@ -94,13 +110,26 @@ func Parse(r io.Reader) (*File, error) {
 				title := strings.TrimSpace(cmpOr(a["title"], a["text"]))
 				o := &outline{title: title, line: line}
 				stack = append(stack, o)
-				feedURL := strings.TrimSpace(cmpOr(a["xmlurl"], a["url"]))
+				feedURL := strings.TrimSpace(a["xmlurl"])
+				switch typ := strings.ToLower(a["type"]); {
+				case a["newsbot:type"] != "":
+					// newsbot's own export: a page or a sitemap, whatever
+					// type it says for readers.
+				case feedURL == "" && (typ == "" || typ == "rss" || typ == "atom"):
+					feedURL = strings.TrimSpace(a["url"]) // as some readers write it
+				case feedURL == "" && a["url"] != "":
+					o.isFeed = true // told here: not a folder
+					f.Skipped = append(f.Skipped, Skipped{Line: line, Title: title, Why: fmt.Sprintf("an outline of type %q (%s), not a feed", typ, a["url"])})
+					continue
+				}
 				if feedURL == "" {
 					continue // a folder, or nothing: told at its end
 				}
 				o.isFeed = true
 				u, why := feedAddress(feedURL)
 				switch {
+				case len(stack) > maxDepth:
+					f.Skipped = append(f.Skipped, Skipped{Line: line, Title: title, Why: fmt.Sprintf("in folders more than %d deep", maxDepth-1)})
 				case why != "":
 					f.Skipped = append(f.Skipped, Skipped{Line: line, Title: title, Why: why})
 				case seen[u] != 0:
@@ -112,7 +141,8 @@ func Parse(r io.Reader) (*File, error) {
 				default:
 					seen[u], seenAt[u] = line, len(f.Feeds)
 					f.Feeds = append(f.Feeds, Feed{Title: title, URL: u, Site: strings.TrimSpace(a["htmlurl"]), Folder: folderPath(stack[:len(stack)-1]),
-						Name: a["newsbot:name"], Type: a["newsbot:type"], Links: a["newsbot:links"], Line: line})
+						Name: a["newsbot:name"], Type: a["newsbot:type"], Links: a["newsbot:links"], Line: line,
+						NoRobots: a["newsbot:robots"] == "false", MaxItems: atoi(a["newsbot:max_items"])})
 				}
 			}
 		case xml.CharData:
@@ -143,6 +173,10 @@ func Parse(r io.Reader) (*File, error) {
 	f.Title = strings.TrimSpace(f.Title)
 	return f, nil
 }
+
+// maxDepth is how deep outlines are read: a feed in more folders than
+// that is passed over (a file made to exhaust memory nests thousands).
+const maxDepth = 16
 
 // outline is an <outline> open while its children are read.
 type outline struct {
@@ -197,4 +231,42 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// xmlDecl finds an XML declaration's encoding.
+var xmlDecl = regexp.MustCompile(`^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']`)
+
+// asUTF8 is an OPML file as UTF-8 where its bytes say so better than its
+// declaration could: UTF-16 with a byte order mark (its declaration made
+// to say UTF-8), and bytes that are not UTF-8 in a file that names no
+// charset, read as windows-1252 (what such exports are). A charset the
+// declaration names is the decoder's to read.
+func asUTF8(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
+		out, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return data
+		}
+		if m := xmlDecl.FindSubmatchIndex(out); m != nil {
+			out = append(append(slices.Clone(out[:m[2]]), "UTF-8"...), out[m[3]:]...)
+		}
+		return out
+	}
+	data = bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	if utf8.Valid(data) || xmlDecl.Match(data[:min(len(data), 512)]) {
+		return data
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+	if err != nil {
+		return data
+	}
+	return out
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package opml_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/newsbot/newsbot/internal/corpus"
 	"github.com/newsbot/newsbot/opml"
@@ -100,5 +102,43 @@ func TestCorpusExports(t *testing.T) {
 				t.Errorf("%s: passed over without a line or why: %+v", filepath.Base(p), s)
 			}
 		}
+	}
+}
+
+// Outlines that are no feeds (an include of another OPML file, a link to
+// a page) are passed over; feeds nested deeper than a reader nests them
+// are too; files in UTF-16, or in Latin-1 without a declaration, read.
+func TestParseOddFiles(t *testing.T) {
+	f, err := opml.Parse(strings.NewReader(`<opml version="2.0"><body>
+<outline type="include" text="Mehr" url="https://rr.example/other.opml"/>
+<outline type="link" text="Seite" url="https://rr.example/page.html"/>
+<outline type="rss" text="Feed" url="https://rr.example/feed.xml"/>
+</body></opml>`))
+	if err != nil || len(f.Feeds) != 1 || f.Feeds[0].URL != "https://rr.example/feed.xml" || len(f.Skipped) != 2 || !strings.Contains(f.Skipped[0].Why, `type "include"`) {
+		t.Errorf("include and link outlines: %+v, %v", f, err)
+	}
+
+	var deep strings.Builder
+	deep.WriteString(`<opml version="2.0"><body>`)
+	for i := range 40 {
+		fmt.Fprintf(&deep, `<outline text="f%d">`, i)
+	}
+	deep.WriteString(`<outline text="tief" xmlUrl="https://rr.example/deep.xml"/>`)
+	deep.WriteString(strings.Repeat(`</outline>`, 40) + `<outline text="flach" xmlUrl="https://rr.example/flat.xml"/></body></opml>`)
+	f, err = opml.Parse(strings.NewReader(deep.String()))
+	if err != nil || len(f.Feeds) != 1 || f.Feeds[0].Title != "flach" || len(f.Skipped) != 1 || !strings.Contains(f.Skipped[0].Why, "folders more than") {
+		t.Errorf("a feed 40 folders deep: %+v, %v", f, err)
+	}
+
+	doc := `<?xml version="1.0" encoding="UTF-16"?><opml version="2.0"><body><outline text="Café" xmlUrl="https://rr.example/c.xml"/></body></opml>`
+	utf16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(doc)
+	f, err = opml.Parse(strings.NewReader(utf16))
+	if err != nil || len(f.Feeds) != 1 || f.Feeds[0].Title != "Café" {
+		t.Errorf("UTF-16: %+v, %v", f, err)
+	}
+	latin1, _ := charmap.ISO8859_1.NewEncoder().String(`<opml version="2.0"><body><outline text="Café" xmlUrl="https://rr.example/c.xml"/></body></opml>`)
+	f, err = opml.Parse(strings.NewReader(latin1))
+	if err != nil || len(f.Feeds) != 1 || f.Feeds[0].Title != "Café" {
+		t.Errorf("Latin-1 without a declaration: %+v, %v", f, err)
 	}
 }

@@ -3,6 +3,7 @@ package opml
 import (
 	"encoding/xml"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,8 +38,12 @@ func Write(w io.Writer, title string, feeds []Feed, now time.Time) error {
 		return n
 	}
 	for _, f := range feeds {
+		typ := "rss"
+		if f.Type == "page" || f.Type == "sitemap" {
+			typ = "link" // no feed, for a reader; newsbot:type says what
+		}
 		attrs := []xml.Attr{
-			{Name: xml.Name{Local: "type"}, Value: "rss"},
+			{Name: xml.Name{Local: "type"}, Value: typ},
 			{Name: xml.Name{Local: "text"}, Value: f.Title},
 			{Name: xml.Name{Local: "title"}, Value: f.Title},
 			{Name: xml.Name{Local: "xmlUrl"}, Value: f.URL},
@@ -54,6 +59,12 @@ func Write(w io.Writer, title string, feeds []Feed, now time.Time) error {
 		}
 		if f.Links != "" {
 			attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "newsbot:links"}, Value: f.Links})
+		}
+		if f.NoRobots {
+			attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "newsbot:robots"}, Value: "false"})
+		}
+		if f.MaxItems > 0 {
+			attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "newsbot:max_items"}, Value: strconv.Itoa(f.MaxItems)})
 		}
 		p := folder(f.Folder)
 		p.Children = append(p.Children, &node{Attrs: attrs})

@@ -67,7 +67,7 @@ func FeedLinks(body []byte, base string) (named, linked []string) {
 // feedTypes are the media types of feeds a page's <link> may name.
 var feedTypes = map[string]bool{
 	"application/rss+xml": true, "application/atom+xml": true, "application/rdf+xml": true,
-	"application/feed+json": true, "application/json": false, "text/xml": false,
+	"application/feed+json": true, "text/xml": true, "application/xml": true, // each is fetched and looked at
 }
 
 var (

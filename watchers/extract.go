@@ -229,7 +229,7 @@ func langCode(s string) string {
 	if i := strings.IndexAny(s, "-_,; "); i >= 0 {
 		s = s[:i]
 	}
-	if len(s) != 2 {
+	if len(s) != 2 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z' {
 		return ""
 	}
 	return s
