@@ -217,15 +217,9 @@ func (a *App) Run(ctx context.Context) error {
 // tick is a tick of the watchers of a schedule ("start": of all, at
 // start), logged and measured.
 func (a *App) tick(ctx context.Context, ws []*pipeline.Watcher, schedule string) {
-	st := &pipeline.Stats{}
-	start := time.Now()
-	a.pipeline.Tick(ctx, ws, st)
-	names := make([]string, len(ws))
-	for i, w := range ws {
-		names[i] = w.Name
-	}
-	a.metrics.tickSeconds.WithLabelValues(schedule).Observe(time.Since(start).Seconds())
-	a.log.Info("tick done: "+st.String(), "watchers", strings.Join(names, ","), "took", time.Since(start).Round(time.Millisecond),
+	st, took := a.timedTick(ctx, ws)
+	a.metrics.tickSeconds.WithLabelValues(schedule).Observe(took.Seconds())
+	a.log.Info("tick done: "+st.String(), "watchers", watcherNames(ws), "took", took.Round(time.Millisecond),
 		"next", nextTick(ws, time.Now(), a.cfg.Location()))
 }
 
@@ -233,20 +227,31 @@ func (a *App) tick(ctx context.Context, ws []*pipeline.Watcher, schedule string)
 // before their tick (adaptive polling). Its line is logged when it found
 // something, or failed.
 func (a *App) tickEarly(ctx context.Context, ws []*pipeline.Watcher, schedule string) {
-	st := &pipeline.Stats{}
-	start := time.Now()
-	a.pipeline.Tick(ctx, ws, st)
-	names := make([]string, len(ws))
-	for i, w := range ws {
-		names[i] = w.Name
-	}
+	st, took := a.timedTick(ctx, ws)
 	checked, failed, _ := st.Sources()
 	log := a.log.Debug
 	if st.New.Load() > 0 || failed > 0 || st.StoreErrs.Load() > 0 {
 		log = a.log.Info
 	}
-	log("early check (sources that publish often): "+st.String(), "watchers", strings.Join(names, ","), "sources", checked,
-		"took", time.Since(start).Round(time.Millisecond), "schedule", schedule)
+	log("early check (sources that publish often): "+st.String(), "watchers", watcherNames(ws), "sources", checked,
+		"took", took.Round(time.Millisecond), "schedule", schedule)
+}
+
+// timedTick ticks the watchers and says what it did and how long it took.
+func (a *App) timedTick(ctx context.Context, ws []*pipeline.Watcher) (*pipeline.Stats, time.Duration) {
+	st := &pipeline.Stats{}
+	start := time.Now()
+	a.pipeline.Tick(ctx, ws, st)
+	return st, time.Since(start)
+}
+
+// watcherNames are the watchers' names, for the log.
+func watcherNames(ws []*pipeline.Watcher) string {
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.Name
+	}
+	return strings.Join(names, ",")
 }
 
 // nextRun is when the watchers tick next; zero: never.

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -111,6 +110,14 @@ watchers: [{name: nahost, schedule: "@hourly", sources: [kurier, bote], keywords
 // (which would give it its last try at once, on the feed's text alone):
 // it is alerted when its page answers at the next poll.
 func TestPushKeepsHeldItems(t *testing.T) {
+	for _, pushed := range []bool{true, false} {
+		t.Run(fmt.Sprint("pushed=", pushed), func(t *testing.T) { testHeldItems(t, pushed) })
+	}
+}
+
+// testHeldItems: an item held back from its first check is alerted at
+// the next poll, with a push between the two or without.
+func testHeldItems(t *testing.T, pushed bool) {
 	var fails atomic.Int32
 	fails.Store(2)
 	var site *httptest.Server
@@ -147,64 +154,12 @@ watchers: [{name: nahost, schedule: "@hourly", sources: [kurier], keywords: [Syr
 	if err := a.store.SaveWebSub(ctx, news.WebSub{ID: "k1", Source: "kurier", Hub: "http://127.0.0.1:9/", Topic: site.URL + "/feed.xml", Secret: "s", State: news.WebSubActive, LeaseUntil: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if code := signedPush(a, "k1", "s", feed(item(2))); code != http.StatusAccepted {
-		t.Fatalf("push: %d", code)
-	}
-	a.commands.drain(10 * time.Second)
-	a.tick(ctx, a.watchers, "@hourly") // 1.html answers now
-	a.tick(ctx, a.watchers, "@hourly")
-	var n int
-	raw, err := sql.Open("sqlite", a.cfg.Storage+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE url LIKE '%/1.html'`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 1 {
-		t.Errorf("item 1 (about Syria in its page) alerted %d times, want 1", n)
-	}
-}
-
-func TestPollKeepsHeldItems(t *testing.T) {
-	var fails atomic.Int32
-	fails.Store(2)
-	var site *httptest.Server
-	feed := func(items ...string) string {
-		return `<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>` + strings.Join(items, "") + `</channel></rss>`
-	}
-	item := func(n int) string {
-		return fmt.Sprintf(`<item><title>Meldung %d</title><link>%s/%d.html</link><guid>%d</guid><description>Kurz</description></item>`, n, site.URL, n, n)
-	}
-	site = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/feed.xml":
-			fmt.Fprint(w, feed(item(1)))
-		case "/1.html":
-			if fails.Add(-1) >= 0 {
-				http.Error(w, "busy", http.StatusServiceUnavailable)
-				return
-			}
-			fmt.Fprint(w, `<html lang="de"><body><article><h1>Genf</h1><p>In Genf beginnen neue Gespräche über Syrien, sagen Diplomaten der Vereinten Nationen am Montag in der Schweiz.</p><p>Beide Seiten hätten sich auf einen Zeitplan geeinigt, hieß es.</p></article></body></html>`)
-		default:
-			fmt.Fprint(w, `<html lang="de"><body><article><h1>Wetter</h1><p>Morgen regnet es im ganzen Land, sagen die Meteorologen des Wetterdienstes am Montag.</p><p>Am Wochenende wird es wieder sonniger, heißt es.</p></article></body></html>`)
+	if pushed {
+		if code := signedPush(a, "k1", "s", feed(item(2))); code != http.StatusAccepted {
+			t.Fatalf("push: %d", code)
 		}
-	}))
-	defer site.Close()
-	a := pushApp(t, fmt.Sprintf(`
-first_run: alert
-http: {allow_private_networks: true, listen: "127.0.0.1:0", host_interval: 0s}
-websub: {callback_url: "http://127.0.0.1:9/websub"}
-sources: [{name: kurier, url: %q}]
-watchers: [{name: nahost, schedule: "@hourly", sources: [kurier], keywords: [Syrien]}]
-`, site.URL+"/feed.xml"), os.Stderr)
-	ctx := context.Background()
-	a.tick(ctx, a.watchers, "start") // 1.html fails: held back
-	if err := a.store.SaveWebSub(ctx, news.WebSub{ID: "k1", Source: "kurier", Hub: "http://127.0.0.1:9/", Topic: site.URL + "/feed.xml", Secret: "s", State: news.WebSubActive, LeaseUntil: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
+		a.commands.drain(10 * time.Second)
 	}
-
 	a.tick(ctx, a.watchers, "@hourly") // 1.html answers now
 	a.tick(ctx, a.watchers, "@hourly")
 	var n int
