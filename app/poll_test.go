@@ -102,7 +102,7 @@ watchers:
 	quiet.Unlock()
 
 	status := a.status(context.Background(), a.log).Text
-	for _, want := range []string{"*Sources checked every:*", "• ticker: 1 s (it publishes about every 2 s)", "• quiet: 1 h (its watchers' schedule: how often it publishes is not known"} {
+	for _, want := range []string{"*Sources checked every:*", "• ticker: 1 s (", "it publishes about every 2 s); next", "• quiet: 1 h (its watchers' schedule: how often it publishes is not known"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("status lacks %q:\n%s", want, status)
 		}
