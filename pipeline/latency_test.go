@@ -50,7 +50,7 @@ watchers: [{name: syrien, schedule: "@hourly", sources: [r], keywords: [Syrien]}
 		got[url[len(url)-6:]] = ms
 	}
 	dated, undated := got["a.html"], got["b.html"]
-	low, high := 89*time.Second, 91*time.Second+took
+	low, high := 89*time.Second, 92*time.Second+took
 	if l := time.Duration(dated.Int64) * time.Millisecond; !dated.Valid || l < low || l > high {
 		t.Errorf("the dated item's latency: %v (valid %v), want between %v and %v", l, dated.Valid, low, high)
 	}
