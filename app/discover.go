@@ -145,8 +145,10 @@ func (d *discoverer) discover(ctx context.Context, address string) Discovery {
 		}
 		return dis
 	case watchers.IsFeedDocument(resp.Body, resp.ContentType):
-		if fd, ok := d.feed(resp, "the address itself"); ok {
+		if fd, err := d.feed(resp, "the address itself"); err == nil {
 			dis.Found = append(dis.Found, fd)
+		} else {
+			dis.Nothing = "a feed that could not be read: " + err.Error()
 		}
 		return dis
 	}
@@ -173,7 +175,11 @@ func (d *discoverer) discover(ctx context.Context, address string) Discovery {
 		d.sitemapsOf[site] = sitemaps
 		dis.Found = append(dis.Found, sitemaps...)
 	}
-	if len(dis.Found) == 0 && !ok {
+	switch {
+	case len(dis.Found) > 0:
+	case ok && len(sitemaps) > 0:
+		dis.Nothing = "the page names no feed and links none, and no well-known feed address answers with one (its site's news sitemaps are listed with an address before)"
+	default:
 		dis.Nothing = "the page names no feed and links none, no well-known feed address answers with one, and robots.txt names no news sitemap"
 	}
 	return dis
@@ -192,19 +198,19 @@ func (d *discoverer) feeds(ctx context.Context, addresses []string, listedBy, ho
 			continue
 		}
 		seen[resp.URL] = true
-		if fd, ok := d.feed(resp, how); ok {
+		if fd, err := d.feed(resp, how); err == nil {
 			out = append(out, fd)
 		}
 	}
 	return out
 }
 
-func (d *discoverer) feed(resp *watchers.Response, how string) (Found, bool) {
+func (d *discoverer) feed(resp *watchers.Response, how string) (Found, error) {
 	info, err := watchers.DescribeFeed(resp)
 	if err != nil {
-		return Found{}, false
+		return Found{}, err
 	}
-	return Found{Kind: "feed", URL: resp.URL, Title: info.Title, Format: info.Format, Items: info.Items, Newest: info.Newest, Lang: info.Lang, Hub: info.Hub.Hub, How: how}, true
+	return Found{Kind: "feed", URL: resp.URL, Title: info.Title, Format: info.Format, Items: info.Items, Newest: info.Newest, Lang: info.Lang, Hub: info.Hub.Hub, How: how}, nil
 }
 
 // siteSitemaps are the news sitemaps the site's robots.txt names.

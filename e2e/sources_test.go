@@ -112,6 +112,7 @@ func TestDiscover(t *testing.T) {
 <link rel="alternate" type="application/atom+xml" title="Welt" href="{{BASE}}/atom/welt.xml">
 <link rel="stylesheet" href="/s.css"></head><body><p>Nachrichten</p></body></html>`,
 		"/rss/politik.xml": rss("Kurier – Politik", 4),
+		"/leer.html":       `<html><body><h1>Impressum</h1></body></html>`,
 		"/atom/welt.xml": `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Kurier: Welt</title><link rel="hub" href="https://hub.example/"/><link rel="self" href="{{BASE}}/atom/welt.xml"/>
 <entry><title>Genf</title><link href="{{BASE}}/genf.html"/><id>1</id><updated>` + now.Format(time.RFC3339) + `</updated></entry></feed>`,
 		"/robots.txt": "User-agent: *\nDisallow: /intern/\nSitemap: {{BASE}}/sitemap-index.xml\n",
@@ -179,6 +180,12 @@ func TestDiscover(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil || code != 0 || len(res.Addresses) != 4 || len(res.Sources) != 5 ||
 		len(res.Addresses[0].Found) != 3 || res.Addresses[2].Nothing == "" {
 		t.Errorf("discover --json: exit %d, %v\n%s", code, err, stdout)
+	}
+	// A second page of a site already looked at, with nothing of its own,
+	// says so too.
+	_, _, stderr = e.Newsbot("discover", home.URL+"/", home.URL+"/leer.html")
+	if !strings.Contains(stderr, home.URL+"/leer.html: nothing to watch: the page names no feed and links none, and no well-known feed address answers with one (its site's news sitemaps are listed with an address before)") {
+		t.Errorf("the second, empty page of a site is not said:\n%s", stderr)
 	}
 	// Names the config has are not taken again, nor its sources proposed.
 	taken := configWith(t, fmt.Sprintf("sources:\n  - {name: post, url: %q}\n", direct.URL+"/feed.xml"), []string{"post"}, nil)
