@@ -89,8 +89,16 @@ watchers:
 	if n := len(slack.Messages()); n != 0 {
 		t.Fatalf("the start-up check alerted %d times with first_run: skip", n)
 	}
+	runs, err := a.store.WatcherRuns(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	add("Neue Gespräche in Genf", time.Now())
 	waitFor(t, "an early check to alert on the new item", func() bool { return len(slack.Messages()) == 1 })
+	// An early check is not the watcher's run, which status shows.
+	if after, err := a.store.WatcherRuns(context.Background()); err != nil || !after["nahost"].Equal(runs["nahost"]) {
+		t.Errorf("the watcher's last run moved from %v to %v with an early check", runs["nahost"], after["nahost"])
+	}
 	if !strings.Contains(slack.Messages()[0].Text, "Neue Gespräche in Genf") {
 		t.Errorf("alerted %q", slack.Messages()[0].Text)
 	}

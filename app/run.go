@@ -217,7 +217,7 @@ func (a *App) Run(ctx context.Context) error {
 // tick is a tick of the watchers of a schedule ("start": of all, at
 // start), logged and measured.
 func (a *App) tick(ctx context.Context, ws []*pipeline.Watcher, schedule string) {
-	st, took := a.timedTick(ctx, ws)
+	st, took := a.timedTick(ctx, ws, a.pipeline.Tick)
 	a.metrics.tickSeconds.WithLabelValues(schedule).Observe(took.Seconds())
 	a.log.Info("tick done: "+st.String(), "watchers", watcherNames(ws), "took", took.Round(time.Millisecond),
 		"next", nextTick(ws, time.Now(), a.cfg.Location()))
@@ -227,7 +227,7 @@ func (a *App) tick(ctx context.Context, ws []*pipeline.Watcher, schedule string)
 // before their tick (adaptive polling). Its line is logged when it found
 // something, or failed.
 func (a *App) tickEarly(ctx context.Context, ws []*pipeline.Watcher, schedule string) {
-	st, took := a.timedTick(ctx, ws)
+	st, took := a.timedTick(ctx, ws, a.pipeline.TickEarly)
 	checked, failed, _ := st.Sources()
 	log := a.log.Debug
 	if st.New.Load() > 0 || failed > 0 || st.StoreErrs.Load() > 0 {
@@ -238,10 +238,10 @@ func (a *App) tickEarly(ctx context.Context, ws []*pipeline.Watcher, schedule st
 }
 
 // timedTick ticks the watchers and says what it did and how long it took.
-func (a *App) timedTick(ctx context.Context, ws []*pipeline.Watcher) (*pipeline.Stats, time.Duration) {
+func (a *App) timedTick(ctx context.Context, ws []*pipeline.Watcher, tick func(context.Context, []*pipeline.Watcher, *pipeline.Stats)) (*pipeline.Stats, time.Duration) {
 	st := &pipeline.Stats{}
 	start := time.Now()
-	a.pipeline.Tick(ctx, ws, st)
+	tick(ctx, ws, st)
 	return st, time.Since(start)
 }
 

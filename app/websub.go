@@ -68,6 +68,10 @@ func (a *App) syncWebSub(ctx context.Context) {
 	now := a.now()
 	bySource := map[string]news.WebSub{} // the subscriptions in force, or asked for
 	for _, s := range subs {
+		if !s.Pushed.IsZero() {
+			// A push another replica took: this one polls less too.
+			a.pipeline.PushedSource(s.Source, s.Pushed)
+		}
 		switch {
 		case s.State != news.WebSubLeaving:
 			bySource[s.Source] = s

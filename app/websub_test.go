@@ -281,6 +281,17 @@ watchers: [{name: nahost, schedule: "@hourly", sources: [kurier, bote], keywords
 	}
 	a.syncWebSub(ctx)
 	a.syncWebSub(ctx) // a second replica, or the next minute: asked already
+	// A push another replica took (the store says when) relaxes this
+	// one's polling of the source too.
+	if err := a.store.WebSubPushed(ctx, "k1", now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	a.syncWebSub(ctx)
+	for _, p := range a.pipeline.Polls(a.watchers, now) {
+		if p.Source == "kurier" && !strings.Contains(p.Why, "its WebSub hub pushes its news") {
+			t.Errorf("kurier, pushed to another replica an hour ago: %+v", p)
+		}
+	}
 	hub.mu.Lock()
 	defer hub.mu.Unlock()
 	topics := map[string]int{}

@@ -53,14 +53,17 @@ type polls struct {
 // its news: meanwhile it is polled on its watchers' schedule only.
 const pushTrust = 24 * time.Hour
 
-// pushedSource notes a push of the source's hub.
-func (p *Pipeline) pushedSource(source string, at time.Time) {
+// PushedSource notes a push of the source's hub (here, or on another
+// replica, as the store says).
+func (p *Pipeline) PushedSource(source string, at time.Time) {
 	p.polls.mu.Lock()
 	defer p.polls.mu.Unlock()
 	if p.polls.pushed == nil {
 		p.polls.pushed = map[string]time.Time{}
 	}
-	p.polls.pushed[source] = at
+	if at.After(p.polls.pushed[source]) {
+		p.polls.pushed[source] = at
+	}
 }
 
 // Hub is the WebSub hub the source named at its last full read; ok is

@@ -53,7 +53,13 @@ type tick struct {
 // ticks together, and only once all of them have recorded its items:
 // another group, or a tick cut short, reads the source in full.
 func (p *Pipeline) Tick(ctx context.Context, ws []*Watcher, st *Stats) {
-	p.tick(ctx, ws, st, nil)
+	p.tick(ctx, ws, st, nil, true)
+}
+
+// TickEarly is Tick for some of the watchers' sources (adaptive
+// polling): it is not the watchers' run, which /newsbot status shows.
+func (p *Pipeline) TickEarly(ctx context.Context, ws []*Watcher, st *Stats) {
+	p.tick(ctx, ws, st, nil, false)
 }
 
 // Pushed is a feed's body a WebSub hub pushed for a source.
@@ -74,10 +80,12 @@ func (p *Pipeline) TickPushed(ctx context.Context, ws []*Watcher, push Pushed, s
 			only = append(only, o)
 		}
 	}
-	p.tick(ctx, only, st, &push)
+	p.tick(ctx, only, st, &push, false)
 }
 
-func (p *Pipeline) tick(ctx context.Context, ws []*Watcher, st *Stats, push *Pushed) {
+// tick checks the watchers, on the pushed body when there is one; ran:
+// it is the watchers' run (all their sources, on their schedule).
+func (p *Pipeline) tick(ctx context.Context, ws []*Watcher, st *Stats, push *Pushed, ran bool) {
 	groups := readersOf(ws)
 	p.prune(ctx, st)
 	t := &tick{run: p.Fetcher.NewRun(groups), scans: &Scans{}, groups: groups}
@@ -86,7 +94,7 @@ func (p *Pipeline) tick(ctx context.Context, ws []*Watcher, st *Stats, push *Pus
 	if push != nil {
 		t.pushed = true
 		t.run.Push(push.Source, push.Body, push.ContentType, push.Arrival)
-		p.pushedSource(push.Source.Name, push.Arrival)
+		p.PushedSource(push.Source.Name, push.Arrival)
 	} else if p.Leasing {
 		t.lease = leaseFor(ws, p.now())
 	}
@@ -100,7 +108,7 @@ func (p *Pipeline) tick(ctx context.Context, ws []*Watcher, st *Stats, push *Pus
 		wg.Go(func() {
 			before := st.recorded.Load()
 			p.check(ctx, t, w, st)
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && ran {
 				if err := p.Store.WatcherRan(ctx, w.Name, p.now()); err != nil {
 					st.StoreErrs.Add(1)
 					p.Log.Error("store failed", "error", err)
