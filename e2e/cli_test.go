@@ -41,7 +41,7 @@ watchers:
 	}
 
 	for _, flag := range []string{"--version", "-version"} {
-		if code, stdout, _ := e.Newsbot(flag); code != 0 || !strings.HasPrefix(stdout, "newsbot "+app.Version+"\n") {
+		if code, stdout, _ := e.Newsbot(flag); code != 0 || !versionLine.MatchString(strings.SplitN(stdout, "\n", 2)[0]) {
 			t.Errorf("newsbot %s: exit %d, %q", flag, code, stdout)
 		}
 	}

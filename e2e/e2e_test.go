@@ -302,10 +302,20 @@ func TestVersion(t *testing.T) {
 	e := &testenv.Env{T: t}
 	code, stdout, _ := e.Newsbot("version")
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if code != 0 || lines[0] != "newsbot "+app.Version || !strings.HasPrefix(lines[len(lines)-1], "go        go1.") {
+	if code != 0 || !versionLine.MatchString(lines[0]) || !strings.HasPrefix(lines[len(lines)-1], "go        go1.") {
 		t.Errorf("newsbot version: %d\n%s", code, stdout)
 	}
+	// Built from a clone with its history (go build's -buildvcs), the
+	// version is the module's pseudo-version, and the commit is named.
+	if !strings.HasPrefix(lines[0], "newsbot "+app.Version) && !strings.HasPrefix(stdout, lines[0]+"\ncommit    ") {
+		t.Errorf("a version from the history without its commit:\n%s", stdout)
+	}
 }
+
+// versionLine is newsbot version's first line: the version the test
+// binary has (set, or none), or the one Go records for the binary built
+// from the clone (a pseudo-version such as 0.0.0-20261206135717-4e7adfa65844).
+var versionLine = regexp.MustCompile(`^newsbot (` + regexp.QuoteMeta(app.Version) + `|\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+dirty)?)$`)
 
 // Two processes on one store (a `once` beside the daemon) never send the
 // same alert twice.
