@@ -269,3 +269,13 @@ func TestNewStoreMadeWhole(t *testing.T) {
 		t.Errorf("the store's file: %v, %v", fi, err)
 	}
 }
+
+// A store made new holds no replica but its opener's: the one that made
+// it was no process (Prune found a replica that never beat).
+func TestNewStoreHasNoStrangerReplica(t *testing.T) {
+	s, _ := mustOpen(t)
+	var n int
+	if err := s.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM replicas WHERE owner != ?`, s.owner).Scan(&n); err != nil || n != 0 {
+		t.Errorf("replicas other than the opener's: %d, %v", n, err)
+	}
+}

@@ -31,7 +31,12 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("create store %s: %w", path, err)
 		}
 	}
-	return openSQLiteFile(ctx, path)
+	s, err := openSQLiteFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	s.beat()
+	return s, nil
 }
 
 // createSQLite makes a new store at path whole or not at all: it is made
@@ -74,7 +79,9 @@ func createSQLite(ctx context.Context, path string) error {
 }
 
 // openSQLiteFile opens the database file at path (SQLite makes it when
-// it is not there) and brings its schema up to date.
+// it is not there) and brings its schema up to date. Its process does
+// not beat in it yet (beat): a store being made has no process of its
+// own, and leaves no replica in the store made.
 func openSQLiteFile(ctx context.Context, path string) (*Store, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -105,7 +112,6 @@ func openSQLiteFile(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s.beat()
 	return s, nil
 }
 
