@@ -375,7 +375,7 @@ func check(ctx context.Context, cfgPath string, fs *flag.FlagSet, target string,
 			return 2
 		}
 		fmt.Fprintf(stderr, "newsbot: no %s: extracting without watchers\n", cfgPath)
-		cfg, _ = config.Parse("", []byte("sources: [{name: x, url: 'http://x/'}]\nwatchers: [{name: x, schedule: '@hourly', sources: [x], keywords: [x], channel: x}]"))
+		cfg = defaultConfig()
 		ws = nil
 	}
 	res, err := Check(ctx, NewFetcher(cfg), ws, target)
@@ -472,4 +472,11 @@ func scan(ctx context.Context, cfgPath string, fs *flag.FlagSet, watcher, query 
 	}, progress)
 	fmt.Fprintf(stderr, "newsbot: %s scanned, %s, %d unreadable\n", textutil.Plural(int64(len(files)), "file"), textutil.Plural(int64(hits), "match"), failed)
 	return 0
+}
+
+// defaultConfig is a config of the defaults alone, for the commands that
+// fetch without a config file (check, discover): its http settings.
+func defaultConfig() *config.Config {
+	cfg, _ := config.Parse("", []byte("sources: [{name: x, url: 'http://x/'}]\nwatchers: [{name: x, schedule: '@hourly', sources: [x], keywords: [x], channel: x}]"))
+	return cfg
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,7 +56,7 @@ const maxCandidates = 12
 func discover(ctx context.Context, cfg *config.Config, targets []string, asJSON bool, stdout, stderr io.Writer) int {
 	fcfg := cfg
 	if fcfg == nil {
-		fcfg, _ = config.Parse("", []byte("sources: [{name: x, url: 'http://x/'}]\nwatchers: [{name: x, schedule: '@hourly', sources: [x], keywords: [x], channel: x}]"))
+		fcfg = defaultConfig()
 	}
 	f := NewFetcher(fcfg)
 	d := &discoverer{f: f, sitemapsOf: map[string][]Found{}, seen: map[string]bool{}}
@@ -288,7 +289,7 @@ func sourceTitle(fd Found) string {
 		title = "news sitemap"
 	}
 	if title == "" || strings.HasPrefix(slug(title), slug(site)) {
-		return cmpOr(title, site)
+		return cmp.Or(title, site)
 	}
 	return site + " " + title
 }

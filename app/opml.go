@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -55,7 +56,7 @@ func importOPML(path string, cfg *config.Config, stdout, stderr io.Writer) int {
 		default:
 			f.Type = "" // found from the content
 		}
-		s := newSource{Name: taken.name(cmpOr(f.Name, f.Title), f.URL), URL: f.URL, Type: f.Type, Links: f.Links, Folder: f.Folder,
+		s := newSource{Name: taken.name(cmp.Or(f.Name, f.Title), f.URL), URL: f.URL, Type: f.Type, Links: f.Links, Folder: f.Folder,
 			NoRobots: f.NoRobots, MaxItems: f.MaxItems}
 		if f.Name != "" {
 			s.Name = taken.adopt(f.Name, s.Name) // a newsbot export's own name, as it was
@@ -75,7 +76,7 @@ func importOPML(path string, cfg *config.Config, stdout, stderr io.Writer) int {
 			folders[s.Folder] = true
 		}
 	}
-	heading := []string{fmt.Sprintf("From %s (%s): %s in %s.", path, cmpOr(file.Title, "OPML"), textutil.Plural(int64(len(srcs)), "feed"), textutil.Plural(int64(len(folders)), "folder"))}
+	heading := []string{fmt.Sprintf("From %s (%s): %s in %s.", path, cmp.Or(file.Title, "OPML"), textutil.Plural(int64(len(srcs)), "feed"), textutil.Plural(int64(len(folders)), "folder"))}
 	if len(folders) > 0 {
 		heading = append(heading, "A watcher reads a whole folder with folders: [NAME].")
 	}
@@ -109,11 +110,4 @@ func exportOPML(cfg *config.Config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

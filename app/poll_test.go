@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/internal/fakeslack"
-	"github.com/newsbot/newsbot/pipeline"
 )
 
 // newsbot run checks a source that publishes often more often than its
@@ -57,7 +54,7 @@ func TestRunChecksOftenWhatPublishesOften(t *testing.T) {
 	}))
 	defer srv.Close()
 	slack := fakeslack.New(t)
-	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`
+	a := appOf(t, fmt.Sprintf(`
 storage: %s
 first_run: skip
 polling: {fastest: 1s}
@@ -68,19 +65,7 @@ sources:
   - {name: quiet, url: "%s/quiet.xml"}
 watchers:
   - {name: nahost, schedule: "@hourly", sources: [ticker, quiet], keywords: [Syrien]}
-`, filepath.Join(t.TempDir(), "n.db"), slack.APIURL(), srv.URL, srv.URL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := pipeline.Compile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(context.Background(), cfg, ws, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+`, filepath.Join(t.TempDir(), "n.db"), slack.APIURL(), srv.URL, srv.URL), Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()

@@ -52,7 +52,14 @@ func newTestApp(t *testing.T, schedule string, slackKeys ...string) (*App, *test
 	t.Helper()
 	site := testsite.Serve(t, "../testdata/site")
 	slack := fakeslack.New(t)
-	yaml := testConfig(t.TempDir(), slack, site, schedule, strings.Join(slackKeys, ""), "")
+	a := appOf(t, testConfig(t.TempDir(), slack, site, schedule, strings.Join(slackKeys, ""), ""), Options{})
+	return a, site, slack
+}
+
+// appOf is an app of the config, closed when the test ends; opts.Logger
+// defaults to none.
+func appOf(t testing.TB, yaml string, opts Options) *App {
+	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
@@ -61,12 +68,15 @@ func newTestApp(t *testing.T, schedule string, slackKeys ...string) (*App, *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(context.Background(), cfg, ws, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	a, err := New(context.Background(), cfg, ws, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return a, site, slack
+	return a
 }
 
 func waitFor(t testing.TB, what string, cond func() bool) {

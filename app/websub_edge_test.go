@@ -19,10 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/news"
-	"github.com/newsbot/newsbot/pipeline"
 )
 
 func pushApp(t *testing.T, yaml string, logs io.Writer) *App {
@@ -32,19 +30,8 @@ func pushApp(t *testing.T, yaml string, logs io.Writer) *App {
 	if logs == nil {
 		logs = io.Discard
 	}
-	cfg, err := config.Parse("c.yaml", []byte(fmt.Sprintf("storage: %s\nslack: {token: xoxb-t, api_url: %q, channel: \"#news\"}\n", filepath.Join(dir, "n.db"), slack.APIURL())+yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := pipeline.Compile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := New(context.Background(), cfg, ws, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a := appOf(t, fmt.Sprintf("storage: %s\nslack: {token: xoxb-t, api_url: %q, channel: \"#news\"}\n", filepath.Join(dir, "n.db"), slack.APIURL())+yaml,
+		Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	bg := context.Background()
 	a.running.Store(&bg)
 	return a

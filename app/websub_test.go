@@ -20,10 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsbot/newsbot/config"
 	"github.com/newsbot/newsbot/internal/fakeslack"
 	"github.com/newsbot/newsbot/news"
-	"github.com/newsbot/newsbot/pipeline"
 	"github.com/newsbot/newsbot/store"
 )
 
@@ -247,27 +245,15 @@ func TestWebSubRenewsBeforeTheLeaseEnds(t *testing.T) {
 	hub := newTestHub(t)
 	slack := fakeslack.New(t)
 	dir := t.TempDir()
-	cfg, err := config.Parse("c.yaml", []byte(fmt.Sprintf(`
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	a := appOf(t, fmt.Sprintf(`
 storage: %s
 slack: {token: xoxb-t, api_url: %q, channel: "#news"}
 http: {allow_private_networks: true, listen: "127.0.0.1:0"}
 websub: {callback_url: "http://127.0.0.1:9/websub"}
 sources: [{name: kurier, url: "http://127.0.0.1:9/feed.xml"}, {name: bote, url: "http://127.0.0.1:9/bote.xml"}]
 watchers: [{name: nahost, schedule: "@hourly", sources: [kurier, bote], keywords: [Syrien]}]
-`, filepath.Join(dir, "n.db"), slack.APIURL())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := pipeline.Compile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	a, err := New(context.Background(), cfg, ws, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+`, filepath.Join(dir, "n.db"), slack.APIURL()), Options{Now: func() time.Time { return now }})
 	ctx := context.Background()
 	for _, s := range []news.WebSub{
 		// An hour's lease, given 57 minutes ago: 3 minutes left, under a tenth.

@@ -5,6 +5,7 @@ package opml
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -107,7 +108,7 @@ func Parse(r io.Reader) (*File, error) {
 					stack[len(stack)-1].kids++
 				}
 				a := attrs(t.Attr)
-				title := strings.TrimSpace(cmpOr(a["title"], a["text"]))
+				title := strings.TrimSpace(cmp.Or(a["title"], a["text"]))
 				o := &outline{title: title, line: line}
 				stack = append(stack, o)
 				feedURL := strings.TrimSpace(a["xmlurl"])
@@ -224,13 +225,6 @@ func feedAddress(s string) (string, string) {
 		return "", fmt.Sprintf("its address %q is not an http(s) URL", s)
 	}
 	return u.String(), ""
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // xmlDecl finds an XML declaration's encoding.

@@ -2,6 +2,7 @@ package watchers
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -40,9 +41,9 @@ func FindHub(body []byte, header http.Header, base string) Hub {
 				for _, rel := range strings.Fields(strings.ToLower(strings.Trim(val, `"`))) {
 					switch rel {
 					case "hub":
-						h.Hub = cmpOr(h.Hub, target)
+						h.Hub = cmp.Or(h.Hub, target)
 					case "self":
-						h.Self = cmpOr(h.Self, target)
+						h.Self = cmp.Or(h.Self, target)
 					}
 				}
 			}
@@ -59,10 +60,10 @@ func FindHub(body []byte, header http.Header, base string) Hub {
 		if json.Unmarshal(trimmed, &jf) == nil {
 			for _, hub := range jf.Hubs {
 				if strings.EqualFold(hub.Type, "websub") || strings.EqualFold(hub.Type, "pubsubhubbub") {
-					h.Hub = cmpOr(h.Hub, hub.URL)
+					h.Hub = cmp.Or(h.Hub, hub.URL)
 				}
 			}
-			h.Self = cmpOr(h.Self, jf.FeedURL)
+			h.Self = cmp.Or(h.Self, jf.FeedURL)
 		}
 	} else {
 		d := xml.NewDecoder(bytes.NewReader(feedUTF8(body, header.Get("Content-Type"))))
@@ -95,9 +96,9 @@ func FindHub(body []byte, header http.Header, base string) Hub {
 				}
 				switch rel {
 				case "hub":
-					h.Hub = cmpOr(h.Hub, href)
+					h.Hub = cmp.Or(h.Hub, href)
 				case "self":
-					h.Self = cmpOr(h.Self, href)
+					h.Self = cmp.Or(h.Self, href)
 				}
 			case xml.EndElement:
 				depth--
@@ -109,13 +110,6 @@ func FindHub(body []byte, header http.Header, base string) Hub {
 		return Hub{}
 	}
 	return h
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // absoluteHTTP is ref resolved against base, when it is an http(s) URL;
