@@ -137,6 +137,7 @@ func New(ctx context.Context, cfg *config.Config, ws []*pipeline.Watcher, opts O
 	}
 	a.fetcher.Log = a.log
 	a.fetcher.Public = opts.Public
+	a.fetcher.FindHubs = cfg.WebSub.CallbackURL != "" // the hubs to subscribe to
 	_, terminal := a.notifier.(*bot.Stdout)
 	// One clock for all, which tests may set.
 	clock := func() time.Time { return a.now() }

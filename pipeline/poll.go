@@ -43,8 +43,8 @@ type polls struct {
 	// fresh is, by source, until when its server said its answer holds.
 	fresh map[string]time.Time
 	// checked is, by readers and source ("a,b\x00source"), when those
-	// watchers last checked it.
-	checked map[string]time.Time
+	// watchers last checked it; last, by source, when any did.
+	checked, last map[string]time.Time
 	// pushed is, by source, when its WebSub hub last pushed.
 	pushed map[string]time.Time
 }
@@ -109,9 +109,10 @@ func (p *Pipeline) checkedSource(readers, source string, items []news.Item, full
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if ps.checked == nil {
-		ps.gap, ps.fresh, ps.checked = map[string]time.Duration{}, map[string]time.Time{}, map[string]time.Time{}
+		ps.gap, ps.fresh, ps.checked, ps.last = map[string]time.Duration{}, map[string]time.Time{}, map[string]time.Time{}, map[string]time.Time{}
 	}
 	ps.checked[readers+"\x00"+source] = now
+	ps.last[source] = now
 	ps.fresh[source] = fresh
 	if full {
 		if gap := publishingGap(items, now); gap > 0 {
@@ -215,13 +216,8 @@ func (p *Pipeline) Polls(ws []*Watcher, now time.Time) []Poll {
 	out := make([]Poll, 0, len(order))
 	for _, src := range order {
 		iv, why := p.interval(src, slowest[src])
-		pl := Poll{Source: src, Interval: iv, Why: why}
 		p.polls.mu.Lock()
-		for key, at := range p.polls.checked {
-			if strings.HasSuffix(key, "\x00"+src) && at.After(pl.Checked) {
-				pl.Checked = at
-			}
-		}
+		pl := Poll{Source: src, Interval: iv, Why: why, Checked: p.polls.last[src]}
 		fresh := p.polls.fresh[src]
 		p.polls.mu.Unlock()
 		if !pl.Checked.IsZero() {

@@ -61,6 +61,9 @@ type Fetcher struct {
 	// RobotsStore keeps sites' robots.txt between processes; nil: in
 	// memory only.
 	RobotsStore RobotsStore
+	// FindHubs has a run look for the WebSub hub of each feed it reads in
+	// full (Run.Hub): for newsbot run with websub.callback_url.
+	FindHubs bool
 	// Public reports whether an address is on the public internet;
 	// nil: the internet's rules (no private, loopback, link-local,
 	// shared or reserved ranges). Tests whose sites are on loopback

@@ -268,7 +268,7 @@ func (r *Run) list(ctx context.Context, src Source) ([]news.Item, error) {
 	for i := range items {
 		items[i].From = typ
 	}
-	if typ == news.SourceFeed && err == nil {
+	if typ == news.SourceFeed && err == nil && r.f.FindHubs {
 		r.mu.Lock()
 		if r.hubs == nil {
 			r.hubs = map[string]Hub{}
